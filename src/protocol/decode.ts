@@ -1,0 +1,121 @@
+/**
+ * The inbound pipeline for an MQTT payload: size, UTF-8, nesting depth, JSON, forbidden keys,
+ * schema, and topic/payload `camera_id` equality. Never throws; returns the first failure.
+ */
+import { fromZodError, ValidationError, WHOLE_PAYLOAD, type FieldIssue } from './errors';
+import { POLICY, type MessageKind, type MessageOf } from './policy';
+
+export const DEFAULT_MAX_BYTES = 256 * 1024;
+export const DEFAULT_MAX_DEPTH = 32;
+
+export interface DecodeOptions {
+  maxBytes?: number;
+  maxDepth?: number;
+  /** The camera id the topic names; the payload's `camera_id` must equal it. */
+  topicCameraId?: string;
+}
+
+export type Decoded<T> = { ok: true; value: T } | { ok: false; error: ValidationError };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function fail(code: ValidationError['code'], path: string, message: string): { ok: false; error: ValidationError } {
+  return { ok: false, error: new ValidationError(code, [{ path, message }]) };
+}
+
+/** Deepest `[`/`{` nesting in JSON text, skipping strings; stops counting past `limit`. */
+export function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 /* { */ || c === 91 /* [ */) {
+      if (++depth > max) {
+        max = depth;
+        if (max > limit) return max;
+      }
+    } else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return max;
+}
+
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Path of the first `__proto__`/`constructor`/`prototype` key, which a later merge could turn into pollution. */
+function findForbiddenKey(value: unknown, path: string): string | null {
+  if (value === null || typeof value !== 'object') return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findForbiddenKey(value[i], `${path}[${i}]`);
+      if (hit) return hit;
+    }
+    return null;
+  }
+  for (const key of Object.keys(value)) {
+    const child = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) return child;
+    const hit = findForbiddenKey((value as Record<string, unknown>)[key], child);
+    if (hit) return hit;
+  }
+  return null;
+}
+
+/** Parses and validates raw JSON text or bytes into the payload of `kind`. */
+export function decodePayload<K extends MessageKind>(
+  kind: K,
+  payload: Uint8Array | string,
+  options: DecodeOptions = {},
+): Decoded<MessageOf<K>> {
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+  if (size > maxBytes) return fail('too_large', WHOLE_PAYLOAD, `is ${size} bytes, over the ${maxBytes}-byte limit`);
+  if (size === 0) return fail('invalid_json', WHOLE_PAYLOAD, 'is empty');
+  let text: string;
+  if (typeof payload === 'string') text = payload;
+  else {
+    try {
+      text = utf8.decode(payload);
+    } catch {
+      return fail('invalid_utf8', WHOLE_PAYLOAD, 'is not valid UTF-8');
+    }
+  }
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (jsonDepth(text, maxDepth) > maxDepth) return fail('too_deep', WHOLE_PAYLOAD, `nests deeper than ${maxDepth} levels`);
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    return fail('invalid_json', WHOLE_PAYLOAD, `is not valid JSON (${(err as Error).message})`);
+  }
+  return validateMessage(kind, data, options, text);
+}
+
+/** Validates an already-parsed object (e.g. `msg.payload` from a flow) as the payload of `kind`. */
+export function validateMessage<K extends MessageKind>(
+  kind: K,
+  data: unknown,
+  options: Pick<DecodeOptions, 'topicCameraId'> = {},
+  sourceText?: string,
+): Decoded<MessageOf<K>> {
+  if (sourceText === undefined || /"(__proto__|constructor|prototype)"/.test(sourceText)) {
+    const bad = findForbiddenKey(data, '');
+    if (bad) return fail('forbidden_key', bad, 'is a forbidden key');
+  }
+  const result = POLICY[kind].schema.safeParse(data);
+  if (!result.success) return { ok: false, error: fromZodError(result.error) };
+  const value = result.data as MessageOf<K>;
+  const cameraId = (value as { camera_id?: unknown }).camera_id;
+  if (options.topicCameraId !== undefined && cameraId !== options.topicCameraId) {
+    const issue: FieldIssue = {
+      path: 'camera_id',
+      message: `is ${JSON.stringify(cameraId)} but the topic names camera ${JSON.stringify(options.topicCameraId)}`,
+    };
+    return { ok: false, error: new ValidationError('camera_mismatch', [issue]) };
+  }
+  return { ok: true, value };
+}

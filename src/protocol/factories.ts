@@ -1,0 +1,40 @@
+/** Message factories: fill `message_id` (UUID) and `timestamp` (ISO 8601 UTC), validate, return typed. */
+import { randomUUID } from 'node:crypto';
+import { validateMessage } from './decode';
+import type { Ack } from './schemas/ack';
+import type { MessageKind, MessageOf } from './policy';
+
+export type Draft<T> = Omit<T, 'message_id' | 'timestamp'> & { message_id?: string; timestamp?: string };
+
+export function newMessageId(): string {
+  return randomUUID();
+}
+
+export function nowIso(now: number = Date.now()): string {
+  return new Date(now).toISOString();
+}
+
+/** Builds a message of `kind` from `fields`; throws a ValidationError naming the bad fields. */
+export function createMessage<K extends MessageKind>(kind: K, fields: Draft<MessageOf<K>>): MessageOf<K> {
+  const candidate = { message_id: newMessageId(), timestamp: nowIso(), ...fields };
+  const result = validateMessage(kind, candidate);
+  if (!result.ok) throw result.error;
+  return result.value;
+}
+
+/** JSON for the wire, after validation against the policy's schema. */
+export function encodeMessage<K extends MessageKind>(kind: K, message: MessageOf<K>): string {
+  const result = validateMessage(kind, message);
+  if (!result.ok) throw result.error;
+  return JSON.stringify(message);
+}
+
+/** The `detection/ack` answer to a detection's `message_id` (PROTOCOL.md "Ack"). */
+export function createAck(cameraId: string, ackId: string, status: Ack['status'], error?: string): Ack {
+  return createMessage('detectionAck', {
+    camera_id: cameraId,
+    ack_id: ackId,
+    status,
+    ...(error !== undefined ? { error: error.slice(0, 4096) } : {}),
+  });
+}
