@@ -1,0 +1,127 @@
+/** `lpr-broker`: one shared MQTT connection per config node (see runtime/broker-connection.ts). */
+import os from 'node:os';
+import { encodeMessage, nowIso, TopicTree } from '../protocol';
+import { POLICY } from '../protocol/policy';
+import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
+import { defaultClientId, readBrokerSettings } from '../runtime/broker-settings';
+import type { LprBroker } from './shared/broker-api';
+import type { Node, NodeAPI, NodeDef } from './shared/red';
+
+/** How long an unused subscription is kept, so a redeploy of its nodes neither drops nor repeats it. */
+const LINGER_MS = 10_000;
+
+interface TlsConfigNode {
+  addTLSOptions(opts: Record<string, unknown>): void;
+}
+
+function tlsOptions(RED: NodeAPI, id: unknown): TlsOptions {
+  const tlsNode = typeof id === 'string' && id ? (RED.nodes.getNode(id) as TlsConfigNode | null) : null;
+  if (!tlsNode) return { rejectUnauthorized: true };
+  const opts: Record<string, unknown> = {};
+  tlsNode.addTLSOptions(opts);
+  return {
+    ca: opts.ca as string | undefined,
+    cert: opts.cert as string | undefined,
+    key: opts.key as string | undefined,
+    passphrase: opts.passphrase as string | undefined,
+    rejectUnauthorized: opts.rejectUnauthorized !== false,
+    servername: opts.servername as string | undefined,
+    alpnProtocol: opts.alpnprotocol as string | undefined,
+  };
+}
+
+export = function register(RED: NodeAPI): void {
+  function LprBrokerNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this as LprBroker & { settings: LprBroker['settings']; topics: TopicTree; connection: BrokerConnection };
+    let settings;
+    try {
+      settings = readBrokerSettings(def, defaultClientId(os.hostname(), def.id));
+    } catch (err) {
+      node.error(`invalid configuration: ${(err as Error).message}`);
+      return;
+    }
+    const topics = new TopicTree(settings.topicRoot);
+    const statusTopic = topics.topic('systemStatus');
+    const status = (value: 'online' | 'offline') => ({
+      topic: statusTopic,
+      payload: JSON.stringify({ status: value, timestamp: nowIso(), client_id: settings.clientId }),
+      qos: POLICY.systemStatus.qos,
+      retain: POLICY.systemStatus.retain,
+    });
+    const connection = new BrokerConnection({
+      url: settings.url,
+      protocolVersion: settings.protocolVersion,
+      clientId: settings.clientId,
+      clean: settings.cleanSession,
+      sessionExpiry: settings.sessionExpiry,
+      keepalive: settings.keepalive,
+      reconnectPeriodMs: settings.reconnectPeriodMs,
+      connectTimeoutMs: settings.connectTimeoutMs,
+      username: node.credentials?.user || undefined,
+      password: node.credentials?.password || undefined,
+      ...(settings.usetls || settings.url.startsWith('mqtts:') || settings.url.startsWith('wss:') ? { tls: tlsOptions(RED, def.tls) } : {}),
+      ...(settings.birth ? { will: status('offline'), birth: () => status('online'), goodbye: () => status('offline') } : {}),
+      queueLimit: settings.queueLimit,
+      lingerMs: LINGER_MS,
+    });
+    node.settings = settings;
+    node.topics = topics;
+    node.connection = connection;
+
+    const users = new Map<string, (state: ConnectionState) => void>();
+    let flowsStarted = false;
+    connection.on('state', (state: ConnectionState) => {
+      for (const onState of users.values()) onState(state);
+    });
+    // A failing broker fails again on every retry: warn once per distinct failure in a row.
+    let lastProblem = '';
+    connection.on('problem', (err: Error, type: string) => {
+      const text = `${settings.url}: ${type}: ${err.message}`;
+      if (text !== lastProblem) node.warn(text);
+      lastProblem = text;
+    });
+    connection.on('connect', () => {
+      lastProblem = '';
+    });
+
+    // Connect once every node of the flows exists, so messages a persistent session has queued
+    // for us are not sent to nodes that are not wired yet.
+    const onFlowsStarted = () => {
+      flowsStarted = true;
+      if (users.size > 0) connection.start();
+      connection.deliverOrphans();
+    };
+    RED.events.on('flows:started', onFlowsStarted);
+
+    node.register = (user, onState) => {
+      users.set(user.id, onState);
+      onState(connection.state);
+      if (flowsStarted) connection.start();
+    };
+    node.deregister = (user) => {
+      users.delete(user.id);
+    };
+    node.publishMessage = (kind, id, message, extra) => {
+      const entry = POLICY[kind];
+      let topic: string;
+      let payload: string;
+      try {
+        topic = topics.topic(kind, id);
+        payload = encodeMessage(kind, message);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return connection.publish(topic, payload, { qos: entry.qos, retain: entry.retain, ...(extra ?? {}) });
+    };
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      RED.events.removeListener('flows:started', onFlowsStarted);
+      connection.close().then(done, done);
+    });
+  }
+
+  RED.nodes.registerType('lpr-broker', LprBrokerNode, {
+    credentials: { user: { type: 'text' }, password: { type: 'password' } },
+  });
+};

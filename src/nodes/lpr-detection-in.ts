@@ -1,0 +1,84 @@
+/** `lpr-detection-in`: validated, deduplicated detections from one camera or all, with acks. */
+import type { Ack } from '../protocol';
+import { ConfigError } from '../runtime/settings';
+import { DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings } from '../runtime/detection-intake';
+import { resolveBroker } from './shared/broker-api';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
+import { StatusReporter } from './shared/status';
+
+export = function register(RED: NodeAPI): void {
+  function LprDetectionInNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const broker = resolveBroker(RED, def.broker);
+    if (broker instanceof Error) {
+      node.status({ fill: 'red', shape: 'ring', text: broker.message });
+      node.error(broker.message);
+      return;
+    }
+    let settings: DetectionInSettings;
+    try {
+      settings = readDetectionInSettings(def);
+    } catch (err) {
+      const text = err instanceof ConfigError ? `invalid property ${err.message}` : String(err);
+      node.status({ fill: 'red', shape: 'ring', text });
+      node.error(text);
+      return;
+    }
+    const intake = new DetectionIntake(broker.topics, settings);
+    const counts = intake.counts;
+    const status = new StatusReporter(node, () => {
+      const extra = [counts.rejected ? `${counts.rejected} rejected` : '', counts.duplicates ? `${counts.duplicates} dup` : '']
+        .filter(Boolean)
+        .join(' · ');
+      return `${counts.accepted} in${extra ? ' · ' + extra : ''}`;
+    });
+
+    const sendAck = (ack: Ack | null) => {
+      if (!ack) return;
+      broker.publishMessage('detectionAck', ack.camera_id, ack).catch((err: Error) => node.warn(`ack for ${ack.ack_id} not sent: ${err.message}`));
+    };
+
+    const onMessage = (topic: string, payload: Buffer) => {
+      const receivedAt = Date.now();
+      const result = intake.handle(topic, payload, receivedAt);
+      switch (result.kind) {
+        case 'foreign':
+          return;
+        case 'rejected': {
+          const { error } = result;
+          const text = `detection from camera ${result.cameraId} rejected: ${error.message}`;
+          // Node-RED moves msg.error aside and sets its own from this Error: message, code and cause reach the Catch node.
+          const err = new Error(text, { cause: { code: error.code, issues: error.issues, camera_id: result.cameraId, message_id: result.messageId } });
+          Object.assign(err, { code: error.code });
+          delete (err as { stack?: string }).stack;
+          const raw = error.code === 'too_large' || error.code === 'invalid_utf8' ? payload : payload.toString('utf8');
+          node.error(err, { topic, payload: raw, lpr: { type: 'detection', cameraId: result.cameraId, messageId: result.messageId, receivedAt } });
+          sendAck(result.ack);
+          break;
+        }
+        case 'duplicate':
+          sendAck(result.ack);
+          break;
+        case 'detection':
+          for (const msg of detectionMessages(topic, result.detection, receivedAt, settings.split)) node.send(msg as unknown as NodeMessage);
+          sendAck(result.ack);
+          break;
+      }
+      status.touch();
+    };
+
+    const filter = broker.topics.filter('detection', settings.camera, settings.sharedGroup);
+    const unsubscribe = broker.connection.subscribe(filter, 1, onMessage);
+    broker.register(node, (state) => status.setState(state));
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      unsubscribe();
+      broker.deregister(node);
+      status.stop();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('lpr-detection-in', LprDetectionInNode);
+};

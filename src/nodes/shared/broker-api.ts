@@ -1,0 +1,30 @@
+/** What an `lpr-broker` config node offers the flow nodes that use it. */
+import type { MessageKind, MessageOf, TopicTree } from '../../protocol';
+import type { BrokerConnection, ConnectionState, PublishOptions } from '../../runtime/broker-connection';
+import type { BrokerSettings } from '../../runtime/broker-settings';
+import type { Node, NodeAPI } from './red';
+
+export interface LprBroker extends Node {
+  readonly settings: BrokerSettings;
+  readonly topics: TopicTree;
+  readonly connection: BrokerConnection;
+  /** Adds a user: the connection starts once flows have started; `onState` sees every change. */
+  register(user: Node, onState: (state: ConnectionState) => void): void;
+  deregister(user: Node): void;
+  /** Validates `message` against its kind's schema and publishes it with the policy's QoS and retain. */
+  publishMessage<K extends MessageKind>(
+    kind: K,
+    id: string | undefined,
+    message: MessageOf<K>,
+    extra?: Pick<PublishOptions, 'properties'>,
+  ): Promise<void>;
+}
+
+/** The broker a flow node names in its `broker` property, or an error naming what is wrong. */
+export function resolveBroker(RED: NodeAPI, id: unknown): LprBroker | Error {
+  if (typeof id !== 'string' || id === '') return new Error('broker: no lpr-broker is selected');
+  const node = RED.nodes.getNode(id) as LprBroker | null;
+  if (!node) return new Error(`broker: lpr-broker ${id} is not deployed`);
+  if (!node.connection) return new Error('broker: the selected lpr-broker has an invalid configuration');
+  return node;
+}

@@ -1,0 +1,62 @@
+/** Status rings: the connection state first, then the node's own counts, at most once a second. */
+import type { ConnectionState } from '../../runtime/broker-connection';
+import type { Node, NodeStatus } from './red';
+
+const STATE_STATUS: Record<ConnectionState, NodeStatus> = {
+  idle: { fill: 'grey', shape: 'ring', text: 'idle' },
+  connecting: { fill: 'yellow', shape: 'ring', text: 'connecting' },
+  connected: { fill: 'green', shape: 'dot', text: 'connected' },
+  disconnected: { fill: 'red', shape: 'ring', text: 'disconnected' },
+  closed: { fill: 'grey', shape: 'ring', text: 'closed' },
+};
+
+export function connectionStatus(state: ConnectionState, counts?: string): NodeStatus {
+  const base = STATE_STATUS[state];
+  return counts ? { ...base, text: `${base.text} · ${counts}` } : base;
+}
+
+export class StatusReporter {
+  private state: ConnectionState = 'idle';
+  private timer: NodeJS.Timeout | null = null;
+  private dirty = false;
+
+  constructor(
+    private readonly node: Node,
+    private readonly counts: () => string,
+    private readonly intervalMs = 1000,
+  ) {}
+
+  /** The connection changed state: show it at once. */
+  setState(state: ConnectionState): void {
+    this.state = state;
+    this.render();
+  }
+
+  /** A count changed: show it within `intervalMs`, so a busy node does not flood the editor. */
+  touch(): void {
+    if (this.timer) {
+      this.dirty = true;
+      return;
+    }
+    this.render();
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.dirty) this.touch();
+    }, this.intervalMs);
+    this.timer.unref?.();
+  }
+
+  error(text: string): void {
+    this.node.status({ fill: 'red', shape: 'ring', text });
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private render(): void {
+    this.dirty = false;
+    this.node.status(connectionStatus(this.state, this.counts()));
+  }
+}

@@ -1,0 +1,471 @@
+/**
+ * One MQTT.js client shared by every node of an `lpr-broker`, with what the core MQTT node lacks
+ * (MQTT-PITFALLS.md): publishes made while disconnected are held in a bounded queue and sent on
+ * reconnect; subscriptions are reference-counted, restored on every connect and kept for a short
+ * linger so a redeploy neither drops nor duplicates them; messages that arrive for a subscription
+ * whose nodes are being redeployed wait (bounded) for the new nodes; reconnects back off with
+ * jitter. No Node-RED import: the node adapter in src/nodes is thin and this is testable alone.
+ */
+import { EventEmitter } from 'node:events';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { backoffDelay } from './backoff';
+import { stripShare, topicMatches } from './topic-match';
+
+export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
+export type QoS = 0 | 1 | 2;
+
+export interface FixedMessage {
+  topic: string;
+  payload: string;
+  qos: QoS;
+  retain: boolean;
+}
+
+export interface TlsOptions {
+  ca?: string | Buffer;
+  cert?: string | Buffer;
+  key?: string | Buffer;
+  passphrase?: string;
+  rejectUnauthorized?: boolean;
+  servername?: string;
+  alpnProtocol?: string;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  protocolVersion: 4 | 5;
+  clientId: string;
+  clean: boolean;
+  /** MQTT 5: seconds the broker keeps a persistent session (`clean: false` needs it, MQTT.js #1139). */
+  sessionExpiry: number;
+  keepalive: number;
+  reconnectPeriodMs: number;
+  maxReconnectDelayMs?: number;
+  connectTimeoutMs: number;
+  username?: string;
+  password?: string;
+  tls?: TlsOptions;
+  will?: FixedMessage;
+  /** Published on every connect (e.g. retained `online`). */
+  birth?: () => FixedMessage;
+  /** Published before a deliberate close, since a clean DISCONNECT does not fire the will. */
+  goodbye?: () => FixedMessage;
+  /** Publishes held while disconnected; beyond it the oldest is dropped and its promise rejected. */
+  queueLimit: number;
+  /** How long a subscription with no handlers is kept before it is unsubscribed (redeploys). */
+  lingerMs?: number;
+  /** Messages held for handlers that are about to (re)subscribe, at most this many ... */
+  orphanLimit?: number;
+  /** ... for at most this long. */
+  orphanTtlMs?: number;
+}
+
+export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
+export interface PublishOptions {
+  qos: QoS;
+  retain?: boolean;
+  properties?: IClientPublishOptions['properties'];
+}
+
+export interface ConnectionMetrics {
+  connectionsTotal: number;
+  connectionsFailed: number;
+  connectionsActive: number;
+  messagesSent: number;
+  messagesReceived: number;
+  messagesFailed: number;
+  /** Inbound messages no handler took within the orphan window. */
+  messagesDropped: number;
+  errorsTotal: number;
+  errorsByType: Record<string, number>;
+  lastMessageReceived: number | null;
+  lastError: string | null;
+  connectedSince: number | null;
+}
+
+interface Subscription {
+  filter: string;
+  qos: QoS;
+  id: number;
+  handlers: Set<MessageHandler>;
+  /** Granted by the broker on the current connection. */
+  active: boolean;
+  linger?: NodeJS.Timeout;
+}
+
+interface Pending {
+  topic: string;
+  payload: string | Buffer;
+  options: PublishOptions;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+interface Orphan {
+  topic: string;
+  payload: Buffer;
+  packet: IPublishPacket;
+  at: number;
+}
+
+const MAX_SUBSCRIPTION_ID = 268_435_455;
+
+export class BrokerConnection extends EventEmitter {
+  state: ConnectionState = 'idle';
+  readonly metrics: ConnectionMetrics = {
+    connectionsTotal: 0,
+    connectionsFailed: 0,
+    connectionsActive: 0,
+    messagesSent: 0,
+    messagesReceived: 0,
+    messagesFailed: 0,
+    messagesDropped: 0,
+    errorsTotal: 0,
+    errorsByType: {},
+    lastMessageReceived: null,
+    lastError: null,
+    connectedSince: null,
+  };
+
+  private client: MqttClient | null = null;
+  private readonly subs = new Map<string, Subscription>();
+  private readonly subsById = new Map<number, Subscription>();
+  private nextSubId = 1;
+  private readonly queue: Pending[] = [];
+  private inFlight = 0;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | null = null;
+  private orphans: Orphan[] = [];
+  private connackSeen = false;
+
+  constructor(readonly options: ConnectionOptions) {
+    super();
+  }
+
+  /** Publishes held (offline queue) plus those handed to MQTT.js and not yet acknowledged. */
+  get queueSize(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  get connected(): boolean {
+    return this.state === 'connected';
+  }
+
+  get subscriptionCount(): number {
+    return this.subs.size;
+  }
+
+  start(): void {
+    if (this.client || this.state === 'closed') return;
+    const o = this.options;
+    const opts: IClientOptions = {
+      protocolVersion: o.protocolVersion,
+      clientId: o.clientId,
+      clean: o.clean,
+      keepalive: o.keepalive,
+      connectTimeout: o.connectTimeoutMs,
+      // We reconnect ourselves, with backoff and jitter.
+      reconnectPeriod: 0,
+      // We restore subscriptions ourselves, on every connect.
+      resubscribe: false,
+      ...(o.username ? { username: o.username } : {}),
+      ...(o.password ? { password: o.password } : {}),
+      ...(o.will ? { will: { ...o.will } } : {}),
+      ...(o.protocolVersion === 5 && !o.clean ? { properties: { sessionExpiryInterval: o.sessionExpiry } } : {}),
+      ...(o.tls
+        ? {
+            ca: o.tls.ca,
+            cert: o.tls.cert,
+            key: o.tls.key,
+            passphrase: o.tls.passphrase,
+            rejectUnauthorized: o.tls.rejectUnauthorized ?? true,
+            servername: o.tls.servername,
+            ...(o.tls.alpnProtocol ? { ALPNProtocols: [o.tls.alpnProtocol] } : {}),
+          }
+        : {}),
+    };
+    this.setState('connecting');
+    const client = mqtt.connect(o.url, opts);
+    this.client = client;
+    client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    client.on('close', () => this.onClose());
+    client.on('error', (err) => this.noteError(err));
+    client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
+  }
+
+  /**
+   * Adds `handler` for `filter` and returns the function that removes it. The broker is asked
+   * once per filter, however many nodes share it, at the highest QoS any of them wants.
+   */
+  subscribe(filter: string, qos: QoS, handler: MessageHandler): () => void {
+    let sub = this.subs.get(filter);
+    if (!sub) {
+      sub = { filter, qos, id: this.allocateSubId(), handlers: new Set(), active: false };
+      this.subs.set(filter, sub);
+      this.subsById.set(sub.id, sub);
+    }
+    if (sub.linger) {
+      clearTimeout(sub.linger);
+      delete sub.linger;
+    }
+    if (qos > sub.qos) {
+      sub.qos = qos;
+      sub.active = false;
+    }
+    sub.handlers.add(handler);
+    if (this.connected && !sub.active) this.sendSubscribe(sub);
+    const owned = sub;
+    let removed = false;
+    return () => {
+      if (removed) return;
+      removed = true;
+      this.release(owned, handler);
+    };
+  }
+
+  /** Hands held messages to handlers that now match them (call once the flows have started). */
+  deliverOrphans(): void {
+    if (this.orphans.length === 0) return;
+    const cutoff = Date.now() - (this.options.orphanTtlMs ?? 10_000);
+    const held = this.orphans;
+    this.orphans = [];
+    for (const o of held) {
+      if (o.at < cutoff || !this.route(o.topic, o.payload, o.packet, false)) this.metrics.messagesDropped++;
+    }
+  }
+
+  /**
+   * Publishes now when connected, else holds the message until reconnect. Resolves once the
+   * broker has it (PUBACK/PUBCOMP for QoS 1/2), rejects when it is dropped.
+   */
+  publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (this.state === 'closed') {
+        this.metrics.messagesFailed++;
+        reject(new Error('connection is closed'));
+        return;
+      }
+      const item: Pending = { topic, payload, options, resolve, reject };
+      // Keep order: while anything is queued, new messages queue behind it.
+      if (this.connected && this.queue.length === 0) this.send(item);
+      else this.enqueue(item);
+    });
+  }
+
+  /** Publishes the goodbye message, disconnects cleanly (waiting briefly for in-flight acks), stops. */
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    const client = this.client;
+    const wasConnected = this.connected;
+    this.setState('closed');
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
+    for (const sub of this.subs.values()) if (sub.linger) clearTimeout(sub.linger);
+    this.subs.clear();
+    this.subsById.clear();
+    this.orphans = [];
+    for (const item of this.queue.splice(0)) {
+      this.metrics.messagesFailed++;
+      item.reject(new Error('connection closed before the message could be sent'));
+    }
+    if (!client) return;
+    if (wasConnected && this.options.goodbye) {
+      const bye = this.options.goodbye();
+      await withTimeout(
+        new Promise<void>((resolve) => client.publish(bye.topic, bye.payload, { qos: bye.qos, retain: bye.retain }, () => resolve())),
+        1000,
+      );
+    }
+    await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), 2000);
+    await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    this.metrics.connectionsActive = 0;
+  }
+
+  private onConnect(sessionPresent: boolean): void {
+    this.connackSeen = true;
+    this.attempt = 0;
+    this.metrics.connectionsTotal++;
+    this.metrics.connectionsActive = 1;
+    this.metrics.connectedSince = Date.now();
+    this.setState('connected');
+    this.emit('connect', sessionPresent);
+    const birth = this.options.birth?.();
+    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop });
+    for (const sub of this.subs.values()) {
+      sub.active = false;
+      this.sendSubscribe(sub);
+    }
+    while (this.connected && this.queue.length > 0) this.send(this.queue.shift()!);
+  }
+
+  private onClose(): void {
+    if (this.state === 'closed') return;
+    if (!this.connackSeen) this.metrics.connectionsFailed++;
+    this.connackSeen = false;
+    this.metrics.connectionsActive = 0;
+    this.metrics.connectedSince = null;
+    for (const sub of this.subs.values()) sub.active = false;
+    this.setState('disconnected');
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    if (this.reconnectTimer || this.state === 'closed') return;
+    const delay = backoffDelay(this.attempt++, this.options.reconnectPeriodMs, this.options.maxReconnectDelayMs ?? 60_000);
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = null;
+      if (this.state === 'closed' || !this.client) return;
+      this.setState('connecting');
+      this.client.reconnect();
+    }, delay);
+    this.reconnectTimer.unref?.();
+  }
+
+  private sendSubscribe(sub: Subscription): void {
+    const client = this.client;
+    if (!client) return;
+    sub.active = true;
+    const properties = this.options.protocolVersion === 5 ? { subscriptionIdentifier: sub.id } : undefined;
+    client.subscribe(sub.filter, { qos: sub.qos, ...(properties ? { properties } : {}) }, (err, granted) => {
+      const refused = granted?.find((g) => g.qos > 2);
+      if (err || refused) {
+        sub.active = false;
+        this.noteError(err ?? new Error(`broker refused subscription to ${sub.filter}`), 'subscribe');
+      } else this.emit('subscribed', sub.filter);
+    });
+  }
+
+  private release(sub: Subscription, handler: MessageHandler): void {
+    sub.handlers.delete(handler);
+    if (sub.handlers.size > 0 || this.subs.get(sub.filter) !== sub) return;
+    const drop = () => {
+      if (sub.handlers.size > 0 || this.subs.get(sub.filter) !== sub) return;
+      this.subs.delete(sub.filter);
+      this.subsById.delete(sub.id);
+      if (this.connected && sub.active) this.client?.unsubscribe(sub.filter);
+    };
+    const linger = this.options.lingerMs ?? 0;
+    if (linger <= 0) drop();
+    else {
+      sub.linger = setTimeout(drop, linger);
+      sub.linger.unref?.();
+    }
+  }
+
+  private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    this.metrics.messagesReceived++;
+    this.metrics.lastMessageReceived = Date.now();
+    if (!this.route(topic, payload, packet, true)) this.hold({ topic, payload, packet, at: Date.now() });
+  }
+
+  /** Calls the handlers the message is for; false when there were none. */
+  private route(topic: string, payload: Buffer, packet: IPublishPacket, useIds: boolean): boolean {
+    let delivered = false;
+    const ids = useIds ? packet.properties?.subscriptionIdentifier : undefined;
+    if (ids !== undefined) {
+      // MQTT 5: the broker says which subscriptions matched, so overlapping filters never double-deliver.
+      for (const id of Array.isArray(ids) ? ids : [ids]) {
+        const sub = this.subsById.get(id);
+        if (sub && this.callHandlers(sub, topic, payload, packet)) delivered = true;
+      }
+      return delivered;
+    }
+    for (const sub of this.subs.values()) {
+      if (topicMatches(sub.filter, topic) && this.callHandlers(sub, topic, payload, packet)) delivered = true;
+    }
+    return delivered;
+  }
+
+  private callHandlers(sub: Subscription, topic: string, payload: Buffer, packet: IPublishPacket): boolean {
+    for (const handler of sub.handlers) {
+      try {
+        handler(topic, payload, packet);
+      } catch (err) {
+        // A handler bug must not stop delivery to the others or kill the client.
+        this.noteError(err as Error, 'handler');
+      }
+    }
+    return sub.handlers.size > 0;
+  }
+
+  private hold(orphan: Orphan): void {
+    const limit = this.options.orphanLimit ?? 10_000;
+    const cutoff = orphan.at - (this.options.orphanTtlMs ?? 10_000);
+    while (this.orphans.length > 0 && (this.orphans.length >= limit || this.orphans[0]!.at < cutoff)) {
+      this.orphans.shift();
+      this.metrics.messagesDropped++;
+    }
+    if (limit > 0) this.orphans.push(orphan);
+    else this.metrics.messagesDropped++;
+  }
+
+  private enqueue(item: Pending): void {
+    if (this.options.queueLimit <= 0) {
+      this.metrics.messagesFailed++;
+      item.reject(new Error('not connected and the offline queue is disabled (queueLimit 0)'));
+      return;
+    }
+    while (this.queue.length >= this.options.queueLimit) {
+      this.metrics.messagesFailed++;
+      this.queue.shift()!.reject(new Error(`offline queue full (${this.options.queueLimit}): oldest message dropped`));
+    }
+    this.queue.push(item);
+  }
+
+  private send(item: Pending): void {
+    const client = this.client!;
+    this.inFlight++;
+    const { qos, retain, properties } = item.options;
+    client.publish(item.topic, item.payload, { qos, retain: retain ?? false, ...(properties ? { properties } : {}) }, (err) => {
+      this.inFlight--;
+      if (!err) {
+        this.metrics.messagesSent++;
+        item.resolve();
+      } else if (qos > 0 && this.state !== 'closed' && /connection closed|client disconnecting/i.test(err.message)) {
+        // MQTT.js failed it because the link fell (clean session + forced close): send again on reconnect.
+        this.queue.unshift(item);
+      } else {
+        this.metrics.messagesFailed++;
+        this.noteError(err, 'publish');
+        item.reject(err);
+      }
+    });
+  }
+
+  private noteError(err: Error, kind?: string): void {
+    const type = kind ?? ((err as { code?: unknown }).code ? String((err as { code?: unknown }).code) : err.name || 'Error');
+    this.metrics.errorsTotal++;
+    this.metrics.errorsByType[type] = (this.metrics.errorsByType[type] ?? 0) + 1;
+    this.metrics.lastError = err.message;
+    this.emit('problem', err, type);
+  }
+
+  private setState(state: ConnectionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+
+  private allocateSubId(): number {
+    const id = this.nextSubId;
+    this.nextSubId = id >= MAX_SUBSCRIPTION_ID ? 1 : id + 1;
+    return id;
+  }
+}
+
+function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject'> {
+  return { topic: m.topic, payload: m.payload, options: { qos: m.qos, retain: m.retain } };
+}
+
+function noop(): void {}
+
+function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

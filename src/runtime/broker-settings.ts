@@ -1,0 +1,74 @@
+/** `lpr-broker` properties -> connection options (pure, so it is unit-tested without Node-RED). */
+import { assertRoot, IdentifierError } from '../protocol/identifiers';
+import { ConfigError, readBoolean, readNumber, readString } from './settings';
+
+export interface BrokerSettings {
+  url: string;
+  protocolVersion: 4 | 5;
+  clientId: string;
+  cleanSession: boolean;
+  sessionExpiry: number;
+  keepalive: number;
+  reconnectPeriodMs: number;
+  connectTimeoutMs: number;
+  topicRoot: string;
+  usetls: boolean;
+  birth: boolean;
+  queueLimit: number;
+}
+
+const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:', 'tls:']);
+
+/** `host` + `port` -> URL; a full URL keeps its own scheme and port (the port field fills a missing one). */
+export function brokerUrl(broker: string, port: number, usetls: boolean): string {
+  const host = broker.trim();
+  if (host === '') throw new ConfigError('broker', 'must name a host or URL');
+  if (host.includes('://')) {
+    let url: URL;
+    try {
+      url = new URL(host);
+    } catch {
+      throw new ConfigError('broker', `is not a valid URL: ${JSON.stringify(host)}`);
+    }
+    if (!SCHEMES.has(url.protocol)) throw new ConfigError('broker', `scheme must be mqtt, mqtts, ws or wss, got ${url.protocol}`);
+    if (!url.port && (url.protocol === 'mqtt:' || url.protocol === 'mqtts:')) url.port = String(port);
+    return url.toString().replace(/\/$/, '');
+  }
+  if (/[\s/?#@]/.test(host)) throw new ConfigError('broker', `is not a valid host name: ${JSON.stringify(host)}`);
+  const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `${usetls ? 'mqtts' : 'mqtt'}://${bracketed}:${port}`;
+}
+
+/** A client id the broker and Mosquitto pattern ACLs accept: no `+`, `#`, `/` or spaces. */
+export function defaultClientId(hostname: string, nodeId: string): string {
+  return `lpr-${hostname}-${nodeId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
+}
+
+export function readBrokerSettings(props: Record<string, unknown>, fallbackClientId: string): BrokerSettings {
+  const usetls = readBoolean(props, 'usetls', false);
+  const port = readNumber(props, 'port', usetls ? 8883 : 1883, { min: 1, max: 65535, integer: true });
+  const protocolVersion = readNumber(props, 'protocolVersion', 4, { integer: true });
+  if (protocolVersion !== 4 && protocolVersion !== 5) throw new ConfigError('protocolVersion', `must be 4 (MQTT 3.1.1) or 5, got ${protocolVersion}`);
+  const clientId = readString(props, 'clientId', '', 256) || fallbackClientId;
+  if (/[+#\s]/.test(clientId)) throw new ConfigError('clientId', 'must not contain "+", "#" or spaces');
+  let topicRoot: string;
+  try {
+    topicRoot = assertRoot(readString(props, 'topicRoot', 'lprserver', 200) || 'lprserver');
+  } catch (err) {
+    throw err instanceof IdentifierError ? new ConfigError('topicRoot', err.message.replace(/^topicRoot: /, '')) : err;
+  }
+  return {
+    url: brokerUrl(readString(props, 'broker', 'localhost'), port, usetls),
+    protocolVersion,
+    clientId,
+    cleanSession: readBoolean(props, 'cleanSession', false),
+    sessionExpiry: readNumber(props, 'sessionExpiry', 86_400, { min: 0, max: 4_294_967_295, integer: true }),
+    keepalive: readNumber(props, 'keepalive', 60, { min: 0, max: 65_535, integer: true }),
+    reconnectPeriodMs: readNumber(props, 'reconnectPeriod', 5, { min: 0.1, max: 3600 }) * 1000,
+    connectTimeoutMs: readNumber(props, 'connectTimeout', 30, { min: 1, max: 600 }) * 1000,
+    topicRoot,
+    usetls,
+    birth: readBoolean(props, 'birth', true),
+    queueLimit: readNumber(props, 'queueLimit', 10_000, { min: 0, max: 10_000_000, integer: true }),
+  };
+}
