@@ -1,0 +1,58 @@
+/** Node-RED test-helper set-up shared by the node tests: the built nodes, a flow builder, collectors. */
+import helper from 'node-red-node-test-helper';
+import type { Mosquitto } from '../fixtures/mosquitto';
+import { waitUntil } from '../fixtures/wait';
+
+helper.init(require.resolve('node-red'));
+
+// The tests exercise what ships: dist/, built by `npm test` before mocha runs.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const brokerNode = require('../../dist/lpr-broker.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const detectionInNode = require('../../dist/lpr-detection-in.js');
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+/** Every module the node tests load. */
+export const allNodes = [brokerNode, detectionInNode, catchNode];
+
+export { helper };
+
+export function brokerConfig(mosquitto: Mosquitto, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'broker',
+    type: 'lpr-broker',
+    name: 'test broker',
+    broker: '127.0.0.1',
+    port: mosquitto.port,
+    protocolVersion: 4,
+    clientId: '',
+    cleanSession: true,
+    sessionExpiry: 0,
+    keepalive: 60,
+    reconnectPeriod: 0.2,
+    connectTimeout: 5,
+    topicRoot: 'lprserver',
+    usetls: false,
+    birth: true,
+    queueLimit: 1000,
+    ...extra,
+  };
+}
+
+/** Collects the messages a node receives. */
+export function collect(nodeId: string): any[] {
+  const node = helper.getNode(nodeId);
+  const seen: any[] = [];
+  node.on('input', (msg: any) => seen.push(msg));
+  return seen;
+}
+
+/** Waits until the lpr-broker is connected and `filters` subscriptions are granted. */
+export async function waitReady(brokerId = 'broker', filters = 1): Promise<void> {
+  const broker = helper.getNode(brokerId) as any;
+  let granted = 0;
+  broker.connection.on('subscribed', () => granted++);
+  await waitUntil(() => broker.connection.state === 'connected' && granted >= filters, 'broker connected and subscribed');
+}
