@@ -46,20 +46,27 @@ export function jsonDepth(text: string, limit: number): number {
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Path of the first `__proto__`/`constructor`/`prototype` key, which a later merge could turn into pollution. */
-function findForbiddenKey(value: unknown, path: string): string | null {
+type Problem = { code: 'forbidden_key' | 'too_deep'; path: string } | null;
+
+/**
+ * The first `__proto__`/`constructor`/`prototype` key (which a later merge could turn into
+ * pollution), or the first place nested deeper than `maxDepth` (which also stops cycles in
+ * objects handed over from a flow).
+ */
+function inspectObject(value: unknown, path: string, depth: number, maxDepth: number): Problem {
   if (value === null || typeof value !== 'object') return null;
+  if (depth > maxDepth) return { code: 'too_deep', path: path || WHOLE_PAYLOAD };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const hit = findForbiddenKey(value[i], `${path}[${i}]`);
+      const hit = inspectObject(value[i], `${path}[${i}]`, depth + 1, maxDepth);
       if (hit) return hit;
     }
     return null;
   }
   for (const key of Object.keys(value)) {
     const child = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) return child;
-    const hit = findForbiddenKey((value as Record<string, unknown>)[key], child);
+    if (FORBIDDEN_KEYS.has(key)) return { code: 'forbidden_key', path: child };
+    const hit = inspectObject((value as Record<string, unknown>)[key], child, depth + 1, maxDepth);
     if (hit) return hit;
   }
   return null;
@@ -102,15 +109,17 @@ export function validateMessage<K extends MessageKind>(
   options: Pick<DecodeOptions, 'topicCameraId'> = {},
   sourceText?: string,
 ): Decoded<MessageOf<K>> {
-  if (sourceText === undefined || /"(__proto__|constructor|prototype)"/.test(sourceText)) {
-    const bad = findForbiddenKey(data, '');
-    if (bad) return fail('forbidden_key', bad, 'is a forbidden key');
+  // A key can also be spelt with \u escapes (`"\u0063onstructor"`), which JSON.parse decodes: scan then too.
+  if (sourceText === undefined || /"(__proto__|constructor|prototype)"|\\u/.test(sourceText)) {
+    const bad = inspectObject(data, '', 1, DEFAULT_MAX_DEPTH);
+    if (bad) return fail(bad.code, bad.path, bad.code === 'too_deep' ? `nests deeper than ${DEFAULT_MAX_DEPTH} levels` : 'is a forbidden key');
   }
   const result = POLICY[kind].schema.safeParse(data);
   if (!result.success) return { ok: false, error: fromZodError(result.error) };
   const value = result.data as MessageOf<K>;
   const cameraId = (value as { camera_id?: unknown }).camera_id;
-  if (options.topicCameraId !== undefined && cameraId !== options.topicCameraId) {
+  // An absent optional camera_id (e.g. a Request) claims no camera, so it cannot mismatch the topic.
+  if (options.topicCameraId !== undefined && cameraId !== undefined && cameraId !== options.topicCameraId) {
     const issue: FieldIssue = {
       path: 'camera_id',
       message: `is ${JSON.stringify(cameraId)} but the topic names camera ${JSON.stringify(options.topicCameraId)}`,

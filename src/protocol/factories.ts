@@ -16,7 +16,9 @@ export function nowIso(now: number = Date.now()): string {
 
 /** Builds a message of `kind` from `fields`; throws a ValidationError naming the bad fields. */
 export function createMessage<K extends MessageKind>(kind: K, fields: Draft<MessageOf<K>>): MessageOf<K> {
-  const candidate = { message_id: newMessageId(), timestamp: nowIso(), ...fields };
+  // `??` rather than spread defaults, so that an explicit `message_id: undefined` is filled too.
+  const { message_id, timestamp, ...rest } = fields as Draft<MessageOf<K>>;
+  const candidate = { message_id: message_id ?? newMessageId(), timestamp: timestamp ?? nowIso(), ...rest };
   const result = validateMessage(kind, candidate);
   if (!result.ok) throw result.error;
   return result.value;
