@@ -50,7 +50,7 @@ export = function register(RED: NodeAPI): void {
           const text = `detection from camera ${result.cameraId} rejected: ${error.message}`;
           // Node-RED moves msg.error aside and sets its own from this Error: message, code and cause reach the Catch node.
           const err = new Error(text, { cause: { code: error.code, issues: error.issues, camera_id: result.cameraId, message_id: result.messageId } });
-          Object.assign(err, { code: error.code });
+          Object.assign(err, { name: 'ValidationError', code: error.code });
           delete (err as { stack?: string }).stack;
           const raw = error.code === 'too_large' || error.code === 'invalid_utf8' ? payload : payload.toString('utf8');
           node.error(err, { topic, payload: raw, lpr: { type: 'detection', cameraId: result.cameraId, messageId: result.messageId, receivedAt } });

@@ -17,7 +17,7 @@ export interface BrokerSettings {
   queueLimit: number;
 }
 
-const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:', 'tcp:', 'ssl:', 'tls:']);
+const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
 
 /** `host` + `port` -> URL; a full URL keeps its own scheme and port (the port field fills a missing one). */
 export function brokerUrl(broker: string, port: number, usetls: boolean): string {
@@ -31,12 +31,16 @@ export function brokerUrl(broker: string, port: number, usetls: boolean): string
       throw new ConfigError('broker', `is not a valid URL: ${JSON.stringify(host)}`);
     }
     if (!SCHEMES.has(url.protocol)) throw new ConfigError('broker', `scheme must be mqtt, mqtts, ws or wss, got ${url.protocol}`);
+    if (url.hostname === '') throw new ConfigError('broker', `names no host: ${JSON.stringify(host)}`);
     if (!url.port && (url.protocol === 'mqtt:' || url.protocol === 'mqtts:')) url.port = String(port);
     return url.toString().replace(/\/$/, '');
   }
   if (/[\s/?#@]/.test(host)) throw new ConfigError('broker', `is not a valid host name: ${JSON.stringify(host)}`);
   const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
-  return `${usetls ? 'mqtts' : 'mqtt'}://${bracketed}:${port}`;
+  const url = `${usetls ? 'mqtts' : 'mqtt'}://${bracketed}:${port}`;
+  // `host:port`, a zone id or a character URLs forbid would give a URL nothing can connect to.
+  if (!URL.canParse(url)) throw new ConfigError('broker', `is not a valid host name or IP address: ${JSON.stringify(host)}`);
+  return url;
 }
 
 /** A client id the broker and Mosquitto pattern ACLs accept: no `+`, `#`, `/` or spaces. */

@@ -1,0 +1,153 @@
+/**
+ * Editor side of the `lpr-broker` config node: one shared MQTT connection for the LPR nodes.
+ *
+ * The registerType call below must stay a literal call with an inline object literal (and inline
+ * `defaults`/`credentials`): the Flow Library scorecard parses dist/lpr-broker.html with acorn.
+ * Property names are read by src/nodes/lpr-broker.ts; do not rename them.
+ */
+import {
+  brokerLabel,
+  brokerUrlPort,
+  currentValue,
+  isBrokerUrl,
+  isTrue,
+  numberValidator,
+  parseBrokerUrl,
+  portProblem,
+  validateBroker,
+  validateClientId,
+  validateTopicRoot,
+} from '../shared/validate';
+
+const PREFIX = 'node-config-input';
+
+RED.nodes.registerType('lpr-broker', {
+  category: 'config',
+  defaults: {
+    name: { value: '' },
+    broker: { value: 'localhost', required: true, label: 'Broker', validate: validateBroker },
+    port: {
+      value: 1883,
+      label: 'Port',
+      validate: function (this: any, value: any, opt?: { label?: string }) {
+        // A URL that names its own port (or a ws/wss URL) makes the port field irrelevant.
+        if (brokerUrlPort(currentValue(this, 'broker', PREFIX)) !== null) return true;
+        if (isBrokerUrl(currentValue(this, 'broker', PREFIX)) && String(value ?? '').trim() === '') return true;
+        const problem = portProblem(value);
+        return problem === null ? true : `${opt && opt.label ? opt.label + ': ' : ''}${problem}`;
+      },
+    },
+    protocolVersion: {
+      value: 4,
+      label: 'MQTT version',
+      validate: function (value: any, opt?: { label?: string }) {
+        return String(value) === '4' || String(value) === '5' ? true : `${opt && opt.label ? opt.label + ': ' : ''}must be 4 (MQTT 3.1.1) or 5 (MQTT 5)`;
+      },
+    },
+    clientId: { value: '', label: 'Client id', validate: validateClientId },
+    cleanSession: { value: false },
+    sessionExpiry: { value: 86400, label: 'Session expiry', validate: numberValidator({ min: 0, max: 4294967295, unit: 's' }) },
+    keepalive: { value: 60, label: 'Keep alive', validate: numberValidator({ min: 0, max: 65535, unit: 's' }) },
+    reconnectPeriod: {
+      value: 5,
+      label: 'Reconnect after',
+      validate: numberValidator({ min: 0.1, max: 3600, integer: false, unit: 's' }),
+    },
+    connectTimeout: {
+      value: 30,
+      label: 'Connect timeout',
+      validate: numberValidator({ min: 1, max: 600, integer: false, unit: 's' }),
+    },
+    topicRoot: { value: 'lprserver', required: true, label: 'Topic root', validate: validateTopicRoot },
+    usetls: { value: false },
+    tls: {
+      value: '',
+      type: 'tls-config',
+      label: 'TLS configuration',
+      // Required only when "Use TLS" is ticked. Having `validate` also stops the editor from
+      // insisting on a tls-config node when TLS is off.
+      validate: function (this: any, value: any, opt?: { label?: string }) {
+        if (!isTrue(currentValue(this, 'usetls', PREFIX))) return true;
+        if (!value || value === '_ADD_') return `${opt && opt.label ? opt.label + ': ' : ''}choose or add a TLS configuration, or untick Use TLS`;
+        const config = RED.nodes.node(value);
+        if (!config) return `${opt && opt.label ? opt.label + ': ' : ''}the selected TLS configuration does not exist`;
+        return config.valid === false ? `${opt && opt.label ? opt.label + ': ' : ''}the selected TLS configuration is invalid` : true;
+      },
+    },
+    birth: { value: true },
+    queueLimit: { value: 10000, label: 'Offline queue', validate: numberValidator({ min: 0, max: 10000000, unit: 'messages' }) },
+  },
+  credentials: {
+    user: { type: 'text' },
+    password: { type: 'password' },
+  },
+  label: function (this: any) {
+    return brokerLabel(this.name, this.broker, this.port);
+  },
+  oneditprepare: function (this: any) {
+    const usetls = $('#node-config-input-usetls');
+    const port = $('#node-config-input-port');
+    const broker = $('#node-config-input-broker');
+    const version = $('#node-config-input-protocolVersion');
+    const clean = $('#node-config-input-cleanSession');
+
+    // Older or hand-written flows may hold numbers/booleans as strings.
+    version.val(String(this.protocolVersion ?? 4) === '5' ? '5' : '4');
+
+    const showTls = () => {
+      $('#node-config-row-tls').toggle(usetls.is(':checked'));
+    };
+    const showVersion = () => {
+      $('.lpr-broker-mqtt5').toggle(version.val() === '5');
+    };
+    const showSession = () => {
+      $('#lpr-broker-session-hint').text(
+        clean.is(':checked')
+          ? 'Clean session: the broker forgets subscriptions and queued messages on every connect.'
+          : 'Persistent session: detections published while Node-RED is down are queued by the broker and delivered on reconnect.',
+      );
+    };
+    const showPort = () => {
+      const value = broker.val();
+      const url = parseBrokerUrl(value);
+      const urlPort = brokerUrlPort(value);
+      port.prop('disabled', urlPort !== null);
+      let hint = '';
+      if (urlPort !== null) hint = `Port ${urlPort} comes from the URL; the port field is ignored.`;
+      else if (url) hint = `The URL names no port: port ${port.val() || '(empty)'} is used.`;
+      if (url && (url.scheme === 'mqtts' || url.scheme === 'wss') && !usetls.is(':checked')) {
+        hint += (hint ? ' ' : '') + `${url.scheme}:// uses TLS; tick Use TLS to choose certificates.`;
+      }
+      $('#lpr-broker-port-hint').text(hint).toggle(hint !== '');
+    };
+
+    usetls.on('change', () => {
+      // Follow the usual ports when the user switches TLS on or off (as the core MQTT node does).
+      if (!isBrokerUrl(broker.val())) {
+        if (usetls.is(':checked') && String(port.val()) === '1883') port.val('8883');
+        else if (!usetls.is(':checked') && String(port.val()) === '8883') port.val('1883');
+      }
+      showTls();
+      showPort();
+      $('#node-config-input-tls').trigger('change');
+    });
+    version.on('change', showVersion);
+    clean.on('change', showSession);
+    broker.on('change keyup paste', () => {
+      showPort();
+      port.trigger('change');
+    });
+    port.on('change keyup', showPort);
+
+    showTls();
+    showVersion();
+    showSession();
+    showPort();
+  },
+  oneditsave: function (this: any) {
+    // TLS off: drop the tls-config reference so the runtime never uses stale certificates.
+    if (!$('#node-config-input-usetls').is(':checked')) $('#node-config-input-tls').val('_ADD_');
+    // A disabled input still saves its value; keep whatever the user had.
+    $('#node-config-input-port').prop('disabled', false);
+  },
+});
