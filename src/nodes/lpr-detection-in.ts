@@ -1,9 +1,10 @@
 /** `lpr-detection-in`: validated, deduplicated detections from one camera or all, with acks. */
 import type { Ack } from '../protocol';
-import { ConfigError } from '../runtime/settings';
 import { DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings } from '../runtime/detection-intake';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
+import { reportRejected } from './shared/reject';
+import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
 
 export = function register(RED: NodeAPI): void {
@@ -11,19 +12,12 @@ export = function register(RED: NodeAPI): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) {
-      node.status({ fill: 'red', shape: 'ring', text: broker.message });
-      node.error(broker.message);
-      return;
-    }
+    if (broker instanceof Error) return failSetup(node, broker);
     let settings: DetectionInSettings;
     try {
       settings = readDetectionInSettings(def);
     } catch (err) {
-      const text = err instanceof ConfigError ? `invalid property ${err.message}` : String(err);
-      node.status({ fill: 'red', shape: 'ring', text });
-      node.error(text);
-      return;
+      return failSetup(node, err);
     }
     const intake = new DetectionIntake(broker.topics, settings);
     const counts = intake.counts;
@@ -45,18 +39,15 @@ export = function register(RED: NodeAPI): void {
       switch (result.kind) {
         case 'foreign':
           return;
-        case 'rejected': {
-          const { error } = result;
-          const text = `detection from camera ${result.cameraId} rejected: ${error.message}`;
-          // Node-RED moves msg.error aside and sets its own from this Error: message, code and cause reach the Catch node.
-          const err = new Error(text, { cause: { code: error.code, issues: error.issues, camera_id: result.cameraId, message_id: result.messageId } });
-          Object.assign(err, { name: 'ValidationError', code: error.code });
-          delete (err as { stack?: string }).stack;
-          const raw = error.code === 'too_large' || error.code === 'invalid_utf8' ? payload : payload.toString('utf8');
-          node.error(err, { topic, payload: raw, lpr: { type: 'detection', cameraId: result.cameraId, messageId: result.messageId, receivedAt } });
+        case 'rejected':
+          reportRejected(node, `detection from camera ${result.cameraId}`, topic, payload, result.error, {
+            type: 'detection',
+            cameraId: result.cameraId,
+            messageId: result.messageId,
+            receivedAt,
+          });
           sendAck(result.ack);
           break;
-        }
         case 'duplicate':
           sendAck(result.ack);
           break;

@@ -1,0 +1,139 @@
+/** `lpr-health-monitor`: per-camera healthy/warning/critical/offline from health, wills and silence. */
+import type { IPublishPacket } from 'mqtt';
+import { assertIdentifier, createMessage, decodePayload } from '../protocol';
+import { readHealthMonitorSettings, type HealthMonitorSettings } from '../runtime/health-settings';
+import { HealthTracker, systemStatus, type Transition } from '../runtime/health-tracker';
+import { resolveBroker } from './shared/broker-api';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
+import { reportRejected } from './shared/reject';
+import { failSetup } from './shared/setup';
+import { StatusReporter } from './shared/status';
+
+type Action = 'summary' | 'request' | 'forget';
+const ACTIONS = new Set<Action>(['summary', 'request', 'forget']);
+
+/** What an input message asks for: `msg.action` (or a string payload / `msg.payload.action`), `msg.camera`. */
+function readCommand(msg: NodeMessage): { action: Action; camera: string | null } {
+  const payload = msg.payload as { action?: unknown; camera?: unknown } | string | undefined;
+  const action = msg.action ?? (typeof payload === 'string' ? payload : payload?.action) ?? 'summary';
+  if (typeof action !== 'string' || !ACTIONS.has(action as Action)) {
+    throw new Error(`msg.action: must be "summary", "request" or "forget", got ${JSON.stringify(action)}`);
+  }
+  const rawCamera = msg.camera ?? (typeof payload === 'object' && payload ? payload.camera : undefined);
+  const camera = rawCamera === undefined || rawCamera === null || rawCamera === '' || rawCamera === '+' ? null : assertIdentifier(rawCamera, 'msg.camera');
+  if (action === 'forget' && !camera) throw new Error('msg.camera: "forget" needs the camera to forget');
+  return { action: action as Action, camera };
+}
+
+export = function register(RED: NodeAPI): void {
+  function LprHealthMonitorNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const broker = resolveBroker(RED, def.broker);
+    if (broker instanceof Error) return failSetup(node, broker);
+    let settings: HealthMonitorSettings;
+    try {
+      settings = readHealthMonitorSettings(def);
+    } catch (err) {
+      return failSetup(node, err);
+    }
+    const tracker = new HealthTracker(settings.rules);
+    let rejected = 0;
+    const status = new StatusReporter(node, () => {
+      const c = tracker.counts();
+      return `${c.healthy} ok · ${c.warning} warn · ${c.critical} crit · ${c.offline} off${rejected ? ` · ${rejected} rejected` : ''}`;
+    });
+
+    const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
+
+    // SystemHealth is retained: publish when the counts change, at most once a second.
+    let systemHealthDue: NodeJS.Timeout | null = null;
+    const publishSystemHealth = () => {
+      if (!settings.publishSystemHealth || systemHealthDue) return;
+      systemHealthDue = setTimeout(() => {
+        systemHealthDue = null;
+        const counts = tracker.counts();
+        publish(broker.publishMessage('systemHealth', undefined, createMessage('systemHealth', { status: systemStatus(counts), cameras: counts })), 'system health');
+      }, 1000);
+    };
+
+    const report = (transitions: Transition[]) => {
+      if (transitions.length === 0) return;
+      for (const t of transitions) {
+        node.send([{ topic: t.camera_id, payload: t } as NodeMessage, null]);
+        if (settings.publishAlerts && t.status !== 'healthy') {
+          const alert = createMessage('systemAlerts', {
+            level: t.status === 'warning' ? 'warning' : 'critical',
+            source: 'lpr-health-monitor',
+            camera_id: t.camera_id,
+            message: `camera ${t.camera_id} is ${t.status}${t.reasons.length ? ': ' + t.reasons.join('; ') : ''}`,
+            details: { previous: t.previous, reasons: t.reasons },
+          });
+          publish(broker.publishMessage('systemAlerts', undefined, alert), 'alert');
+        }
+      }
+      publishSystemHealth();
+      status.touch();
+    };
+
+    const sendSummary = (msg: NodeMessage = {}) => {
+      node.send([null, { ...msg, topic: 'summary', payload: tracker.summary(Date.now()) }]);
+    };
+
+    const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {
+      const parsed = broker.topics.parse(topic);
+      if (!parsed || parsed.kind !== 'health' || !parsed.cameraId) return;
+      const receivedAt = Date.now();
+      const result = decodePayload('health', payload, { topicCameraId: parsed.cameraId });
+      if (!result.ok) {
+        rejected++;
+        reportRejected(node, `health from camera ${parsed.cameraId}`, topic, payload, result.error, { type: 'health', cameraId: parsed.cameraId, messageId: null, receivedAt });
+        status.touch();
+        return;
+      }
+      const transition = tracker.ingest(result.value, receivedAt, packet.retain);
+      if (transition) report([transition]);
+      else status.touch();
+    };
+
+    // QoS 1 so that a camera's will, often sent QoS 1, is not downgraded.
+    const unsubscribe = broker.connection.subscribe(broker.topics.filter('health', settings.camera), 1, onMessage);
+    broker.register(node, (state) => status.setState(state));
+
+    const tickEvery = Math.max(100, Math.min(1000, settings.rules.offlineAfterMs / 4));
+    const ticker = setInterval(() => report(tracker.tick(Date.now())), tickEvery);
+    const summaries = settings.summaryIntervalMs > 0 ? setInterval(() => sendSummary(), settings.summaryIntervalMs) : null;
+
+    node.on('input', (msg: NodeMessage, send: unknown, done: (err?: Error) => void) => {
+      try {
+        const { action, camera } = readCommand(msg);
+        if (action === 'summary') sendSummary(msg);
+        else if (action === 'forget') {
+          tracker.forget(camera!);
+          status.touch();
+          publishSystemHealth();
+        } else {
+          const cameras = camera ? [camera] : tracker.ids();
+          for (const id of cameras) {
+            publish(broker.publishMessage('healthRequest', id, createMessage('healthRequest', { camera_id: id })), `health request to ${id}`);
+          }
+        }
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(ticker);
+      if (summaries) clearInterval(summaries);
+      if (systemHealthDue) clearTimeout(systemHealthDue);
+      unsubscribe();
+      broker.deregister(node);
+      status.stop();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('lpr-health-monitor', LprHealthMonitorNode);
+};

@@ -1,0 +1,9 @@
+/** A node that cannot start (no broker, a bad property) says why in its status and the log. */
+import { ConfigError } from '../../runtime/settings';
+import type { Node } from './red';
+
+export function failSetup(node: Node, err: unknown): void {
+  const text = err instanceof ConfigError ? `invalid property ${err.message}` : err instanceof Error ? err.message : String(err);
+  node.status({ fill: 'red', shape: 'ring', text });
+  node.error(text);
+}

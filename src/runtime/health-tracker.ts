@@ -1,0 +1,196 @@
+/**
+ * Per-camera health state for `lpr-health-monitor`, without Node-RED: from health messages,
+ * wills and silence to one of healthy / warning / critical / offline, with hysteresis on the
+ * numeric thresholds, reporting by exception (a transition only when the state changes).
+ */
+import type { Health } from '../protocol';
+
+export type CameraState = 'healthy' | 'warning' | 'critical' | 'offline';
+export const CAMERA_STATES: readonly CameraState[] = ['healthy', 'warning', 'critical', 'offline'];
+
+export type Metric = 'cpu_usage' | 'memory_usage' | 'disk_usage' | 'temperature';
+export const METRICS: readonly Metric[] = ['cpu_usage', 'memory_usage', 'disk_usage', 'temperature'];
+
+export interface Threshold {
+  warning: number;
+  critical: number;
+}
+
+export interface HealthRules {
+  offlineAfterMs: number;
+  thresholds: Record<Metric, Threshold>;
+  /** How far a value must fall below a level before that level clears (same unit as the metric). */
+  hysteresis: number;
+  cameraStatus: { warning: Set<string>; critical: Set<string> };
+  networkStatus: { warning: Set<string>; critical: Set<string> };
+}
+
+export interface Transition {
+  camera_id: string;
+  status: CameraState;
+  /** `unknown` for a camera seen for the first time. */
+  previous: CameraState | 'unknown';
+  reasons: string[];
+  /** The health message that caused it; null when silence did. */
+  health: Health | null;
+  since: string;
+}
+
+export interface CameraRecord {
+  camera_id: string;
+  status: CameraState;
+  since: number;
+  lastSeen: number;
+  reasons: string[];
+  health: Health | null;
+  levels: Record<Metric, Level>;
+}
+
+type Level = 0 | 1 | 2;
+const LEVEL_STATE: Record<Level, CameraState> = { 0: 'healthy', 1: 'warning', 2: 'critical' };
+const SEVERITY: Record<CameraState, number> = { healthy: 0, warning: 1, critical: 2, offline: 3 };
+
+/** A metric's level given the one it had: a level is entered at its threshold and left only below threshold − hysteresis. */
+export function metricLevel(previous: Level, value: number, t: Threshold, hysteresis: number): Level {
+  if (value >= t.critical || (previous === 2 && value > t.critical - hysteresis)) return 2;
+  if (value >= t.warning || (previous >= 1 && value > t.warning - hysteresis)) return 1;
+  return 0;
+}
+
+const NO_LEVELS = (): Record<Metric, Level> => ({ cpu_usage: 0, memory_usage: 0, disk_usage: 0, temperature: 0 });
+
+export interface Summary {
+  timestamp: string;
+  counts: Record<CameraState, number> & { total: number };
+  cameras: Array<{ camera_id: string; status: CameraState; since: string; last_seen: string; reasons: string[] }>;
+}
+
+export class HealthTracker {
+  private readonly cameras = new Map<string, CameraRecord>();
+
+  constructor(readonly rules: HealthRules) {}
+
+  get size(): number {
+    return this.cameras.size;
+  }
+
+  get(cameraId: string): CameraRecord | undefined {
+    return this.cameras.get(cameraId);
+  }
+
+  ids(): string[] {
+    return [...this.cameras.keys()];
+  }
+
+  /**
+   * Takes a validated health message. A retained message for a camera not yet known restores
+   * its state silently: after a restart that is the state it had, not news.
+   */
+  ingest(health: Health, now: number, retained = false): Transition | null {
+    const id = health.camera_id;
+    let record = this.cameras.get(id);
+    const fresh = !record;
+    if (!record) {
+      record = { camera_id: id, status: 'healthy', since: now, lastSeen: now, reasons: [], health: null, levels: NO_LEVELS() };
+      this.cameras.set(id, record);
+    }
+    const { status, reasons } = this.assess(record, health);
+    record.health = health;
+    record.lastSeen = now;
+    if (fresh && retained) {
+      // How long ago the camera said this, by its own clock, bounded to what we can know.
+      const age = Math.min(Math.max(now - Date.parse(health.timestamp), 0), this.rules.offlineAfterMs);
+      record.lastSeen = now - age;
+      const stale = status !== 'offline' && age >= this.rules.offlineAfterMs;
+      record.status = stale ? 'offline' : status;
+      record.reasons = stale ? [`no health since ${health.timestamp}`] : reasons;
+      record.since = record.lastSeen;
+      return null;
+    }
+    record.reasons = reasons;
+    if (!fresh && status === record.status) return null;
+    const previous = fresh ? 'unknown' : record.status;
+    record.status = status;
+    record.since = now;
+    return { camera_id: id, status, previous, reasons, health, since: new Date(now).toISOString() };
+  }
+
+  /** Cameras silent for longer than `offlineAfterMs` go offline. */
+  tick(now: number): Transition[] {
+    const out: Transition[] = [];
+    const limit = this.rules.offlineAfterMs;
+    for (const record of this.cameras.values()) {
+      if (record.status === 'offline' || now - record.lastSeen < limit) continue;
+      const previous = record.status;
+      record.status = 'offline';
+      record.since = now;
+      record.reasons = [`no health for ${Math.round((now - record.lastSeen) / 1000)} s (limit ${Math.round(limit / 1000)} s)`];
+      out.push({ camera_id: record.camera_id, status: 'offline', previous, reasons: record.reasons, health: null, since: new Date(now).toISOString() });
+    }
+    return out;
+  }
+
+  forget(cameraId: string): boolean {
+    return this.cameras.delete(cameraId);
+  }
+
+  counts(): Record<CameraState, number> & { total: number } {
+    const counts = { healthy: 0, warning: 0, critical: 0, offline: 0, total: this.cameras.size };
+    for (const record of this.cameras.values()) counts[record.status]++;
+    return counts;
+  }
+
+  summary(now: number): Summary {
+    const cameras = [...this.cameras.values()]
+      .sort((a, b) => SEVERITY[b.status] - SEVERITY[a.status] || a.camera_id.localeCompare(b.camera_id))
+      .map((r) => ({
+        camera_id: r.camera_id,
+        status: r.status,
+        since: new Date(r.since).toISOString(),
+        last_seen: new Date(r.lastSeen).toISOString(),
+        reasons: r.reasons,
+      }));
+    return { timestamp: new Date(now).toISOString(), counts: this.counts(), cameras };
+  }
+
+  /** The state a message says the camera is in, and why; updates the metric levels (hysteresis). */
+  private assess(record: CameraRecord, health: Health): { status: CameraState; reasons: string[] } {
+    if (health.health_status === 'offline') return { status: 'offline', reasons: ['camera reported offline (its will, or a shutdown)'] };
+    let worst: CameraState = 'healthy';
+    const reasons: string[] = [];
+    const raise = (state: CameraState, reason: string) => {
+      if (SEVERITY[state] > SEVERITY[worst]) worst = state;
+      reasons.push(reason);
+    };
+    if (health.health_status !== 'healthy') raise(health.health_status, `camera reports ${health.health_status}`);
+    const details = health.health_details;
+    for (const metric of METRICS) {
+      const value = details?.[metric];
+      if (typeof value !== 'number') continue;
+      const t = this.rules.thresholds[metric];
+      const level = metricLevel(record.levels[metric], value, t, this.rules.hysteresis);
+      record.levels[metric] = level;
+      if (level > 0) raise(LEVEL_STATE[level], `${metric} ${value} (${LEVEL_STATE[level]} at ${level === 2 ? t.critical : t.warning})`);
+    }
+    const camera = details?.camera_status;
+    if (camera && this.rules.cameraStatus.critical.has(camera)) raise('critical', `camera_status ${camera}`);
+    else if (camera && this.rules.cameraStatus.warning.has(camera)) raise('warning', `camera_status ${camera}`);
+    const network = details?.network_status;
+    if (network && this.rules.networkStatus.critical.has(network)) raise('critical', `network_status ${network}`);
+    else if (network && this.rules.networkStatus.warning.has(network)) raise('warning', `network_status ${network}`);
+    for (const alert of health.alerts ?? []) {
+      const state: CameraState = alert.level === 'critical' || alert.level === 'error' ? 'critical' : alert.level === 'warning' ? 'warning' : 'healthy';
+      if (state !== 'healthy') raise(state, `alert: ${alert.message}`);
+    }
+    return { status: worst, reasons };
+  }
+}
+
+/**
+ * The server-wide verdict for SystemHealth: `critical` when more than half of the known cameras
+ * are critical or offline, `degraded` when any camera is not healthy, else `healthy`.
+ */
+export function systemStatus(counts: Record<CameraState, number> & { total: number }): 'healthy' | 'degraded' | 'critical' {
+  if (counts.total > 0 && (counts.critical + counts.offline) * 2 > counts.total) return 'critical';
+  return counts.warning + counts.critical + counts.offline > 0 ? 'degraded' : 'healthy';
+}
