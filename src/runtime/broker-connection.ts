@@ -138,6 +138,12 @@ export class BrokerConnection extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private orphans: Orphan[] = [];
   private connackSeen = false;
+  /** QoS 1/2 publishes handed to MQTT.js and not yet acknowledged, in send order, each with its attempt's token. */
+  private readonly unacked = new Map<Pending, object>();
+  /** Where a publish that failed because the link fell goes back into the queue, so the order is kept. */
+  private requeueAt = 0;
+  /** Filters dropped while disconnected: a resumed persistent session still has them at the broker. */
+  private readonly staleFilters = new Set<string>();
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -201,6 +207,7 @@ export class BrokerConnection extends EventEmitter {
   subscribe(filter: string, qos: QoS, handler: MessageHandler): () => void {
     let sub = this.subs.get(filter);
     if (!sub) {
+      this.staleFilters.delete(filter);
       sub = { filter, qos, id: this.allocateSubId(), handlers: new Set(), active: false };
       this.subs.set(filter, sub);
       this.subsById.set(sub.id, sub);
@@ -278,7 +285,16 @@ export class BrokerConnection extends EventEmitter {
       );
     }
     await withTimeout(new Promise<void>((resolve) => client.end(false, {}, () => resolve())), 2000);
+    // While a graceful end still waits for acknowledgements, end(true) returns at once and closes
+    // nothing (MQTT.js: `if (this.disconnecting) cb()`): close the socket ourselves.
+    client.stream?.destroy();
     await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
+    for (const item of this.unacked.keys()) {
+      this.metrics.messagesFailed++;
+      item.reject(new Error('connection closed before the broker acknowledged the message'));
+    }
+    this.inFlight -= this.unacked.size;
+    this.unacked.clear();
     this.metrics.connectionsActive = 0;
   }
 
@@ -292,6 +308,8 @@ export class BrokerConnection extends EventEmitter {
     this.emit('connect', sessionPresent);
     const birth = this.options.birth?.();
     if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop });
+    for (const filter of this.staleFilters) this.client?.unsubscribe(filter);
+    this.staleFilters.clear();
     for (const sub of this.subs.values()) {
       sub.active = false;
       this.sendSubscribe(sub);
@@ -306,8 +324,25 @@ export class BrokerConnection extends EventEmitter {
     this.metrics.connectionsActive = 0;
     this.metrics.connectedSince = null;
     for (const sub of this.subs.values()) sub.active = false;
+    this.requeueAt = 0;
+    if (this.options.clean) this.takeBackUnacked();
     this.setState('disconnected');
     this.scheduleReconnect();
+  }
+
+  /**
+   * Clean session: MQTT.js's reconnect() starts from an empty store, so publishes the broker has
+   * not acknowledged would be neither resent nor settled. Queue them again, first and in their
+   * order, and drop MQTT.js's dead entries for them (a graceful end() would wait for those).
+   */
+  private takeBackUnacked(): void {
+    const items = [...this.unacked.keys()];
+    this.unacked.clear();
+    this.inFlight -= items.length;
+    this.queue.unshift(...items);
+    this.requeueAt = items.length;
+    const client = this.client;
+    if (client) for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
   }
 
   private scheduleReconnect(): void {
@@ -317,7 +352,12 @@ export class BrokerConnection extends EventEmitter {
       this.reconnectTimer = null;
       if (this.state === 'closed' || !this.client) return;
       this.setState('connecting');
-      this.client.reconnect();
+      // A persistent session keeps MQTT.js's store: publishes in flight are resent with their packet
+      // ids (QoS 2 stays exactly-once) and their callbacks called. reconnect() without stores would
+      // replace it with an empty one and lose them.
+      const client = this.client;
+      if (this.options.clean) client.reconnect();
+      else client.reconnect({ incomingStore: client.incomingStore, outgoingStore: client.outgoingStore });
     }, delay);
     this.reconnectTimer.unref?.();
   }
@@ -343,7 +383,9 @@ export class BrokerConnection extends EventEmitter {
       if (sub.handlers.size > 0 || this.subs.get(sub.filter) !== sub) return;
       this.subs.delete(sub.filter);
       this.subsById.delete(sub.id);
-      if (this.connected && sub.active) this.client?.unsubscribe(sub.filter);
+      if (this.connected) {
+        if (sub.active) this.client?.unsubscribe(sub.filter);
+      } else if (!this.options.clean) this.staleFilters.add(sub.filter);
     };
     const linger = this.options.lingerMs ?? 0;
     if (linger <= 0) drop();
@@ -417,14 +459,22 @@ export class BrokerConnection extends EventEmitter {
     const client = this.client!;
     this.inFlight++;
     const { qos, retain, properties } = item.options;
+    const token = {};
+    if (qos > 0) this.unacked.set(item, token);
     client.publish(item.topic, item.payload, { qos, retain: retain ?? false, ...(properties ? { properties } : {}) }, (err) => {
+      // Taken back when the link fell (takeBackUnacked): this attempt no longer counts.
+      if (qos > 0 && this.unacked.get(item) !== token) return;
+      const linkFell = !!err && qos > 0 && this.state !== 'closed' && /connection closed|client disconnecting/i.test(err.message);
+      // Clean session (MQTT.js flushed it on a forced close): onClose takes back all of them, in order.
+      if (linkFell && this.options.clean) return;
+      this.unacked.delete(item);
       this.inFlight--;
       if (!err) {
         this.metrics.messagesSent++;
         item.resolve();
-      } else if (qos > 0 && this.state !== 'closed' && /connection closed|client disconnecting/i.test(err.message)) {
-        // MQTT.js failed it because the link fell (clean session + forced close): send again on reconnect.
-        this.queue.unshift(item);
+      } else if (linkFell) {
+        // Never reached the store (queued behind a replay, MQTT.js #2015): send again on reconnect, in order.
+        this.queue.splice(this.requeueAt++, 0, item);
       } else {
         this.metrics.messagesFailed++;
         this.noteError(err, 'publish');

@@ -14,6 +14,17 @@ export class ConfigError extends Error {
 
 type Props = Record<string, unknown>;
 
+/** The offending value for an error message; never throws (BigInt, cycles, a throwing toJSON). */
+function show(raw: unknown): string {
+  try {
+    const text = JSON.stringify(raw);
+    if (text !== undefined) return text.length > 100 ? `${text.slice(0, 100)}...` : text;
+  } catch {
+    // fall through
+  }
+  return typeof raw;
+}
+
 export function readNumber(
   props: Props,
   field: string,
@@ -21,9 +32,10 @@ export function readNumber(
   range: { min?: number; max?: number; integer?: boolean } = {},
 ): number {
   const raw = props[field];
-  if (raw === undefined || raw === null || raw === '') return fallback;
+  // A blank text field means "not set" (Number('  ') would be 0: keepalive or dedupe silently off).
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return fallback;
   const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw.trim()) : NaN;
-  if (!Number.isFinite(value)) throw new ConfigError(field, `must be a number, got ${JSON.stringify(raw)}`);
+  if (!Number.isFinite(value)) throw new ConfigError(field, `must be a number, got ${show(raw)}`);
   if (range.integer && !Number.isInteger(value)) throw new ConfigError(field, `must be a whole number, got ${value}`);
   if (range.min !== undefined && value < range.min) throw new ConfigError(field, `must be at least ${range.min}, got ${value}`);
   if (range.max !== undefined && value > range.max) throw new ConfigError(field, `must be at most ${range.max}, got ${value}`);
@@ -35,7 +47,7 @@ export function readBoolean(props: Props, field: string, fallback: boolean): boo
   if (raw === undefined || raw === null || raw === '') return fallback;
   if (raw === true || raw === 'true') return true;
   if (raw === false || raw === 'false') return false;
-  throw new ConfigError(field, `must be true or false, got ${JSON.stringify(raw)}`);
+  throw new ConfigError(field, `must be true or false, got ${show(raw)}`);
 }
 
 export function readString(props: Props, field: string, fallback: string, maxLength = 1024): string {

@@ -12,10 +12,12 @@ export const brokerNode = require('../../dist/lpr-broker.js');
 export const detectionInNode = require('../../dist/lpr-detection-in.js');
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
+export const healthMonitorNode = require('../../dist/lpr-health-monitor.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
 /** Every module the node tests load. */
-export const allNodes = [brokerNode, detectionInNode, catchNode];
+export const allNodes = [brokerNode, detectionInNode, healthMonitorNode, catchNode];
 
 export { helper };
 

@@ -189,3 +189,70 @@ export function detectionSubscription(root: unknown, camera: unknown, sharedGrou
   const filter = `${r}/cameras/${cam}/detection`;
   return group ? `$share/${group}/${filter}` : filter;
 }
+
+/**
+ * Validator factory for a number that may be negative or have decimals (`-5`, `42.5`), as the
+ * thresholds of `lpr-health-monitor` are; `min`/`max` are inclusive.
+ */
+export function decimalValidator(options: { min?: number; max?: number; unit?: string }): Validator {
+  const { min, max, unit = '' } = options;
+  const u = unit ? ` ${unit}` : '';
+  const range =
+    min !== undefined && max !== undefined ? ` from ${min} to ${max}${u}` : min !== undefined ? `, ${min}${u} or more` : max !== undefined ? `, at most ${max}${u}` : '';
+  const message = `must be a number${range}`;
+  return function (value: unknown, opt?: { label?: string }): ValidatorResult {
+    const text = str(value);
+    if (!/^-?(?:\d+(?:\.\d*)?|\.\d+)$/.test(text)) return prefix(opt) + message;
+    const n = Number(text);
+    if (!Number.isFinite(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) return prefix(opt) + message;
+    return true;
+  };
+}
+
+/**
+ * Validator factory for the critical level of a warning/critical pair: a number in range (see
+ * decimalValidator) and at least the warning level, read from the open dialog when it is open
+ * (property `warningKey`). When the warning level is itself invalid only the range is checked.
+ */
+export function criticalValidator(
+  warningKey: string,
+  options: { min?: number; max?: number; unit?: string },
+  inputPrefix = 'node-input',
+): Validator {
+  const inRange = decimalValidator(options);
+  return function (this: any, value: unknown, opt?: { label?: string }): ValidatorResult {
+    const own = inRange.call(this, value, opt);
+    if (own !== true) return own;
+    const warning = currentValue(this, warningKey, inputPrefix);
+    if (inRange.call(this, warning) !== true) return true;
+    if (Number(str(value)) < Number(str(warning))) return `${prefix(opt)}must be at least the warning level (${str(warning)})`;
+    return true;
+  };
+}
+
+/**
+ * Validator for a comma-separated list of status values (`degraded, reconnecting`): at most 2048
+ * characters, each value at most 64 (the longest `camera_status` / `network_status` a health
+ * message may carry). Empty means "no value raises this level".
+ */
+export function validateStatusList(value: unknown, opt?: { label?: string }): ValidatorResult {
+  const text = value === undefined || value === null ? '' : String(value);
+  if (text.length > 2048) return `${prefix(opt)}must be at most 2048 characters`;
+  const long = statusList(text).find((item) => item.length > 64);
+  if (long !== undefined) return `${prefix(opt)}"${long.slice(0, 20)}..." is longer than 64 characters, so no health message can match it`;
+  return true;
+}
+
+/** The values of a comma-separated status list, trimmed, without empty ones (as the runtime reads it). */
+export function statusList(value: unknown): string[] {
+  return str(value)
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** The subscription the health monitor makes, for the dialog preview: `<root>/cameras/<camera|+>/health`. */
+export function healthSubscription(root: unknown, camera: unknown): string {
+  const r = str(root) || 'lprserver';
+  return `${r}/cameras/${isAllCameras(camera) ? '+' : str(camera)}/health`;
+}

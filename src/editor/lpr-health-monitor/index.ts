@@ -1,0 +1,115 @@
+/**
+ * Editor side of `lpr-health-monitor`: per-camera healthy / warning / critical / offline from
+ * `{root}/cameras/{id}/health`, wills and silence.
+ *
+ * The registerType call below must stay a literal call with an inline object literal (and inline
+ * `defaults`): the Flow Library scorecard parses dist/lpr-health-monitor.html with acorn.
+ * Property names are read by src/runtime/health-settings.ts; do not rename them. The ranges match
+ * the runtime's, except that the percent thresholds are limited to 0-100 here.
+ */
+import {
+  criticalValidator,
+  currentValue,
+  decimalValidator,
+  healthSubscription,
+  isAllCameras,
+  isTrue,
+  numberValidator,
+  statusList,
+  validateCameraFilter,
+  validateStatusList,
+} from '../shared/validate';
+
+RED.nodes.registerType('lpr-health-monitor', {
+  category: 'LPR',
+  color: '#9fc5e8',
+  icon: 'lpr.svg',
+  paletteLabel: 'health monitor',
+  inputs: 1,
+  outputs: 2,
+  defaults: {
+    name: { value: '' },
+    broker: { value: '', type: 'lpr-broker', required: true, label: 'Broker' },
+    camera: { value: '', label: 'Camera', validate: validateCameraFilter },
+    offlineAfter: { value: 90, label: 'Offline after', validate: numberValidator({ min: 1, max: 86400, unit: 's' }) },
+    summaryInterval: { value: 60, label: 'Summary every', validate: numberValidator({ min: 0, max: 86400, unit: 's' }) },
+    cpuWarning: { value: 80, label: 'CPU warning', validate: decimalValidator({ min: 0, max: 100, unit: '%' }) },
+    cpuCritical: { value: 95, label: 'CPU critical', validate: criticalValidator('cpuWarning', { min: 0, max: 100, unit: '%' }) },
+    memoryWarning: { value: 85, label: 'Memory warning', validate: decimalValidator({ min: 0, max: 100, unit: '%' }) },
+    memoryCritical: { value: 95, label: 'Memory critical', validate: criticalValidator('memoryWarning', { min: 0, max: 100, unit: '%' }) },
+    diskWarning: { value: 85, label: 'Disk warning', validate: decimalValidator({ min: 0, max: 100, unit: '%' }) },
+    diskCritical: { value: 95, label: 'Disk critical', validate: criticalValidator('diskWarning', { min: 0, max: 100, unit: '%' }) },
+    temperatureWarning: { value: 70, label: 'Temperature warning', validate: decimalValidator({ min: -100, max: 200, unit: '°C' }) },
+    temperatureCritical: {
+      value: 85,
+      label: 'Temperature critical',
+      validate: criticalValidator('temperatureWarning', { min: -100, max: 200, unit: '°C' }),
+    },
+    hysteresis: { value: 5, label: 'Hysteresis', validate: decimalValidator({ min: 0, max: 100 }) },
+    cameraStatusWarning: { value: 'degraded, reconnecting', label: 'camera_status warning', validate: validateStatusList },
+    cameraStatusCritical: { value: 'error, fault, failed, offline, disconnected', label: 'camera_status critical', validate: validateStatusList },
+    networkStatusWarning: { value: 'degraded, unstable, poor, limited', label: 'network_status warning', validate: validateStatusList },
+    networkStatusCritical: { value: 'disconnected, offline, down', label: 'network_status critical', validate: validateStatusList },
+    publishSystemHealth: { value: false },
+    publishAlerts: { value: false },
+  },
+  label: function (this: any) {
+    return this.name || 'health ' + (isAllCameras(this.camera) ? 'all cameras' : String(this.camera).trim());
+  },
+  labelStyle: function (this: any) {
+    return this.name ? 'node_label_italic' : '';
+  },
+  inputLabels: 'summary / request / forget',
+  outputLabels: ['state changes', 'summary'],
+  oneditprepare: function (this: any) {
+    const prefix = 'node-input';
+    const node = this;
+
+    const root = () => {
+      const brokerId = currentValue(node, 'broker', prefix);
+      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      return (broker && broker.topicRoot) || 'lprserver';
+    };
+    const showTopics = () => {
+      const r = root();
+      const camera = currentValue(node, 'camera', prefix);
+      $('#lpr-health-monitor-subscription').text(validateCameraFilter(camera) === true ? healthSubscription(r, camera) : '(fix the camera first)');
+      $('#lpr-health-monitor-system-topic').text(`${r}/system/health`);
+      $('#lpr-health-monitor-alerts-topic').text(`${r}/system/alerts`);
+    };
+    const showSummary = () => {
+      const value = String($('#node-input-summaryInterval').val()).trim();
+      $('#lpr-health-monitor-summary-hint').text(value === '0' ? 'only on request (an input message)' : 'and on request (an input message)');
+    };
+    const showPublish = () => {
+      $('#lpr-health-monitor-system-hint').toggle(isTrue(currentValue(node, 'publishSystemHealth', prefix)));
+      $('#lpr-health-monitor-alerts-hint').toggle(isTrue(currentValue(node, 'publishAlerts', prefix)));
+    };
+    // The critical list is checked first: a value in both lists only ever raises critical.
+    const showOverlap = () => {
+      const overlap: string[] = [];
+      for (const kind of ['camera', 'network']) {
+        const critical = statusList(currentValue(node, `${kind}StatusCritical`, prefix));
+        for (const value of statusList(currentValue(node, `${kind}StatusWarning`, prefix))) {
+          if (critical.includes(value)) overlap.push(`${kind}_status "${value}"`);
+        }
+      }
+      $('#lpr-health-monitor-overlap')
+        .text(overlap.length ? `In both lists, so only critical applies: ${overlap.join(', ')}` : '')
+        .toggle(overlap.length > 0);
+    };
+
+    $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);
+    $('#node-input-summaryInterval').on('change keyup', showSummary);
+    $('#node-input-publishSystemHealth, #node-input-publishAlerts').on('change', showPublish);
+    $('#node-input-cameraStatusWarning, #node-input-cameraStatusCritical, #node-input-networkStatusWarning, #node-input-networkStatusCritical').on(
+      'change keyup paste',
+      showOverlap,
+    );
+
+    showTopics();
+    showSummary();
+    showPublish();
+    showOverlap();
+  },
+});

@@ -1,0 +1,216 @@
+/** lpr-health-monitor on a real Mosquitto: wills, silence, hysteresis, restarts, bad input. */
+import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { startFreezeProxy } from '../fixtures/freeze-proxy';
+import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
+import { mosquittoPub } from '../fixtures/mqtt-cli';
+import { seedHealth } from '../fixtures/samples';
+import { sleep, waitUntil } from '../fixtures/wait';
+import { allNodes, brokerConfig, collect, helper, waitReady } from './harness';
+
+function health(camera: string, details: Record<string, unknown> = {}, status = 'healthy') {
+  const h = seedHealth();
+  h.camera_id = camera;
+  h.health_status = status;
+  h.alerts = [];
+  h.timestamp = new Date().toISOString();
+  Object.assign(h.health_details, details);
+  return h;
+}
+
+const topic = (camera: string) => `lprserver/cameras/${camera}/health`;
+
+function flow(mosquitto: Mosquitto, props: Record<string, unknown> = {}) {
+  return [
+    brokerConfig(mosquitto),
+    {
+      id: 'mon',
+      type: 'lpr-health-monitor',
+      broker: 'broker',
+      camera: '',
+      offlineAfter: 30,
+      summaryInterval: 0,
+      hysteresis: 5,
+      wires: [['changes'], ['summary']],
+      ...props,
+    },
+    { id: 'changes', type: 'helper' },
+    { id: 'summary', type: 'helper' },
+    { id: 'catcher', type: 'catch', scope: ['mon'], uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper' },
+  ];
+}
+
+describe('lpr-health-monitor on a real Mosquitto', function () {
+  let mosquitto: Mosquitto;
+
+  before(async () => {
+    mosquitto = await startMosquitto();
+  });
+  after(async () => {
+    await mosquitto?.stop();
+  });
+  beforeEach((done) => {
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+
+  /** A camera with a will on its health topic, connected through a proxy that can freeze the link. */
+  async function willCamera(id: string, keepalive: number) {
+    const proxy = await startFreezeProxy(mosquitto.port);
+    const camera = mqtt.connect(`mqtt://127.0.0.1:${proxy.port}`, {
+      clientId: `cam-${id}`,
+      keepalive,
+      reconnectPeriod: 0,
+      will: { topic: topic(id), payload: Buffer.from(JSON.stringify(health(id, {}, 'offline'))), qos: 1, retain: true },
+    });
+    camera.on('error', () => {});
+    await new Promise<void>((resolve) => camera.once('connect', () => resolve()));
+    await camera.publishAsync(topic(id), JSON.stringify(health(id)), { qos: 1, retain: true });
+    return {
+      camera,
+      proxy,
+      cleanup: async () => {
+        camera.end(true);
+        await proxy.close();
+        await mosquittoPub(mosquitto.port, topic(id), '', 1, true);
+      },
+    };
+  }
+
+  it('reports a camera whose socket dies without DISCONNECT offline through its will, within 1.5 × keepalive', async () => {
+    await helper.load(allNodes, flow(mosquitto));
+    const changes = collect('changes');
+    await waitReady();
+    const keepalive = 2;
+    const { camera, cleanup } = await willCamera('CAMK', keepalive);
+    try {
+      await waitUntil(() => changes.length === 1, 'the camera to be seen healthy');
+      const killedAt = Date.now();
+      // The socket is destroyed under the client: no DISCONNECT packet, as when a camera loses power.
+      (camera as any).stream.destroy();
+      await waitUntil(() => changes.length === 2, 'the will', 1.5 * keepalive * 1000);
+      assert.deepEqual([changes[1].payload.camera_id, changes[1].payload.previous, changes[1].payload.status], ['CAMK', 'healthy', 'offline']);
+      assert.match(changes[1].payload.reasons.join(), /reported offline/);
+      assert.ok(Date.now() - killedAt <= 1.5 * keepalive * 1000);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('reports a camera whose link goes silent (no FIN, no RST) offline once Mosquitto times it out', async function () {
+    this.timeout(30_000);
+    await helper.load(allNodes, flow(mosquitto));
+    const changes = collect('changes');
+    await waitReady();
+    // Mosquitto 2.0.11 checks keepalives coarsely: measured here, keepalive 1 s -> will after ~5.4 s,
+    // 2 s -> ~6 s, 4 s -> ~12 s. So this bounds the wait generously rather than at 1.5 × keepalive.
+    const { proxy, cleanup } = await willCamera('CAMF', 1);
+    try {
+      await waitUntil(() => changes.length === 1, 'the camera to be seen healthy');
+      proxy.freeze();
+      await waitUntil(() => changes.length === 2, 'the will after the keepalive timeout', 20_000);
+      assert.deepEqual([changes[1].payload.previous, changes[1].payload.status], ['healthy', 'offline']);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it('reports a silent camera offline after offlineAfter', async () => {
+    await helper.load(allNodes, flow(mosquitto, { offlineAfter: 1 }));
+    const changes = collect('changes');
+    await waitReady();
+    await mosquittoPub(mosquitto.port, topic('CAMS'), JSON.stringify(health('CAMS')), 0);
+    await waitUntil(() => changes.length === 2, 'healthy then offline', 5000);
+    assert.deepEqual(changes.map((m) => m.payload.status), ['healthy', 'offline']);
+    assert.equal(changes[1].payload.health, null);
+    assert.match(changes[1].payload.reasons[0], /no health for/);
+  });
+
+  it('gives one transition for a value oscillating around a threshold', async () => {
+    await helper.load(allNodes, flow(mosquitto));
+    const changes = collect('changes');
+    await waitReady();
+    await mosquittoPub(mosquitto.port, topic('CAMO'), JSON.stringify(health('CAMO', { cpu_usage: 50 })), 1);
+    for (let i = 0; i < 10; i++) {
+      await mosquittoPub(mosquitto.port, topic('CAMO'), JSON.stringify(health('CAMO', { cpu_usage: i % 2 ? 94 : 96 })), 1);
+    }
+    await mosquittoPub(mosquitto.port, topic('CAMO'), JSON.stringify(health('CAMO', { cpu_usage: 40 })), 1);
+    await waitUntil(() => changes.length === 3, 'healthy, critical, healthy');
+    await sleep(200);
+    assert.deepEqual(changes.map((m) => m.payload.status), ['healthy', 'critical', 'healthy']);
+  });
+
+  it('rebuilds state from retained messages after a restart without false transitions', async () => {
+    await mosquittoPub(mosquitto.port, topic('R1'), JSON.stringify(health('R1')), 1, true);
+    await mosquittoPub(mosquitto.port, topic('R2'), JSON.stringify(health('R2', { disk_usage: 90 })), 1, true);
+    await mosquittoPub(mosquitto.port, topic('R3'), JSON.stringify(health('R3', {}, 'offline')), 1, true);
+    try {
+      for (let restart = 0; restart < 2; restart++) {
+        await helper.load(allNodes, flow(mosquitto, { camera: '' }));
+        const changes = collect('changes');
+        const summary = collect('summary');
+        await waitReady();
+        await sleep(300);
+        helper.getNode('mon').receive({ payload: 'summary' });
+        await waitUntil(() => summary.length === 1, 'a summary');
+        const states = Object.fromEntries(summary[0].payload.cameras.map((c: any) => [c.camera_id, c.status]));
+        assert.equal(states.R1, 'healthy');
+        assert.equal(states.R2, 'warning');
+        assert.equal(states.R3, 'offline');
+        assert.deepEqual(changes, [], `restart ${restart}: no transitions from retained state`);
+        await helper.unload();
+      }
+    } finally {
+      for (const c of ['R1', 'R2', 'R3']) await mosquittoPub(mosquitto.port, topic(c), '', 1, true);
+    }
+  });
+
+  it('rejects a malformed health message with the field named, and other cameras carry on', async () => {
+    await helper.load(allNodes, flow(mosquitto));
+    const changes = collect('changes');
+    const caught = collect('caught');
+    await waitReady();
+    await mosquittoPub(mosquitto.port, topic('GOOD'), JSON.stringify(health('GOOD')), 1);
+    await mosquittoPub(mosquitto.port, topic('BAD'), JSON.stringify(health('BAD', { cpu_usage: 'hot' })), 1);
+    await mosquittoPub(mosquitto.port, topic('GOOD'), JSON.stringify(health('GOOD', { cpu_usage: 99 })), 1);
+    await waitUntil(() => changes.length === 2 && caught.length === 1, 'two transitions and one rejection');
+    assert.deepEqual(caught[0].error.cause.issues.map((i: any) => i.path), ['health_details.cpu_usage']);
+    assert.deepEqual(changes.map((m) => [m.topic, m.payload.status]), [['GOOD', 'healthy'], ['GOOD', 'critical']]);
+  });
+
+  it('publishes health requests, alerts and SystemHealth, and validates its input', async () => {
+    await helper.load(allNodes, flow(mosquitto, { publishAlerts: true, publishSystemHealth: true }));
+    const caught = collect('caught');
+    await waitReady();
+    const seen: Array<{ topic: string; payload: any }> = [];
+    const peer = await mqtt.connectAsync(mosquitto.url);
+    try {
+      peer.on('message', (t, p) => seen.push({ topic: t, payload: p.length ? JSON.parse(p.toString()) : null }));
+      await peer.subscribeAsync(['lprserver/system/#', 'lprserver/cameras/+/health/request'], { qos: 1 });
+      await mosquittoPub(mosquitto.port, topic('CAMA'), JSON.stringify(health('CAMA', { temperature: 90 })), 1);
+      await waitUntil(() => seen.some((m) => m.topic === 'lprserver/system/alerts'), 'an alert');
+      const alert = seen.find((m) => m.topic === 'lprserver/system/alerts')!.payload;
+      assert.deepEqual([alert.level, alert.camera_id, alert.source], ['critical', 'CAMA', 'lpr-health-monitor']);
+      await waitUntil(() => seen.some((m) => m.topic === 'lprserver/system/health'), 'system health');
+      const sys = seen.find((m) => m.topic === 'lprserver/system/health')!.payload;
+      assert.deepEqual([sys.status, sys.cameras.critical, sys.cameras.total], ['critical', 1, 1]);
+
+      helper.getNode('mon').receive({ action: 'request' });
+      await waitUntil(() => seen.some((m) => m.topic === 'lprserver/cameras/CAMA/health/request'), 'a health request');
+      helper.getNode('mon').receive({ action: 'forget' });
+      helper.getNode('mon').receive({ action: 'reboot', camera: 'CAMA' });
+      helper.getNode('mon').receive({ action: 'request', camera: 'a/+' });
+      await waitUntil(() => caught.length === 3, 'three input errors');
+      assert.match(caught[0].error.message, /msg\.camera/);
+      assert.match(caught[1].error.message, /msg\.action/);
+      assert.match(caught[2].error.message, /msg\.camera/);
+    } finally {
+      await peer.endAsync();
+      await mosquittoPub(mosquitto.port, 'lprserver/system/health', '', 1, true);
+    }
+  });
+});
