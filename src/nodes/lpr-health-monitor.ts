@@ -84,6 +84,12 @@ export = function register(RED: NodeAPI): void {
       const parsed = broker.topics.parse(topic);
       if (!parsed || parsed.kind !== 'health' || !parsed.cameraId) return;
       const receivedAt = Date.now();
+      if (payload.length === 0) {
+        // An empty retained message clears the camera's health from the broker: the camera is gone.
+        if (tracker.forget(parsed.cameraId)) publishSystemHealth();
+        status.touch();
+        return;
+      }
       const result = decodePayload('health', payload, { topicCameraId: parsed.cameraId });
       if (!result.ok) {
         rejected++;
@@ -93,7 +99,11 @@ export = function register(RED: NodeAPI): void {
       }
       const transition = tracker.ingest(result.value, receivedAt, packet.retain);
       if (transition) report([transition]);
-      else status.touch();
+      else {
+        // A restored (retained) state changes the counts without a transition: SystemHealth follows.
+        if (packet.retain) publishSystemHealth();
+        status.touch();
+      }
     };
 
     // QoS 1 so that a camera's will, often sent QoS 1, is not downgraded.

@@ -89,8 +89,9 @@ export class DetectionIntake {
     }
     const detection = result.value;
     const ack = this.settings.ack ? createAck(cameraId, detection.message_id, 'received') : null;
-    // A duplicate is acked again (the camera resends when an ack is lost) but not emitted.
-    if (this.dedupe?.check(detection.message_id, now)) {
+    // A duplicate is acked again (the camera resends when an ack is lost) but not emitted. Keyed
+    // by camera too, so two cameras that happen to reuse an id do not swallow each other's reads.
+    if (this.dedupe?.check(`${cameraId}/${detection.message_id}`, now)) {
       this.counts.duplicates++;
       return { kind: 'duplicate', detection, cameraId, ack };
     }

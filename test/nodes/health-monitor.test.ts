@@ -182,6 +182,21 @@ describe('lpr-health-monitor on a real Mosquitto', function () {
     assert.deepEqual(changes.map((m) => [m.topic, m.payload.status]), [['GOOD', 'healthy'], ['GOOD', 'critical']]);
   });
 
+  it('forgets a camera whose retained health is cleared (an empty message), without an error', async () => {
+    await helper.load(allNodes, flow(mosquitto));
+    const summary = collect('summary');
+    const caught = collect('caught');
+    await waitReady();
+    await mosquittoPub(mosquitto.port, topic('GONE'), JSON.stringify(health('GONE')), 1, true);
+    await mosquittoPub(mosquitto.port, topic('STAY'), JSON.stringify(health('STAY')), 1);
+    await mosquittoPub(mosquitto.port, topic('GONE'), '', 1, true);
+    await sleep(200);
+    helper.getNode('mon').receive({ payload: 'summary' });
+    await waitUntil(() => summary.length === 1, 'a summary');
+    assert.deepEqual(summary[0].payload.cameras.map((c: any) => c.camera_id), ['STAY']);
+    assert.equal(caught.length, 0);
+  });
+
   it('publishes health requests, alerts and SystemHealth, and validates its input', async () => {
     await helper.load(allNodes, flow(mosquitto, { publishAlerts: true, publishSystemHealth: true }));
     const caught = collect('caught');

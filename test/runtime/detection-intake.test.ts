@@ -139,6 +139,13 @@ describe('runtime/detection-intake', () => {
       assert.deepEqual(intake.counts, { received: 3, accepted: 2, duplicates: 1, rejected: 0 });
     });
 
+    it('dedupes per camera: two cameras reusing a message_id are both emitted', () => {
+      const intake = new DetectionIntake(tree, settings());
+      assert.equal(intake.handle(TOPIC, bytes(makeDetection('CAM001', 'same-id')), 0).kind, 'detection');
+      assert.equal(intake.handle('lprserver/cameras/CAM002/detection', bytes(makeDetection('CAM002', 'same-id')), 1).kind, 'detection');
+      assert.equal(intake.handle(TOPIC, bytes(makeDetection('CAM001', 'same-id')), 2).kind, 'duplicate');
+    });
+
     it('with dedupe 0 emits every copy; with ack false makes no acks', () => {
       const intake = new DetectionIntake(tree, settings({ dedupeMs: 0, ack: false }));
       for (let i = 0; i < 3; i++) {
