@@ -42,7 +42,6 @@ export interface CameraRecord {
   since: number;
   lastSeen: number;
   reasons: string[];
-  health: Health | null;
   levels: Record<Metric, Level>;
 }
 
@@ -91,11 +90,10 @@ export class HealthTracker {
     let record = this.cameras.get(id);
     const fresh = !record;
     if (!record) {
-      record = { camera_id: id, status: 'healthy', since: now, lastSeen: now, reasons: [], health: null, levels: NO_LEVELS() };
+      record = { camera_id: id, status: 'healthy', since: now, lastSeen: now, reasons: [], levels: NO_LEVELS() };
       this.cameras.set(id, record);
     }
     const { status, reasons } = this.assess(record, health);
-    record.health = health;
     record.lastSeen = now;
     if (fresh && retained) {
       // How long ago the camera said this, by its own clock, bounded to what we can know.
