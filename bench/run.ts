@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const SCENARIOS = ['health'];
+const SCENARIOS = ['health', 'blacklist'];
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const run = wanted.length ? wanted : SCENARIOS;
 for (const name of run) {
@@ -10,6 +10,6 @@ for (const name of run) {
     console.error(`unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
     process.exit(2);
   }
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, `${name}.ts`)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, `${name}.ts`)], { stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }

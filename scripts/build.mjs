@@ -2,7 +2,7 @@
 // the editor .html: the editor TypeScript bundled into a <script>, then the dialog template and
 // the help. Node types are the folders of src/editor; each has index.ts, template.html, help.html.
 import { build } from 'esbuild';
-import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +27,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['mqtt', 'zod', 'node-red'],
+  external: ['mqtt', 'zod', 'csv-parse', 'node-red'],
   sourcemap: false,
   logLevel: 'warning',
 });
@@ -55,6 +55,24 @@ for (const type of types) {
     '',
   ].join('\n');
   await writeFile(path.join(dist, `${type}.html`), html);
+}
+
+// Command-line tools (package.json "bin"): src/bin/<name>.ts -> dist/bin/<name>.js.
+const binDir = path.join(root, 'src/bin');
+if (existsSync(binDir)) {
+  const bins = (await readdir(binDir)).filter((f) => f.endsWith('.ts'));
+  await build({
+    entryPoints: bins.map((f) => path.join(binDir, f)),
+    outdir: path.join(dist, 'bin'),
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['mqtt', 'zod', 'csv-parse'],
+    banner: { js: '#!/usr/bin/env node' },
+    logLevel: 'warning',
+  });
+  for (const f of bins) await chmod(path.join(dist, 'bin', f.replace(/\.ts$/, '.js')), 0o755);
 }
 
 if (existsSync(path.join(root, 'src/icons'))) await cp(path.join(root, 'src/icons'), path.join(dist, 'icons'), { recursive: true });

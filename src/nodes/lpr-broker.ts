@@ -1,6 +1,6 @@
 /** `lpr-broker`: one shared MQTT connection per config node (see runtime/broker-connection.ts). */
 import os from 'node:os';
-import { encodeMessage, nowIso, TopicTree } from '../protocol';
+import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
 import { defaultClientId, readBrokerSettings } from '../runtime/broker-settings';
@@ -101,6 +101,26 @@ export = function register(RED: NodeAPI): void {
     };
     node.deregister = (user) => {
       users.delete(user.id);
+    };
+    // The camera whose offline health is this connection's will. The will is part of CONNECT, so it
+    // is fixed once the connection is up: a redeployed lpr-camera for the same camera keeps it.
+    let presenceCamera: string | null = null;
+    node.claimCameraPresence = (_user, cameraId) => {
+      if (presenceCamera === cameraId) return null;
+      if (presenceCamera) {
+        return new Error(`broker: this lpr-broker already carries the will of camera ${presenceCamera}; give each camera its own lpr-broker (or redeploy the lpr-broker too to change the camera id)`);
+      }
+      const offline = () => {
+        const health = createMessage('health', { camera_id: cameraId, health_status: 'offline' });
+        return { topic: topics.topic('health', cameraId), payload: JSON.stringify(health), qos: 1 as const, retain: POLICY.health.retain };
+      };
+      try {
+        connection.setPresence({ will: offline(), goodbye: offline });
+      } catch {
+        return new Error('broker: this lpr-broker was already connected without a camera will; redeploy the lpr-broker too (full deploy)');
+      }
+      presenceCamera = cameraId;
+      return null;
     };
     node.publishMessage = (kind, id, message, extra) => {
       const entry = POLICY[kind];

@@ -111,6 +111,13 @@ interface Orphan {
 
 const MAX_SUBSCRIPTION_ID = 268_435_455;
 
+/**
+ * QoS 2 publishes awaiting PUBCOMP at once. Mosquitto accepts `max_inflight_messages` (default 20)
+ * of them per client; past that an MQTT 3.1.1 client gets its PUBREC while the message is dropped
+ * (measured on 2.0.11: 100 at once, 20 delivered), and MQTT.js does not hold back by itself.
+ */
+const QOS2_WINDOW = 10;
+
 export class BrokerConnection extends EventEmitter {
   state: ConnectionState = 'idle';
   readonly metrics: ConnectionMetrics = {
@@ -144,14 +151,29 @@ export class BrokerConnection extends EventEmitter {
   private requeueAt = 0;
   /** Filters dropped while disconnected: a resumed persistent session still has them at the broker. */
   private readonly staleFilters = new Set<string>();
+  /** QoS 2 publishes holding a window slot, and those waiting for one, in order. */
+  private readonly qos2Slots = new Set<Pending>();
+  private readonly qos2Waiting: Pending[] = [];
+  private qos2Window = QOS2_WINDOW;
 
   constructor(readonly options: ConnectionOptions) {
     super();
   }
 
+  /**
+   * Replaces the will, birth and goodbye (e.g. an edge camera's offline health instead of the
+   * server's status). Only before the first connect: the will is part of CONNECT.
+   */
+  setPresence(presence: Pick<ConnectionOptions, 'will' | 'birth' | 'goodbye'>): void {
+    if (this.client) throw new Error('the presence (will) can only be set before the connection starts');
+    this.options.will = presence.will;
+    this.options.birth = presence.birth;
+    this.options.goodbye = presence.goodbye;
+  }
+
   /** Publishes held (offline queue) plus those handed to MQTT.js and not yet acknowledged. */
   get queueSize(): number {
-    return this.queue.length + this.inFlight;
+    return this.queue.length + this.qos2Waiting.length + this.inFlight;
   }
 
   get connected(): boolean {
@@ -194,7 +216,12 @@ export class BrokerConnection extends EventEmitter {
     this.setState('connecting');
     const client = mqtt.connect(o.url, opts);
     this.client = client;
-    client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    client.on('connect', (connack) => {
+      // MQTT 5: the broker says how many QoS 1/2 messages it takes in flight; never go past it.
+      const receiveMaximum = connack.properties?.receiveMaximum;
+      this.qos2Window = Math.max(1, Math.min(QOS2_WINDOW, receiveMaximum ?? QOS2_WINDOW));
+      this.onConnect(connack.sessionPresent);
+    });
     client.on('close', () => this.onClose());
     client.on('error', (err) => this.noteError(err));
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
@@ -272,7 +299,7 @@ export class BrokerConnection extends EventEmitter {
     this.subs.clear();
     this.subsById.clear();
     this.orphans = [];
-    for (const item of this.queue.splice(0)) {
+    for (const item of [...this.queue.splice(0), ...this.qos2Waiting.splice(0)]) {
       this.metrics.messagesFailed++;
       item.reject(new Error('connection closed before the message could be sent'));
     }
@@ -295,6 +322,7 @@ export class BrokerConnection extends EventEmitter {
     }
     this.inFlight -= this.unacked.size;
     this.unacked.clear();
+    this.qos2Slots.clear();
     this.metrics.connectionsActive = 0;
   }
 
@@ -326,6 +354,10 @@ export class BrokerConnection extends EventEmitter {
     for (const sub of this.subs.values()) sub.active = false;
     this.requeueAt = 0;
     if (this.options.clean) this.takeBackUnacked();
+    // QoS 2 messages still waiting for a window slot go back in the queue, behind those taken back.
+    const waiting = this.qos2Waiting.splice(0);
+    this.queue.splice(this.requeueAt, 0, ...waiting);
+    this.requeueAt += waiting.length;
     this.setState('disconnected');
     this.scheduleReconnect();
   }
@@ -339,6 +371,7 @@ export class BrokerConnection extends EventEmitter {
     const items = [...this.unacked.keys()];
     this.unacked.clear();
     this.inFlight -= items.length;
+    for (const item of items) this.qos2Slots.delete(item);
     this.queue.unshift(...items);
     this.requeueAt = items.length;
     const client = this.client;
@@ -457,8 +490,15 @@ export class BrokerConnection extends EventEmitter {
 
   private send(item: Pending): void {
     const client = this.client!;
-    this.inFlight++;
     const { qos, retain, properties } = item.options;
+    if (qos === 2) {
+      if (this.qos2Slots.size >= this.qos2Window) {
+        this.qos2Waiting.push(item);
+        return;
+      }
+      this.qos2Slots.add(item);
+    }
+    this.inFlight++;
     const token = {};
     if (qos > 0) this.unacked.set(item, token);
     client.publish(item.topic, item.payload, { qos, retain: retain ?? false, ...(properties ? { properties } : {}) }, (err) => {
@@ -469,6 +509,7 @@ export class BrokerConnection extends EventEmitter {
       if (linkFell && this.options.clean) return;
       this.unacked.delete(item);
       this.inFlight--;
+      this.releaseSlot(item);
       if (!err) {
         this.metrics.messagesSent++;
         item.resolve();
@@ -481,6 +522,12 @@ export class BrokerConnection extends EventEmitter {
         item.reject(err);
       }
     });
+  }
+
+  /** Frees `item`'s QoS 2 window slot, if it had one, and sends the next waiting QoS 2 message. */
+  private releaseSlot(item: Pending): void {
+    if (!this.qos2Slots.delete(item)) return;
+    while (this.connected && this.qos2Waiting.length > 0 && this.qos2Slots.size < this.qos2Window) this.send(this.qos2Waiting.shift()!);
   }
 
   private noteError(err: Error, kind?: string): void {

@@ -256,3 +256,285 @@ export function healthSubscription(root: unknown, camera: unknown): string {
   const r = str(root) || 'lprserver';
   return `${r}/cameras/${isAllCameras(camera) ? '+' : str(camera)}/health`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Watch lists (lpr-blacklist, lpr-blacklist-match, lpr-blacklist-update).
+
+/** The priorities a watch-list entry may have (PROTOCOL.md, BlacklistEntry). */
+export const BLACKLIST_PRIORITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+/**
+ * The fields of a watch-list entry, in the CSV column order of src/blacklist/csv.ts (CSV_COLUMNS):
+ * an export from the dialog and one from `lpr-blacklist-update` have the same header.
+ */
+export const BLACKLIST_FIELDS = ['plate_number', 'province', 'country', 'reason', 'priority', 'list', 'expires_at'] as const;
+export type BlacklistField = (typeof BLACKLIST_FIELDS)[number];
+
+/** What an entry may hold, as the runtime schema (BlacklistEntry in src/protocol/schemas/blacklist.ts) says. */
+const BLACKLIST_MAX_LENGTH: Record<'plate_number' | 'province' | 'country' | 'reason' | 'list', number> = {
+  plate_number: 32,
+  province: 128,
+  country: 64,
+  reason: 1024,
+  list: 64,
+};
+
+/** One thing wrong with an entry: `field` is the wire field name (`plate_number`, ...). */
+export interface EntryProblem {
+  field: string;
+  message: string;
+}
+
+/** ISO 8601 date-time with seconds and a time zone, as the runtime's `z.iso.datetime({offset: true})` accepts. */
+const ISO_DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
+}
+
+/** Why `value` is not an ISO 8601 date-time the runtime accepts for `expires_at`, or null. */
+export function isoDateTimeProblem(value: unknown): string | null {
+  const example = 'an ISO 8601 date-time with seconds and a time zone, e.g. 2025-12-31T23:59:59Z or 2025-12-31T23:59:59+07:00';
+  if (typeof value !== 'string') return `must be ${example}`;
+  const m = ISO_DATE_TIME_RE.exec(value);
+  if (!m) return `must be ${example}`;
+  const year = Number(m[1]);
+  const month = Number(m[2]);
+  const day = Number(m[3]);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return `${m[1]}-${m[2]}-${m[3]} is not a date`;
+  return null;
+}
+
+/**
+ * A date typed loosely (`2025-12-31`, `2025-12-31 18:00`, `2025-12-31T18:00`) as the ISO form the
+ * runtime needs (`2025-12-31T00:00:00Z`; without a time zone the browser's local time is meant), or
+ * null when it is no date. A value that is already valid is returned unchanged.
+ */
+export function looseDateTimeToIso(value: unknown): string | null {
+  const text = str(value);
+  if (isoDateTimeProblem(text) === null) return text;
+  // Only year-month-day forms: Date.parse reads far too much else ("1" is the year 2001).
+  if (!/^\d{4}-\d{2}-\d{2}(?:$|[T ])/.test(text)) return null;
+  const iso = text.replace(/^(\d{4}-\d{2}-\d{2}) /, '$1T');
+  const time = Date.parse(iso);
+  if (!Number.isFinite(time)) return null;
+  const out = new Date(time).toISOString().replace(/\.000Z$/, 'Z');
+  return isoDateTimeProblem(out) === null ? out : null;
+}
+
+/** Every problem of one watch-list entry (empty when the runtime accepts it), in field order. */
+export function blacklistEntryProblems(entry: unknown): EntryProblem[] {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return [{ field: '(entry)', message: 'must be an object {plate_number, ...}' }];
+  const e = entry as Record<string, unknown>;
+  const problems: EntryProblem[] = [];
+  const plate = e.plate_number;
+  if (typeof plate !== 'string') problems.push({ field: 'plate_number', message: plate === undefined ? 'required' : 'must be text' });
+  else if (plate.trim() === '') problems.push({ field: 'plate_number', message: 'required' });
+  else if (plate.length > BLACKLIST_MAX_LENGTH.plate_number) problems.push({ field: 'plate_number', message: `must be at most ${BLACKLIST_MAX_LENGTH.plate_number} characters` });
+  for (const field of ['province', 'country', 'reason', 'priority', 'list', 'expires_at'] as const) {
+    const value = e[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string') {
+      problems.push({ field, message: 'must be text' });
+    } else if (field === 'priority') {
+      if (!(BLACKLIST_PRIORITIES as readonly string[]).includes(value)) problems.push({ field, message: `must be one of ${BLACKLIST_PRIORITIES.join(', ')}` });
+    } else if (field === 'expires_at') {
+      const problem = isoDateTimeProblem(value);
+      if (problem !== null) problems.push({ field, message: problem });
+    } else if (value.length > BLACKLIST_MAX_LENGTH[field]) {
+      problems.push({ field, message: `must be at most ${BLACKLIST_MAX_LENGTH[field]} characters` });
+    }
+  }
+  return problems;
+}
+
+/** Things about a valid entry worth a word in the dialog but allowed: already expired, or a pattern that matches every plate. */
+export function blacklistEntryWarnings(entry: Record<string, unknown>, now = Date.now()): EntryProblem[] {
+  const warnings: EntryProblem[] = [];
+  const plate = typeof entry.plate_number === 'string' ? entry.plate_number.trim() : '';
+  if (plate !== '' && /^[*?]+$/.test(plate)) warnings.push({ field: 'plate_number', message: 'a pattern of only * and ? matches (almost) every plate' });
+  if (typeof entry.expires_at === 'string' && isoDateTimeProblem(entry.expires_at) === null && Date.parse(entry.expires_at) <= now) {
+    warnings.push({ field: 'expires_at', message: 'is in the past: this entry never matches' });
+  }
+  return warnings;
+}
+
+/**
+ * An entry as the dialog saves it: every known field trimmed, empty optional fields left out,
+ * other (unknown) fields kept as they were. Null for a row with nothing in it.
+ */
+export function cleanBlacklistEntry(raw: Record<string, unknown>): Record<string, unknown> | null {
+  const out: Record<string, unknown> = {};
+  let empty = true;
+  for (const field of BLACKLIST_FIELDS) {
+    const value = raw[field];
+    if (value === undefined || value === null) continue;
+    const text = typeof value === 'string' ? value.trim() : value;
+    if (text === '') continue;
+    out[field] = text;
+    empty = false;
+  }
+  if (empty) return null;
+  for (const [key, value] of Object.entries(raw)) {
+    if (!(BLACKLIST_FIELDS as readonly string[]).includes(key)) out[key] = value;
+  }
+  return out;
+}
+
+/** Validator for the `entries` of `lpr-blacklist`: a list of valid entries; the message names the first bad row and field. */
+export function validateBlacklistEntries(value: unknown, opt?: { label?: string }): ValidatorResult {
+  if (value === undefined || value === null || value === '') return true;
+  if (!Array.isArray(value)) return `${prefix(opt)}must be a list of entries`;
+  const bad: string[] = [];
+  value.forEach((entry, i) => {
+    const problems = blacklistEntryProblems(entry);
+    if (problems.length > 0) bad.push(`row ${i + 1}: ${problems[0]!.field} ${problems[0]!.message}`);
+  });
+  if (bad.length === 0) return true;
+  return `${prefix(opt)}${bad[0]}${bad.length > 1 ? ` (and ${bad.length - 1} more row${bad.length > 2 ? 's' : ''})` : ''}`;
+}
+
+/** Validator for an optional file path: empty, or up to 4096 characters without control characters. */
+export function validateOptionalFilePath(value: unknown, opt?: { label?: string }): ValidatorResult {
+  const text = value === undefined || value === null ? '' : String(value);
+  if (text.length > 4096) return `${prefix(opt)}must be at most 4096 characters`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(text)) return `${prefix(opt)}must not contain control characters`;
+  return true;
+}
+
+/** One record of a CSV text: its cells and the line it starts on (1 = the first line). */
+export interface CsvRecord {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * Splits CSV text (RFC 4180: `,` separated, `"` quoted with `""` for a quote, CRLF or LF, a leading
+ * BOM ignored) into records. Cells are trimmed; records whose cells are all empty are skipped.
+ * `problem` is set when a quoted cell is never closed.
+ */
+export function parseCsvRecords(text: string): { records: CsvRecord[]; problem: string | null } {
+  const records: CsvRecord[] = [];
+  let cells: string[] = [];
+  let cell = '';
+  let quoted = false;
+  let inQuotes = false;
+  let line = 1;
+  let recordLine = 1;
+  let quoteLine = 1;
+  const endCell = () => {
+    cells.push(quoted ? cell : cell.trim());
+    cell = '';
+    quoted = false;
+  };
+  const endRecord = () => {
+    endCell();
+    if (cells.some((c) => c.trim() !== '')) records.push({ line: recordLine, cells: cells.map((c) => c.trim()) });
+    cells = [];
+  };
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (; i < text.length; i++) {
+    const c = text[i]!;
+    if (inQuotes) {
+      if (c === '"') {
+        if (text[i + 1] === '"') {
+          cell += '"';
+          i++;
+        } else {
+          inQuotes = false;
+        }
+      } else {
+        if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
+        cell += c;
+      }
+    } else if (c === '"' && !quoted && cell.trim() === '') {
+      inQuotes = true;
+      quoted = true;
+      quoteLine = line;
+      cell = '';
+    } else if (c === ',') {
+      endCell();
+    } else if (c === '\n' || c === '\r') {
+      if (c === '\r' && text[i + 1] === '\n') i++;
+      endRecord();
+      line++;
+      recordLine = line;
+    } else if (!(quoted && /\s/.test(c))) {
+      // Text after a closing quote (other than spaces) is kept, as most spreadsheets do.
+      cell += c;
+    }
+  }
+  if (inQuotes) return { records, problem: `line ${quoteLine}: a quoted cell is not closed (a " is missing)` };
+  if (cell !== '' || cells.length > 0) endRecord();
+  return { records, problem: null };
+}
+
+/**
+ * Watch-list entries from CSV text with a header line (columns as BLACKLIST_FIELDS, any order and
+ * case, unknown columns ignored), as `lpr-blacklist-update` imports them. Each problem names the
+ * line and field (`line 5: priority must be one of ...`); a CSV with problems should import nothing.
+ */
+export function parseBlacklistCsv(text: string): { entries: Array<Record<string, unknown>>; problems: string[] } {
+  const { records, problem } = parseCsvRecords(text);
+  if (problem !== null) return { entries: [], problems: [problem] };
+  const header = records[0];
+  if (!header) return { entries: [], problems: [`no header line: the first line must name the columns, e.g. ${BLACKLIST_FIELDS.join(',')}`] };
+  const columns = header.cells.map((h) => h.toLowerCase());
+  if (!columns.includes('plate_number')) {
+    return { entries: [], problems: [`line ${header.line}: the header has no plate_number column (columns: ${BLACKLIST_FIELDS.join(',')})`] };
+  }
+  const entries: Array<Record<string, unknown>> = [];
+  const problems: string[] = [];
+  for (const record of records.slice(1)) {
+    const raw: Record<string, unknown> = {};
+    columns.forEach((column, i) => {
+      if ((BLACKLIST_FIELDS as readonly string[]).includes(column) && record.cells[i] !== undefined && record.cells[i] !== '') raw[column] = record.cells[i];
+    });
+    const entry = cleanBlacklistEntry(raw) ?? {};
+    const found = blacklistEntryProblems(entry);
+    if (found.length > 0) for (const p of found) problems.push(`line ${record.line}: ${p.field} ${p.message}`);
+    else entries.push(entry);
+  }
+  return { entries, problems };
+}
+
+/** A CSV cell: formulas neutralised (a leading = + - @ tab or CR gets a `'`), quoted when needed. Mirrors src/blacklist/csv.ts. */
+function csvCell(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  let text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Entries as CSV text with the header line, the same format `lpr-blacklist-update` exports. */
+export function blacklistCsv(entries: ReadonlyArray<Record<string, unknown>>): string {
+  const lines = [BLACKLIST_FIELDS.join(',')];
+  for (const entry of entries) lines.push(BLACKLIST_FIELDS.map((field) => csvCell(entry[field])).join(','));
+  return lines.join('\n') + '\n';
+}
+
+/** The label of an `lpr-blacklist` without a name: `blacklist (3 entries)`. */
+export function blacklistLabel(entries: unknown): string {
+  const n = Array.isArray(entries) ? entries.length : 0;
+  return `blacklist (${n} ${n === 1 ? 'entry' : 'entries'})`;
+}
+
+/** The topic root of the broker an `lpr-blacklist` config node syncs through, or null when it has none. */
+export function blacklistRoot(listId: unknown): string | null {
+  if (typeof listId !== 'string' || listId === '' || listId === '_ADD_') return null;
+  const list = RED.nodes.node(listId);
+  if (!list || typeof list.broker !== 'string' || list.broker === '') return null;
+  const broker = RED.nodes.node(list.broker);
+  return broker ? str(broker.topicRoot) || 'lprserver' : null;
+}
+
+/** Validator factory for a property that must be one of `values` (compared as text, so `1` and `"1"` are the same). */
+export function choiceValidator(values: readonly string[]): Validator {
+  const shown = values.map((v) => (v === '' ? '(empty)' : v)).join(', ');
+  return function (value: unknown, opt?: { label?: string }): ValidatorResult {
+    const text = value === undefined || value === null ? '' : String(value);
+    return values.includes(text) ? true : `${prefix(opt)}must be one of ${shown}`;
+  };
+}

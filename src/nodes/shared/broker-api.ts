@@ -11,6 +11,11 @@ export interface LprBroker extends Node {
   /** Adds a user: the connection starts once flows have started; `onState` sees every change. */
   register(user: Node, onState: (state: ConnectionState) => void): void;
   deregister(user: Node): void;
+  /**
+   * Makes this connection an edge camera's: its will (and its goodbye on a clean stop) becomes
+   * the camera's retained offline health, instead of the server's status. One camera per broker.
+   */
+  claimCameraPresence(user: Node, cameraId: string): Error | null;
   /** Validates `message` against its kind's schema and publishes it with the policy's QoS and retain. */
   publishMessage<K extends MessageKind>(
     kind: K,

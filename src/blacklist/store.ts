@@ -1,0 +1,189 @@
+/**
+ * The live watch list behind an `lpr-blacklist` config node: entries from the editor (fixed) plus
+ * entries that arrive over MQTT or from a flow (dynamic, persisted as NDJSON so a restart keeps
+ * them). The index always holds both; an update never removes an editor entry.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { BlacklistEntry } from '../protocol';
+import { formatPath, type FieldIssue } from '../protocol/errors';
+import { BlacklistIndex } from './index';
+import { normalizePlate } from './normalize';
+import { provinceCode } from './provinces';
+
+export type UpdateAction = 'add' | 'remove' | 'replace';
+
+export interface ApplyResult {
+  action: UpdateAction;
+  added: number;
+  removed: number;
+  total: number;
+}
+
+type Removal = Pick<BlacklistEntry, 'plate_number' | 'province' | 'list'>;
+
+/** Whether `candidate` is one of the entries a removal names: same plate key, and province and list when given. */
+function covers(removal: Removal, candidate: BlacklistEntry): boolean {
+  if (normalizePlate(removal.plate_number) !== normalizePlate(candidate.plate_number)) return false;
+  if (removal.province !== undefined && provinceCode(removal.province) !== provinceCode(candidate.province)) return false;
+  if (removal.list !== undefined && removal.list !== candidate.list) return false;
+  return true;
+}
+
+export class BlacklistStore {
+  readonly index: BlacklistIndex;
+  /** Dynamic entries by normalized plate key. */
+  private dynamic = new Map<string, BlacklistEntry[]>();
+  private writeTimer: NodeJS.Timeout | null = null;
+  private writing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly staticEntries: readonly BlacklistEntry[],
+    private readonly file: string | null,
+    private readonly onSaveError: (err: Error) => void = () => {},
+  ) {
+    this.index = new BlacklistIndex();
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Reads the persisted entries; bad lines are skipped and reported, never fatal. */
+  load(): { loaded: number; issues: FieldIssue[] } {
+    const issues: FieldIssue[] = [];
+    const loaded: BlacklistEntry[] = [];
+    if (this.file && existsSync(this.file)) {
+      const lines = readFileSync(this.file, 'utf8').split('\n');
+      lines.forEach((line, i) => {
+        if (line.trim() === '') return;
+        let data: unknown;
+        try {
+          data = JSON.parse(line);
+        } catch {
+          issues.push({ path: `line ${i + 1}`, message: 'is not JSON' });
+          return;
+        }
+        const result = BlacklistEntry.safeParse(data);
+        if (result.success) loaded.push(result.data);
+        else issues.push({ path: `line ${i + 1}: ${formatPath(result.error.issues[0]!.path)}`, message: result.error.issues[0]!.message });
+      });
+    }
+    this.dynamic = new Map();
+    for (const entry of loaded) this.remember(entry);
+    this.index.replace([...this.staticEntries, ...loaded]);
+    return { loaded: loaded.length, issues };
+  }
+
+  /** Applies a validated update and schedules a save. */
+  apply(action: UpdateAction, entries: BlacklistEntry[]): ApplyResult {
+    let added = 0;
+    let removed = 0;
+    if (action === 'replace') {
+      removed = this.dynamicCount();
+      this.dynamic = new Map();
+      for (const entry of entries) this.remember(entry);
+      this.index.replace([...this.staticEntries, ...this.dynamicEntries()]);
+      added = entries.length;
+    } else if (action === 'add') {
+      for (const entry of entries) this.remember(entry);
+      added = this.index.add(entries);
+    } else {
+      for (const removal of entries) {
+        const key = normalizePlate(removal.plate_number);
+        const list = this.dynamic.get(key);
+        if (!list) continue;
+        const kept = list.filter((e) => !covers(removal, e));
+        removed += list.length - kept.length;
+        if (kept.length) this.dynamic.set(key, kept);
+        else this.dynamic.delete(key);
+      }
+      this.index.remove(entries);
+      // Editor entries are not the network's to remove: put back any the removal covered.
+      const protectedEntries = this.staticEntries.filter((s) => entries.some((r) => covers(r, s)));
+      if (protectedEntries.length) this.index.add(protectedEntries);
+    }
+    this.scheduleSave();
+    return { action, added, removed, total: this.index.size };
+  }
+
+  /** Every live entry (editor and dynamic), for a `replace` answer or a CSV export. */
+  snapshot(): BlacklistEntry[] {
+    return this.index.entries();
+  }
+
+  purgeExpired(now: number): number {
+    const purged = this.index.purgeExpired(now);
+    if (purged > 0) {
+      for (const [key, list] of this.dynamic) {
+        const kept = list.filter((e) => !e.expires_at || Date.parse(e.expires_at) > now);
+        if (kept.length === list.length) continue;
+        if (kept.length) this.dynamic.set(key, kept);
+        else this.dynamic.delete(key);
+      }
+      this.scheduleSave();
+    }
+    return purged;
+  }
+
+  /** Writes pending changes now (on close), synchronously so a redeploy cannot lose them. */
+  flushSync(): void {
+    if (!this.writeTimer) return;
+    clearTimeout(this.writeTimer);
+    this.writeTimer = null;
+    if (!this.file) return;
+    mkdirSync(path.dirname(this.file), { recursive: true });
+    writeFileSync(`${this.file}.tmp`, this.serialise());
+    renameSync(`${this.file}.tmp`, this.file);
+  }
+
+  /** Resolves once every scheduled save has reached the disk. */
+  async flush(): Promise<void> {
+    this.flushSync();
+    await this.writing;
+  }
+
+  private remember(entry: BlacklistEntry): void {
+    const key = normalizePlate(entry.plate_number);
+    const list = (this.dynamic.get(key) ?? []).filter(
+      (e) => provinceCode(e.province) !== provinceCode(entry.province) || e.list !== entry.list,
+    );
+    list.push(entry);
+    this.dynamic.set(key, list);
+  }
+
+  private dynamicEntries(): BlacklistEntry[] {
+    return [...this.dynamic.values()].flat();
+  }
+
+  private dynamicCount(): number {
+    let n = 0;
+    for (const list of this.dynamic.values()) n += list.length;
+    return n;
+  }
+
+  private serialise(): string {
+    return this.dynamicEntries()
+      .map((e) => JSON.stringify(e) + '\n')
+      .join('');
+  }
+
+  private scheduleSave(): void {
+    if (!this.file || this.writeTimer) return;
+    this.writeTimer = setTimeout(() => {
+      this.writeTimer = null;
+      const file = this.file!;
+      const text = this.serialise();
+      // Atomic: a crash mid-write leaves the previous file, never half of one.
+      this.writing = this.writing
+        .then(async () => {
+          mkdirSync(path.dirname(file), { recursive: true });
+          await writeFile(`${file}.tmp`, text);
+          await rename(`${file}.tmp`, file);
+        })
+        .catch((err: Error) => this.onSaveError(err));
+    }, 1000);
+    this.writeTimer.unref?.();
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * The edge side of the protocol for one camera, shared by the `lpr-camera` node and the `lpr-sim`
+ * simulator: fills and validates what the camera publishes, sends detections through the
+ * DetectionOutbox (kept until acked, resent with the same `message_id`), listens to its own
+ * `control`, `config/update`, `detection/ack` and `health/request` topics, answers health
+ * requests with its last health and asks for its config once connected.
+ *
+ * No Node-RED import: the node and the simulator each adapt it (outputs, status, auto-replies).
+ */
+import { EventEmitter } from 'node:events';
+import {
+  decodePayload,
+  DEFAULT_MAX_BYTES,
+  newMessageId,
+  nowIso,
+  POLICY,
+  validateMessage,
+  ValidationError,
+  type Config,
+  type Control,
+  type Detection,
+  type FieldIssue,
+  type Health,
+  type MessageKind,
+  type MessageOf,
+  type Request,
+  type TopicTree,
+  type ValidationCode,
+} from '../protocol';
+import type { BrokerConnection, ConnectionState } from '../runtime/broker-connection';
+import { DetectionOutbox, type AddResult, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
+
+/** What a camera publishes. */
+export type OutboundKind = 'detection' | 'health' | 'config' | 'controlResponse';
+/** What it listens to. */
+export type InboundKind = 'control' | 'configUpdate' | 'detectionAck' | 'healthRequest';
+
+export const INBOUND_KINDS: readonly InboundKind[] = ['control', 'configUpdate', 'detectionAck', 'healthRequest'];
+
+export interface CameraLink {
+  topics: TopicTree;
+  connection: BrokerConnection;
+  /** Publishes a validated message of `kind` for this camera with the policy's QoS and retain. */
+  publish<K extends OutboundKind | 'configRequest'>(kind: K, message: MessageOf<K>): Promise<void>;
+}
+
+export interface CameraAgentOptions {
+  cameraId: string;
+  checkpointId: string | null;
+  /** Wait for the server's `detection/ack` (true) or settle a detection on PUBACK (false). */
+  awaitAck: boolean;
+  /** Publish a `config/request` once, after the first connect. */
+  requestConfig: boolean;
+  ackTimeoutMs: number;
+  maxAckTimeoutMs?: number;
+  bufferSize: number;
+  overflow: OverflowPolicy;
+  /** Outbox journal; null = memory only. */
+  file: string | null;
+  /** Largest payload accepted, inbound and outbound (bytes; default 256 KiB, as lpr-detection-in). */
+  maxBytes?: number;
+  timers?: OutboxTimers;
+}
+
+/** A message from the flow (or the simulator) that cannot be published; `issues` name the fields. */
+export class InputError extends Error {
+  constructor(
+    readonly code: ValidationCode | 'invalid_input' | 'outbox_full',
+    readonly issues: FieldIssue[],
+  ) {
+    super(issues.map((i) => `${i.path}: ${i.message}`).join('; '));
+    this.name = 'InputError';
+  }
+}
+
+export interface AgentCounts {
+  controls: number;
+  configUpdates: number;
+  healthRequests: number;
+  /** Inbound messages that failed validation. */
+  invalid: number;
+  /** Ack messages that failed validation or named another camera. */
+  badAcks: number;
+}
+
+export interface CameraAgentEvents {
+  control: [control: Control, topic: string];
+  configUpdate: [config: Config, topic: string];
+  healthRequest: [request: Request, answered: boolean];
+  invalid: [kind: InboundKind, topic: string, payload: Buffer, error: ValidationError];
+  /** The server refused a detection (ack `rejected`): it is not sent again. */
+  rejected: [detection: Detection, error: string | undefined];
+  /** The overflow policy dropped (`overflow`) or refused (`refused`) a detection. */
+  dropped: [detection: Detection, reason: 'overflow' | 'refused'];
+  /** A publish or journal write failed (delivery keeps retrying). */
+  problem: [error: Error];
+  /** Counts changed (for status displays). */
+  change: [];
+  /** Connected and subscribed: detections flow. */
+  online: [];
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || Buffer.isBuffer(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+export class CameraAgent extends EventEmitter<CameraAgentEvents> {
+  readonly outbox: DetectionOutbox<Detection>;
+  readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, invalid: 0, badAcks: 0 };
+  private lastHealth: Health | null = null;
+  private lastConfigUpdateId: string | null = null;
+  private unsubscribers: Array<() => void> = [];
+  private readonly onState = (state: ConnectionState) => this.stateChanged(state);
+  private started = false;
+  private stopped = false;
+  private configRequested = false;
+  private connectedBefore = false;
+  private onlineTimer: NodeJS.Immediate | null = null;
+
+  constructor(
+    private readonly link: CameraLink,
+    readonly options: CameraAgentOptions,
+  ) {
+    super();
+    this.outbox = new DetectionOutbox<Detection>({
+      send: (detection) => this.link.publish('detection', detection),
+      ackTimeoutMs: options.ackTimeoutMs,
+      ...(options.maxAckTimeoutMs !== undefined ? { maxAckTimeoutMs: options.maxAckTimeoutMs } : {}),
+      limit: options.bufferSize,
+      overflow: options.overflow,
+      settle: options.awaitAck ? 'ack' : 'publish',
+      file: options.file,
+      validate: (m) => validateMessage('detection', m, { topicCameraId: options.cameraId }).ok,
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
+    this.outbox.on('rejected', (d: Detection, error?: string) => this.emit('rejected', d, error));
+    this.outbox.on('dropped', (d: Detection, reason: 'overflow' | 'refused') => this.emit('dropped', d, reason));
+    this.outbox.on('problem', (err: Error) => this.emit('problem', err));
+    this.outbox.on('change', () => this.emit('change'));
+  }
+
+  get cameraId(): string {
+    return this.options.cameraId;
+  }
+
+  get metrics(): OutboxMetrics {
+    return this.outbox.metrics;
+  }
+
+  /** The last health published (what a `health/request` gets, with a new id and timestamp). */
+  get lastHealthMessage(): Health | null {
+    return this.lastHealth;
+  }
+
+  /** Reads the outbox journal back, subscribes to this camera's inbound topics, follows the connection. Throws on a journal it cannot use. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.outbox.open();
+    const { topics, connection } = this.link;
+    const kinds = INBOUND_KINDS.filter((k) => k !== 'detectionAck' || this.options.awaitAck);
+    for (const kind of kinds) {
+      const filter = topics.filter(kind, this.options.cameraId);
+      this.unsubscribers.push(connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload)));
+    }
+    connection.on('state', this.onState);
+    if (connection.connected) this.stateChanged('connected');
+  }
+
+  /** Unsubscribes and closes the outbox (its journal keeps what is pending). */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.onlineTimer) clearImmediate(this.onlineTimer);
+    this.link.connection.off('state', this.onState);
+    for (const off of this.unsubscribers.splice(0)) off();
+    this.outbox.close();
+  }
+
+  /**
+   * Fills `message_id` and `timestamp` when missing, `camera_id` from this camera (a different one
+   * is an error naming `camera_id`), `checkpoint_id` on detections when missing, and validates.
+   */
+  prepare<K extends OutboundKind>(kind: K, payload: unknown): MessageOf<K> {
+    if (!isPlainObject(payload)) {
+      const got = payload === null ? 'null' : Array.isArray(payload) ? 'an array' : Buffer.isBuffer(payload) ? 'a Buffer' : typeof payload;
+      throw new InputError('invalid_input', [{ path: '(payload)', message: `must be an object (the ${kind} message), got ${got}` }]);
+    }
+    const candidate: Record<string, unknown> = { ...payload };
+    const camera = candidate.camera_id;
+    if (camera !== undefined && camera !== null && camera !== this.options.cameraId) {
+      throw new InputError('camera_mismatch', [
+        { path: 'camera_id', message: `is ${JSON.stringify(camera)} but this camera is ${JSON.stringify(this.options.cameraId)}` },
+      ]);
+    }
+    candidate.camera_id = this.options.cameraId;
+    if (candidate.message_id === undefined || candidate.message_id === null) candidate.message_id = newMessageId();
+    if (candidate.timestamp === undefined || candidate.timestamp === null) candidate.timestamp = nowIso();
+    if (kind === 'detection' && (candidate.checkpoint_id === undefined || candidate.checkpoint_id === null)) {
+      if (this.options.checkpointId) candidate.checkpoint_id = this.options.checkpointId;
+      else delete candidate.checkpoint_id;
+    }
+    const result = validateMessage(kind, candidate);
+    if (!result.ok) throw new InputError(result.error.code, result.error.issues);
+    // The server refuses larger payloads without being able to ack them: never send one.
+    const size = Buffer.byteLength(JSON.stringify(result.value));
+    const max = this.options.maxBytes ?? DEFAULT_MAX_BYTES;
+    if (size > max) throw new InputError('too_large', [{ path: '(payload)', message: `is ${size} bytes as JSON, over the ${max}-byte limit` }]);
+    return result.value;
+  }
+
+  /** Validates and queues a detection; the outbox sends it (again) until it is acked. */
+  detection(payload: unknown): { detection: Detection; result: AddResult<Detection> } {
+    const detection = this.prepare('detection', payload);
+    const result = this.outbox.add(detection);
+    return { detection, result };
+  }
+
+  /** Validates and publishes a health message (retained), remembered to answer `health/request`. */
+  health(payload: unknown): Promise<void> {
+    const health = this.prepare('health', payload);
+    this.lastHealth = health;
+    return this.link.publish('health', health);
+  }
+
+  /** Validates and publishes the config the camera runs (reported, retained). */
+  config(payload: unknown): Promise<void> {
+    return this.link.publish('config', this.prepare('config', payload));
+  }
+
+  /** Validates and publishes the answer to a control command. */
+  controlResponse(payload: unknown): Promise<void> {
+    return this.link.publish('controlResponse', this.prepare('controlResponse', payload));
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private stateChanged(state: ConnectionState): void {
+    if (state !== 'connected') {
+      if (this.onlineTimer) clearImmediate(this.onlineTimer);
+      this.onlineTimer = null;
+      this.outbox.setOnline(false);
+      return;
+    }
+    // After the connection has (re)subscribed: our publishes go out behind its SUBSCRIBE packets, so
+    // an ack cannot come back before the broker routes acks to us.
+    if (this.onlineTimer) return;
+    this.onlineTimer = setImmediate(() => {
+      this.onlineTimer = null;
+      if (this.stopped || !this.link.connection.connected) return;
+      const reconnect = this.connectedBefore;
+      this.connectedBefore = true;
+      // Our will may have marked the camera offline while we were away: say how it is again.
+      if (reconnect && this.lastHealth) this.republishHealth();
+      if (this.options.requestConfig && !this.configRequested) {
+        this.configRequested = true;
+        const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
+        this.link.publish('configRequest', request).catch((err: Error) => this.emit('problem', err));
+      }
+      this.outbox.setOnline(true);
+      this.emit('online');
+    });
+  }
+
+  private republishHealth(): boolean {
+    if (!this.lastHealth) return false;
+    const health: Health = { ...this.lastHealth, message_id: newMessageId(), timestamp: nowIso() };
+    this.lastHealth = health;
+    this.link.publish('health', health).catch((err: Error) => this.emit('problem', err));
+    return true;
+  }
+
+  private inbound(kind: InboundKind, topic: string, payload: Buffer): void {
+    if (this.stopped) return;
+    // An empty retained message clears a topic (e.g. the desired config): nothing to act on.
+    if (payload.length === 0) return;
+    const result = decodePayload(kind, payload, { topicCameraId: this.options.cameraId, ...(this.options.maxBytes ? { maxBytes: this.options.maxBytes } : {}) });
+    if (!result.ok) {
+      if (kind === 'detectionAck') this.counts.badAcks++;
+      this.counts.invalid++;
+      this.emit('invalid', kind, topic, payload, result.error);
+      this.emit('change');
+      return;
+    }
+    switch (kind) {
+      case 'detectionAck': {
+        const ack = result.value as MessageOf<'detectionAck'>;
+        this.outbox.ack(ack.ack_id, ack.status, ack.error);
+        break;
+      }
+      case 'control':
+        this.counts.controls++;
+        this.emit('control', result.value as Control, topic);
+        break;
+      case 'configUpdate': {
+        const config = result.value as Config;
+        // The retained desired config and the server's answer to our config/request are often the same message.
+        if (config.message_id === this.lastConfigUpdateId) return;
+        this.lastConfigUpdateId = config.message_id;
+        this.counts.configUpdates++;
+        this.emit('configUpdate', config, topic);
+        break;
+      }
+      case 'healthRequest': {
+        this.counts.healthRequests++;
+        const answered = this.republishHealth();
+        this.emit('healthRequest', result.value as Request, answered);
+        break;
+      }
+    }
+    this.emit('change');
+  }
+}
+
+/** Turns an InputError or ValidationError into the Error a node hands to `done`, naming `msg.payload.<field>`. */
+export function inputErrorFor(err: unknown, prefix = 'msg.payload'): Error {
+  if (err instanceof InputError || err instanceof ValidationError) {
+    const issues = err.issues.map((i) => ({ path: i.path === '(payload)' ? prefix : `${prefix}.${i.path}`, message: i.message }));
+    const e = new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '), { cause: { code: err.code, issues } });
+    Object.assign(e, { code: err.code });
+    return e;
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export type { MessageKind };

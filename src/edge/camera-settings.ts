@@ -1,0 +1,80 @@
+/** `lpr-camera` properties -> settings, each error naming its property (pure, unit-testable). */
+import os from 'node:os';
+import path from 'node:path';
+import { identifierProblem } from '../protocol/identifiers';
+import { ConfigError, readBoolean, readNumber, readString } from '../runtime/settings';
+import { OVERFLOW_POLICIES, type OverflowPolicy } from './outbox';
+
+export interface CameraSettings {
+  /** This camera's id: the `{camera_id}` of every topic it uses. */
+  camera: string;
+  /** Put into detections that name no `checkpoint_id`; null = leave them as they are. */
+  checkpoint: string | null;
+  ackTimeoutMs: number;
+  bufferSize: number;
+  overflow: OverflowPolicy;
+  persist: boolean;
+  /** As typed: '' = the default file under the user directory. */
+  file: string;
+  requestConfig: boolean;
+  /** Wait for the server's ack (true) or consider a detection done once the broker has it. */
+  ack: boolean;
+}
+
+export const CAMERA_DEFAULTS = {
+  ackTimeout: 10,
+  bufferSize: 10_000,
+  overflow: 'drop-oldest' as OverflowPolicy,
+  persist: true,
+  file: '',
+  requestConfig: true,
+  ack: true,
+};
+
+function readIdentifier(props: Record<string, unknown>, field: string, required: boolean): string | null {
+  const value = readString(props, field, '', 256);
+  if (value === '') {
+    if (required) throw new ConfigError(field, "must name this camera's id (letters, digits, _ . -), e.g. CAM001");
+    return null;
+  }
+  const problem = identifierProblem(value);
+  if (problem) throw new ConfigError(field, problem);
+  return value;
+}
+
+export function readCameraSettings(props: Record<string, unknown>): CameraSettings {
+  const camera = readIdentifier(props, 'camera', true)!;
+  const checkpoint = readIdentifier(props, 'checkpoint', false);
+  const overflow = readString(props, 'overflow', CAMERA_DEFAULTS.overflow) || CAMERA_DEFAULTS.overflow;
+  if (!(OVERFLOW_POLICIES as readonly string[]).includes(overflow)) {
+    throw new ConfigError('overflow', `must be ${OVERFLOW_POLICIES.map((p) => JSON.stringify(p)).join(' or ')}, got ${JSON.stringify(overflow)}`);
+  }
+  const file = readString(props, 'file', CAMERA_DEFAULTS.file, 4096);
+  if (file.includes('\0')) throw new ConfigError('file', 'must not contain a NUL character');
+  return {
+    camera,
+    checkpoint,
+    ackTimeoutMs: readNumber(props, 'ackTimeout', CAMERA_DEFAULTS.ackTimeout, { min: 0.1, max: 86_400 }) * 1000,
+    bufferSize: readNumber(props, 'bufferSize', CAMERA_DEFAULTS.bufferSize, { min: 1, max: 10_000_000, integer: true }),
+    overflow: overflow as OverflowPolicy,
+    persist: readBoolean(props, 'persist', CAMERA_DEFAULTS.persist),
+    file,
+    requestConfig: readBoolean(props, 'requestConfig', CAMERA_DEFAULTS.requestConfig),
+    ack: readBoolean(props, 'ack', CAMERA_DEFAULTS.ack),
+  };
+}
+
+/** Node-RED's user directory when known, else its default (`~/.node-red`). */
+export function defaultUserDir(userDir: unknown): string {
+  return typeof userDir === 'string' && userDir !== '' ? userDir : path.join(os.homedir(), '.node-red');
+}
+
+/**
+ * The journal file of a camera node: `file` as set (relative to the user directory), or
+ * `<userDir>/lpr-camera/<node id>.ndjson`. Null when persistence is off.
+ */
+export function journalPath(settings: Pick<CameraSettings, 'persist' | 'file'>, userDir: string, nodeId: string): string | null {
+  if (!settings.persist) return null;
+  if (settings.file !== '') return path.resolve(userDir, settings.file);
+  return path.join(userDir, 'lpr-camera', `${nodeId.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`);
+}

@@ -1,0 +1,80 @@
+/**
+ * Editor side of `lpr-camera-config`: desired configs published retained on
+ * `{root}/cameras/{id}/config/update`, answers to `config/request`, and each reported config
+ * (`{root}/cameras/{id}/config`) with its drift from the desired one.
+ *
+ * The registerType call below must stay a literal call with an inline object literal (and inline
+ * `defaults`): the Flow Library scorecard parses dist/lpr-camera-config.html with acorn.
+ * Property names are read by src/control/settings.ts; do not rename them.
+ */
+import { currentValue, isAllCameras, isTrue, validateCameraFilter } from '../shared/validate';
+
+function text(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
+function label(opt: { label?: string } | undefined): string {
+  return opt && opt.label ? `${opt.label}: ` : '';
+}
+
+RED.nodes.registerType('lpr-camera-config', {
+  category: 'LPR',
+  color: '#9fc5e8',
+  icon: 'lpr.svg',
+  paletteLabel: 'camera config',
+  inputs: 1,
+  outputs: 2,
+  defaults: {
+    name: { value: '' },
+    broker: { value: '', type: 'lpr-broker', required: true, label: 'Broker' },
+    camera: { value: '', label: 'Camera', validate: validateCameraFilter },
+    configType: {
+      value: 'detection_settings',
+      label: 'Config type',
+      validate: function (value: unknown, opt?: { label?: string }) {
+        const v = text(value);
+        // eslint-disable-next-line no-control-regex
+        return v.length <= 64 && !/[\u0000-\u001f\u007f]/.test(v) ? true : `${label(opt)}must be empty (from msg.config_type) or 1-64 characters`;
+      },
+    },
+    persist: { value: true },
+    file: {
+      value: '',
+      label: 'File',
+      validate: function (value: unknown, opt?: { label?: string }) {
+        return text(value).length <= 4096 ? true : `${label(opt)}must be at most 4096 characters`;
+      },
+    },
+  },
+  label: function (this: any) {
+    if (this.name) return this.name;
+    return 'config ' + (isAllCameras(this.camera) ? 'all cameras' : text(this.camera));
+  },
+  labelStyle: function (this: any) {
+    return this.name ? 'node_label_italic' : '';
+  },
+  inputLabels: 'desired config / get / forget',
+  outputLabels: ['reported config with diff', 'desired config published'],
+  oneditprepare: function (this: any) {
+    const prefix = 'node-input';
+    const node = this;
+    const showTopics = () => {
+      const brokerId = currentValue(node, 'broker', prefix);
+      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const root = (broker && broker.topicRoot) || 'lprserver';
+      const camera = currentValue(node, 'camera', prefix);
+      const ok = validateCameraFilter(camera) === true;
+      const id = isAllCameras(camera) ? '+' : text(camera);
+      $('#lpr-camera-config-reported').text(ok ? `${root}/cameras/${id}/config` : '(fix the camera first)');
+      $('#lpr-camera-config-request').text(ok ? `${root}/cameras/${id}/config/request` : '(fix the camera first)');
+      $('#lpr-camera-config-update').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '<msg.camera>' : id}/config/update` : '(fix the camera first)');
+    };
+    const showFile = () => {
+      $('#lpr-camera-config-row-file').toggle(isTrue(currentValue(node, 'persist', prefix)));
+    };
+    $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);
+    $('#node-input-persist').on('change', showFile);
+    showTopics();
+    showFile();
+  },
+});

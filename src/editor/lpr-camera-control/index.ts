@@ -1,0 +1,86 @@
+/**
+ * Editor side of `lpr-camera-control`: a Control command to a camera on
+ * `{root}/cameras/{id}/control` and its correlated ControlResponse, or a timeout.
+ *
+ * The registerType call below must stay a literal call with an inline object literal (and inline
+ * `defaults`): the Flow Library scorecard parses dist/lpr-camera-control.html with acorn.
+ * Property names are read by src/control/settings.ts; do not rename them.
+ */
+import { currentValue, isAllCameras, validateCameraFilter } from '../shared/validate';
+
+const COMMAND_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+const PRIORITIES = ['low', 'normal', 'medium', 'high', 'critical'];
+
+function text(value: unknown): string {
+  return value === undefined || value === null ? '' : String(value).trim();
+}
+
+function label(opt: { label?: string } | undefined): string {
+  return opt && opt.label ? `${opt.label}: ` : '';
+}
+
+RED.nodes.registerType('lpr-camera-control', {
+  category: 'LPR',
+  color: '#9fc5e8',
+  icon: 'lpr.svg',
+  paletteLabel: 'camera control',
+  inputs: 1,
+  outputs: 2,
+  defaults: {
+    name: { value: '' },
+    broker: { value: '', type: 'lpr-broker', required: true, label: 'Broker' },
+    camera: { value: '', label: 'Camera', validate: validateCameraFilter },
+    command: {
+      value: '',
+      label: 'Command',
+      validate: function (value: unknown, opt?: { label?: string }) {
+        const v = text(value);
+        return v === '' || COMMAND_RE.test(v) ? true : `${label(opt)}must be empty (from msg.payload.command) or 1-64 letters, digits, _ . -`;
+      },
+    },
+    timeout: {
+      value: 10,
+      label: 'Timeout',
+      validate: function (value: unknown, opt?: { label?: string }) {
+        const v = text(value);
+        const n = Number(v);
+        return /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(v) && n > 0 && n <= 86400 ? true : `${label(opt)}must be a number of seconds more than 0, at most 86400`;
+      },
+    },
+    priority: {
+      value: '',
+      label: 'Priority',
+      validate: function (value: unknown, opt?: { label?: string }) {
+        const v = text(value);
+        return v === '' || PRIORITIES.indexOf(v) >= 0 ? true : `${label(opt)}must be empty or one of ${PRIORITIES.join(', ')}`;
+      },
+    },
+  },
+  label: function (this: any) {
+    if (this.name) return this.name;
+    const command = text(this.command) || 'command';
+    return isAllCameras(this.camera) ? command : `${command} → ${text(this.camera)}`;
+  },
+  labelStyle: function (this: any) {
+    return this.name ? 'node_label_italic' : '';
+  },
+  inputLabels: 'command',
+  outputLabels: ['response', 'timeout / rejected'],
+  oneditprepare: function (this: any) {
+    const prefix = 'node-input';
+    const node = this;
+    const showTopics = () => {
+      const brokerId = currentValue(node, 'broker', prefix);
+      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const root = (broker && broker.topicRoot) || 'lprserver';
+      const camera = currentValue(node, 'camera', prefix);
+      const ok = validateCameraFilter(camera) === true;
+      const id = isAllCameras(camera) ? '<msg.camera>' : text(camera);
+      $('#lpr-camera-control-topic').text(ok ? `${root}/cameras/${id}/control` : '(fix the camera first)');
+      $('#lpr-camera-control-response').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '+' : text(camera)}/control/response` : '(fix the camera first)');
+      $('#lpr-camera-control-mqtt5').toggle(!!broker && String(broker.protocolVersion) === '5');
+    };
+    $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);
+    showTopics();
+  },
+});

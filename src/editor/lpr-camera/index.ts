@@ -1,0 +1,89 @@
+/**
+ * Editor side of `lpr-camera`: the edge side of the LPR topic tree for one camera (detections with
+ * end-to-end acks, health, reported config, control responses; control commands and config
+ * updates out).
+ *
+ * The registerType call below must stay a literal call with an inline object literal (and inline
+ * `defaults`): the Flow Library scorecard parses dist/lpr-camera.html with acorn.
+ * Property names are read by src/edge/camera-settings.ts; do not rename them. The ranges match
+ * the runtime's.
+ */
+import { identifierProblem } from '../../protocol/identifiers';
+import { currentValue, numberValidator, validateOptionalIdentifier } from '../shared/validate';
+
+/** Validator for the required camera id (no "all cameras" here: this node *is* one camera). */
+function validateCameraId(value: unknown, opt?: { label?: string }): true | string {
+  const text = value === undefined || value === null ? '' : String(value).trim();
+  const label = opt && opt.label ? `${opt.label}: ` : '';
+  if (text === '') return `${label}required: this camera's id, e.g. CAM001`;
+  const problem = identifierProblem(text);
+  return problem === null ? true : `${label}camera id ${problem}`;
+}
+
+/** Validator for the journal file: empty (default location) or a path without NUL. */
+function validateFile(value: unknown, opt?: { label?: string }): true | string {
+  const text = value === undefined || value === null ? '' : String(value);
+  const label = opt && opt.label ? `${opt.label}: ` : '';
+  if (text.length > 4096) return `${label}must be at most 4096 characters`;
+  if (text.indexOf('\u0000') >= 0) return `${label}must not contain a NUL character`;
+  return true;
+}
+
+function validateOverflow(value: unknown, opt?: { label?: string }): true | string {
+  const label = opt && opt.label ? `${opt.label}: ` : '';
+  return value === 'drop-oldest' || value === 'reject-new' ? true : `${label}must be drop-oldest or reject-new`;
+}
+
+RED.nodes.registerType('lpr-camera', {
+  category: 'LPR',
+  color: '#9fc5e8',
+  icon: 'lpr.svg',
+  paletteLabel: 'camera',
+  inputs: 1,
+  outputs: 2,
+  defaults: {
+    name: { value: '' },
+    broker: { value: '', type: 'lpr-broker', required: true, label: 'Broker' },
+    camera: { value: '', required: true, label: 'Camera', validate: validateCameraId },
+    checkpoint: { value: '', label: 'Checkpoint', validate: validateOptionalIdentifier },
+    ack: { value: true },
+    ackTimeout: { value: 10, label: 'Ack timeout', validate: numberValidator({ min: 0.1, max: 86400, integer: false, unit: 's' }) },
+    bufferSize: { value: 10000, label: 'Buffer', validate: numberValidator({ min: 1, max: 10000000, unit: 'detections' }) },
+    overflow: { value: 'drop-oldest', label: 'When full', validate: validateOverflow },
+    persist: { value: true },
+    file: { value: '', label: 'File', validate: validateFile },
+    requestConfig: { value: true },
+  },
+  label: function (this: any) {
+    return this.name || 'camera ' + (String(this.camera || '').trim() || '?');
+  },
+  labelStyle: function (this: any) {
+    return this.name ? 'node_label_italic' : '';
+  },
+  inputLabels: 'detection / health / config / control/response',
+  outputLabels: ['control commands', 'config updates'],
+  oneditprepare: function (this: any) {
+    const prefix = 'node-input';
+    const node = this;
+    const showTopics = () => {
+      const brokerId = currentValue(node, 'broker', prefix);
+      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const root = (broker && broker.topicRoot) || 'lprserver';
+      const camera = currentValue(node, 'camera', prefix);
+      const ok = validateCameraId(camera) === true;
+      $('#lpr-camera-topics').text(ok ? `${root}/cameras/${String(camera).trim()}/…` : '(fix the camera id first)');
+    };
+    const showAck = () => {
+      $('#lpr-camera-row-ackTimeout').toggle($('#node-input-ack').is(':checked'));
+    };
+    const showPersist = () => {
+      $('#lpr-camera-row-file').toggle($('#node-input-persist').is(':checked'));
+    };
+    $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);
+    $('#node-input-ack').on('change', showAck);
+    $('#node-input-persist').on('change', showPersist);
+    showTopics();
+    showAck();
+    showPersist();
+  },
+});

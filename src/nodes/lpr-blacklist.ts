@@ -1,0 +1,111 @@
+/** `lpr-blacklist`: a watch list shared by match nodes, synced over MQTT and persisted. */
+import { EventEmitter } from 'node:events';
+import type { IPublishPacket } from 'mqtt';
+import { createMessage, decodePayload, type BlacklistEntry } from '../protocol';
+import { BlacklistStore, type UpdateAction } from '../blacklist/store';
+import { readBlacklistSettings, type BlacklistSettings } from '../runtime/blacklist-settings';
+import { resolveBroker, type LprBroker } from './shared/broker-api';
+import type { LprBlacklist } from './shared/blacklist-api';
+import type { Node, NodeAPI, NodeDef } from './shared/red';
+
+const PURGE_EVERY_MS = 60_000;
+/** Our own updates come back to us on the shared topic: remember their ids to skip them. */
+const OWN_IDS_KEPT = 1000;
+
+export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
+  function LprBlacklistNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this as LprBlacklist & { store: BlacklistStore; broker: LprBroker | null };
+    let settings: BlacklistSettings;
+    try {
+      settings = readBlacklistSettings(def, def.id, RED.settings?.userDir ?? null);
+    } catch (err) {
+      node.error(`invalid configuration: ${(err as Error).message}`);
+      return;
+    }
+    const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(`could not save the list to ${settings.file}: ${err.message}`));
+    const { loaded, issues } = store.load();
+    if (issues.length) node.warn(`${settings.file}: skipped ${issues.length} bad line(s), first: ${issues[0]!.path}: ${issues[0]!.message}`);
+    if (loaded) node.log(`loaded ${loaded} entries from ${settings.file}`);
+    node.store = store;
+
+    const changes = new EventEmitter();
+    const changed = () => changes.emit('change');
+    node.onChange = (listener) => {
+      changes.on('change', listener);
+      return () => changes.off('change', listener);
+    };
+
+    let broker: LprBroker | null = null;
+    if (def.broker) {
+      const resolved = resolveBroker(RED, def.broker);
+      if (resolved instanceof Error) node.warn(`${resolved.message}: the list is not synced over MQTT`);
+      else broker = resolved;
+    }
+    node.broker = broker;
+
+    const ownIds: string[] = [];
+    const publishUpdate = (action: UpdateAction, entries: BlacklistEntry[]) => {
+      if (!broker) return;
+      const update = createMessage('blacklistUpdates', { action, entries });
+      ownIds.push(update.message_id);
+      if (ownIds.length > OWN_IDS_KEPT) ownIds.shift();
+      broker.publishMessage('blacklistUpdates', undefined, update).catch((err: Error) => node.warn(`blacklist update not published: ${err.message}`));
+    };
+
+    node.applyUpdate = (action, entries, publish) => {
+      const result = store.apply(action, entries);
+      changed();
+      if (publish) publishUpdate(action, entries);
+      return result;
+    };
+
+    const unsubscribes: Array<() => void> = [];
+    if (broker) {
+      const b = broker;
+      const onUpdate = (topic: string, payload: Buffer) => {
+        const result = decodePayload('blacklistUpdates', payload, { maxBytes: 256 * 1024 * 1024 });
+        if (!result.ok) {
+          // Rejected whole: a half-applied update would leave the list in a state nobody sent.
+          node.warn(`blacklist update on ${topic} rejected, list unchanged: ${result.error.message}`);
+          return;
+        }
+        if (ownIds.includes(result.value.message_id)) return;
+        const applied = store.apply(result.value.action, result.value.entries);
+        node.debug(`applied ${applied.action} from ${topic}: +${applied.added} -${applied.removed} = ${applied.total}`);
+        changed();
+      };
+      const onRequest = (_topic: string, payload: Buffer, _packet: IPublishPacket) => {
+        const result = decodePayload('blacklistRequest', payload);
+        if (!result.ok) {
+          node.warn(`blacklist request rejected: ${result.error.message}`);
+          return;
+        }
+        publishUpdate('replace', store.snapshot());
+      };
+      unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistUpdates'), 1, onUpdate));
+      if (settings.answerRequests) unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistRequest'), 1, onRequest));
+      b.register(node, () => {});
+    }
+
+    const purger = setInterval(() => {
+      if (store.purgeExpired(Date.now()) > 0) changed();
+    }, PURGE_EVERY_MS);
+    purger.unref?.();
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      clearInterval(purger);
+      for (const unsubscribe of unsubscribes) unsubscribe();
+      broker?.deregister(node);
+      try {
+        store.flushSync();
+      } catch (err) {
+        node.error(`could not save the list to ${settings.file}: ${(err as Error).message}`);
+      }
+      changes.removeAllListeners();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('lpr-blacklist', LprBlacklistNode);
+};

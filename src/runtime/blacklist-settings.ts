@@ -1,0 +1,62 @@
+/** Properties of the blacklist nodes -> settings, each error naming its property. */
+import path from 'node:path';
+import { BlacklistEntry } from '../protocol';
+import { formatPath } from '../protocol/errors';
+import type { MatchOptions } from '../blacklist/index';
+import { ConfigError, readBoolean, readNumber, readString } from './settings';
+
+export interface BlacklistSettings {
+  entries: BlacklistEntry[];
+  /** Where dynamic entries are kept; null = not persisted. */
+  file: string | null;
+  answerRequests: boolean;
+}
+
+/** The editor's entries, validated one by one so the error names the row and field. */
+export function readEditorEntries(raw: unknown): BlacklistEntry[] {
+  if (raw === undefined || raw === null || raw === '') return [];
+  if (!Array.isArray(raw)) throw new ConfigError('entries', 'must be a list of entries');
+  return raw.map((item, i) => {
+    const result = BlacklistEntry.safeParse(item);
+    if (!result.success) {
+      const issue = result.error.issues[0]!;
+      throw new ConfigError(`entries[${i}].${formatPath(issue.path)}`, issue.message);
+    }
+    return result.data;
+  });
+}
+
+export function readBlacklistSettings(props: Record<string, unknown>, nodeId: string, userDir: string | null): BlacklistSettings {
+  const persist = readBoolean(props, 'persist', true);
+  const file = readString(props, 'file', '', 4096);
+  const fallbackDir = userDir ?? path.join(process.cwd(), '.node-red-lpr');
+  return {
+    entries: readEditorEntries(props.entries),
+    file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(fallbackDir, 'lpr-blacklist', `${nodeId}.ndjson`)) : null,
+    answerRequests: readBoolean(props, 'answerRequests', true),
+  };
+}
+
+export interface MatchSettings {
+  options: MatchOptions;
+  /** Same plate and entry within this window notify once; 0 = every time. */
+  suppressMs: number;
+  publish: boolean;
+}
+
+export function readMatchSettings(props: Record<string, unknown>): MatchSettings {
+  const maxDistance = readNumber(props, 'maxDistance', 1, { min: 1, max: 2, integer: true }) as 1 | 2;
+  return {
+    options: {
+      exact: readBoolean(props, 'exact', true),
+      lookalike: readBoolean(props, 'lookalike', true),
+      maxSubstitutions: readNumber(props, 'maxSubstitutions', 1, { min: 1, max: 4, integer: true }),
+      fuzzy: readBoolean(props, 'fuzzy', false),
+      maxDistance,
+      pattern: readBoolean(props, 'pattern', true),
+      requireProvince: readBoolean(props, 'requireProvince', false),
+    },
+    suppressMs: readNumber(props, 'suppress', 60, { min: 0, max: 86_400 }) * 1000,
+    publish: readBoolean(props, 'publish', true),
+  };
+}
