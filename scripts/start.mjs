@@ -1,12 +1,12 @@
-// `npm start`: a Node-RED with this package and its example flows, fed by demo cameras through an
-// embedded MQTT broker (aedes), or through your broker when LPR_BROKER_URL is set.
+// `npm start`: a Node-RED with this package and its example flows, fed by simulated cameras
+// (the package's own `lpr-sim`) through an embedded MQTT broker (aedes), or through your broker
+// when LPR_BROKER_URL is set.
 // State lives in .demo/ (git-ignored). Ctrl-C stops everything.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startDemoCameras } from './demo-cameras.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const userDir = path.join(root, '.demo');
@@ -81,9 +81,31 @@ function prepareUserDir(brokerUrl) {
 };\n`,
   );
   const flowFile = path.join(userDir, 'flows.json');
-  // Keep the user's edits between runs; only re-point the broker, whose port may differ.
-  const flows = existsSync(flowFile) ? pointBrokers(JSON.parse(readFileSync(flowFile, 'utf8')), new URL(brokerUrl)) : demoFlows(brokerUrl);
+  // Keep the user's edits between runs: add only example nodes not there yet, and re-point the
+  // brokers, whose port may differ.
+  const saved = existsSync(flowFile) ? JSON.parse(readFileSync(flowFile, 'utf8')) : [];
+  const have = new Set(saved.map((n) => n.id));
+  const flows = pointBrokers([...saved, ...demoFlows(brokerUrl).filter((n) => !have.has(n.id))], new URL(brokerUrl));
   writeFileSync(flowFile, JSON.stringify(flows, null, 2));
+}
+
+/**
+ * Three cameras from lpr-sim. The example edge-camera flow is CAM001 itself, so the simulated ones
+ * start at CAM002; some of their plates are on the example blacklist.
+ */
+function startSimulator(url) {
+  const sim = spawn(
+    process.execPath,
+    [path.join(root, 'dist/bin/lpr-sim.js'), '--url', url, '--cameras', '3', '--first', '2', '--rate', '0.3', '--health-interval', '10', '--blacklisted', 'ABC1234,กข1234', '--blacklist-ratio', '0.1', '--control', 'random', '--quiet'],
+    // Its own process group: Ctrl-C reaches it once, from stop(), after which it drains and exits.
+    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+  );
+  return () =>
+    new Promise((resolve) => {
+      if (sim.exitCode !== null) return resolve();
+      sim.once('exit', () => resolve());
+      sim.kill('SIGINT');
+    });
 }
 
 async function main() {
@@ -98,7 +120,7 @@ async function main() {
   const red = spawn(process.execPath, [path.join(root, 'node_modules/node-red/red.js'), '--userDir', userDir, '--port', String(uiPort)], {
     stdio: 'inherit',
   });
-  const stopCameras = process.env.LPR_DEMO_CAMERAS === '0' ? async () => {} : startDemoCameras(broker.url);
+  const stopCameras = process.env.LPR_DEMO_CAMERAS === '0' ? async () => {} : startSimulator(broker.url);
   console.log(`\nLPR demo\n  editor:  http://127.0.0.1:${uiPort}/\n  broker:  ${broker.url}${external ? '' : ' (embedded aedes)'}\n  state:   ${userDir}\nCtrl-C to stop.\n`);
 
   let stopping = false;

@@ -82,6 +82,9 @@ describe('blacklist index', () => {
       ['pattern ?B1234, two characters: no match', ['?B1234'], 'ZZB1234', opts(), null],
       ['pattern *1234 (literal at the end only)', ['*1234'], 'XYZ1234', opts(), { plate: '*1234', type: 'pattern', distance: 0 }],
       ['pattern *12* (no literal end)', ['*12*'], 'AB1299', opts(), { plate: '*12*', type: 'pattern', distance: 0 }],
+      ['pattern A* (one-character start)', ['A*'], 'AB1234', opts(), { plate: 'A*', type: 'pattern', distance: 0 }],
+      ['pattern *4 (one-character end)', ['*4'], 'AB1234', opts(), { plate: '*4', type: 'pattern', distance: 0 }],
+      ['pattern ?B12?? (wildcards at both ends)', ['?B12??'], 'AB1234', opts(), { plate: '?B12??', type: 'pattern', distance: 0 }],
       ['pattern literal parts are normalized', ['ab-*'], 'AB77', opts(), { plate: 'ab-*', type: 'pattern', distance: 0 }],
       ['pattern off', ['AB*'], 'AB9999', opts({ pattern: false }), null],
       ['Thai exact', ['กข1234'], 'กข1234', opts(), { plate: 'กข1234', type: 'exact', distance: 0 }],
@@ -379,6 +382,25 @@ describe('blacklist index', () => {
       assert.equal(compilePattern('?*?'), null);
     });
 
+    it('the best of several matching patterns wins (province, then priority, then recency)', () => {
+      const index = indexOf([
+        { plate_number: 'AB*', priority: 'high' },
+        { plate_number: '*34', priority: 'critical' },
+        { plate_number: '?B*', priority: 'critical', province: 'เชียงใหม่' },
+        { plate_number: 'A*4' },
+        { plate_number: 'X*' },
+      ]);
+      // '*34' and '?B*' tie on province (unknown) and priority: the later one wins.
+      assert.equal(index.match('AB1234', null, opts(), NOW)?.entry.plate_number, '?B*');
+      assert.equal(index.match('AB1234', 'Chiang Mai', opts(), NOW)?.entry.plate_number, '?B*');
+      assert.equal(index.match('AB1234', 'Bangkok', opts(), NOW)?.entry.plate_number, '*34');
+      index.remove([{ plate_number: '*34' }, { plate_number: '?B*' }]);
+      assert.equal(index.match('AB1234', null, opts(), NOW)?.entry.plate_number, 'AB*');
+      index.remove([{ plate_number: 'ab*' }]);
+      assert.equal(index.match('AB1234', null, opts(), NOW)?.entry.plate_number, 'A*4');
+      assert.equal(index.match('XB1234', null, opts(), NOW)?.entry.plate_number, 'X*');
+    });
+
     it('? is one character, Thai included', () => {
       const index = indexOf([{ plate_number: '?ข1234' }]);
       assert.equal(index.match('กข1234', null, opts(), NOW)?.type, 'pattern');
@@ -398,12 +420,14 @@ describe('blacklist index', () => {
     });
 
     it('HashMultiMap agrees with a list of pairs under inserts and removals (crowded hashes, wrap-around)', () => {
-      const op = fc.record({ insert: fc.boolean(), h: fc.oneof(fc.integer({ min: 0, max: 7 }), fc.constant(0xffffffff), fc.integer({ min: 0, max: 0xffffffff })), id: fc.integer({ min: 0, max: 5 }) });
+      const hash = fc.oneof(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 0xfffffff0, max: 0xffffffff }), fc.integer({ min: 0, max: 0xffffffff }));
+      const op = fc.record({ insert: fc.constantFrom(true, true, false), h: hash, id: fc.integer({ min: 0, max: 5 }), compact: fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 0, 0, 0.6, 0.8) });
       fc.assert(
-        fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
           const table = new HashMultiMap();
           const model: Array<[number, number]> = [];
-          for (const { insert, h, id } of ops) {
+          for (const { insert, h, id, compact } of ops) {
+            if (compact) table.compact(compact);
             if (insert) {
               table.insert(h, id);
               model.push([h, id]);
@@ -509,8 +533,13 @@ describe('blacklist index', () => {
 
     it('index.match equals the reference on random lists, updates, reads and options', () => {
       fc.assert(
-        fc.property(fc.constantFrom(0 as const, 1 as const, 2 as const), fc.array(op, { minLength: 1, maxLength: 5 }), fc.array(read, { minLength: 1, maxLength: 25 }), (depth, ops, reads) => {
-          const index = new BlacklistIndex({ fuzzyMaxDistance: depth });
+        fc.property(
+          fc.constantFrom(0 as const, 1 as const, 2 as const),
+          fc.constantFrom(undefined, undefined, 0, 500),
+          fc.array(op, { minLength: 1, maxLength: 5 }),
+          fc.array(read, { minLength: 1, maxLength: 25 }),
+          (depth, taggedIdLimit, ops, reads) => {
+          const index = new BlacklistIndex({ fuzzyMaxDistance: depth, taggedIdLimit });
           const ref = new Reference();
           for (const o of ops) {
             if (o.kind === 'add') assert.equal(index.add(o.entries), ref.add(o.entries));
@@ -531,10 +560,44 @@ describe('blacklist index', () => {
             if (got) assert.equal(got.entry, want!.entry, 'the very same entry object');
           }
           assert.deepEqual(new Set(index.entries(NOW)), new Set(ref.model.filter((m) => m.expiresAt > NOW).map((m) => m.entry)));
-        }),
+          },
+        ),
         { numRuns: 1000 },
       );
     });
+
+    for (const [name, taggedIdLimit] of [['', undefined], [', near1 tags dropped when the ids outgrow them', 5_000]] as const) {
+    it(`agrees at bulk sizes too (reserved and compacted tables, bulk purge, then incremental updates${name})`, function () {
+      this.timeout(120_000);
+      const [entries] = fc.sample(fc.array(entry, { minLength: 10_500, maxLength: 10_500 }), { numRuns: 1, seed: 42 });
+      const [moreEntries] = fc.sample(fc.array(entry, { minLength: 2000, maxLength: 2000 }), { numRuns: 1, seed: 43 });
+      const reads = fc.sample(read, { numRuns: 60, seed: 44 });
+      const index = new BlacklistIndex({ fuzzyMaxDistance: 1, taggedIdLimit });
+      const ref = new Reference();
+      index.replace(entries!);
+      ref.add(entries!);
+      let matched = 0;
+      const check = () => {
+        assert.equal(index.size, ref.model.length);
+        for (const r of reads) {
+          const text = readPlate(r, ref.model);
+          const got = index.match(text, r.province, { ...r.options, maxDistance: 1 }, NOW);
+          assert.deepEqual(got && { ...got }, ref.match(text, r.province, { ...r.options, maxDistance: 1 }, NOW), text);
+          if (got) matched++;
+        }
+      };
+      check();
+      assert.equal(index.add(moreEntries!), ref.add(moreEntries!));
+      assert.equal((index as unknown as { tagged: boolean }).tagged, taggedIdLimit === undefined);
+      check();
+      assert.equal(index.purgeExpired(Date.parse(FUTURE)), ref.purge(Date.parse(FUTURE)));
+      check();
+      const removals = ref.model.slice(0, 200).map((m) => ({ plate_number: m.entry.plate_number }));
+      assert.equal(index.remove(removals), ref.remove(removals));
+      check();
+      assert.ok(matched > 45, `only ${matched} reads matched`);
+    });
+    }
   });
 });
 
@@ -575,16 +638,24 @@ class Reference {
 
   add(entries: BlacklistEntry[]): number {
     let n = 0;
+    // Same key, province and list: the newer entry replaces the older one.
+    const identity = (m: { key: string; province: string | null; entry: BlacklistEntry }) => JSON.stringify([m.key, m.province, m.entry.list ?? null]);
+    const held = new Map(this.model.map((m) => [identity(m), m]));
+    const replaced = new Set<Ref>();
     for (const entry of entries) {
       const pattern = /[*?]/.test(entry.plate_number);
       const key = pattern ? patternKey(entry.plate_number) : normalizePlate(entry.plate_number);
       if (!key || (pattern && !/[^*?]/.test(key))) continue;
       const province = provinceCode(entry.province);
-      this.model = this.model.filter((m) => !(m.key === key && m.province === province && m.entry.list === entry.list));
       const t = entry.expires_at ? Date.parse(entry.expires_at) : Infinity;
-      this.model.push({ entry, key, province, pattern, expiresAt: Number.isNaN(t) ? Infinity : t });
+      const m: Ref = { entry, key, province, pattern, expiresAt: Number.isNaN(t) ? Infinity : t };
+      const old = held.get(identity(m));
+      if (old) replaced.add(old);
+      held.set(identity(m), m);
+      this.model.push(m);
       n++;
     }
+    if (replaced.size) this.model = this.model.filter((m) => !replaced.has(m));
     return n;
   }
 
