@@ -91,6 +91,57 @@ export class HashMultiMap {
     this.freeNode = -1;
   }
 
+  /**
+   * Fills an empty table from `n` pairs sorted by unsigned hash (see PairBuffer.sorted), in one
+   * sequential pass, at a load of `load`; each shared hash's ids go to consecutive nodes.
+   */
+  buildFrom(keys: Uint32Array, vals: Int32Array, n: number, load: number): void {
+    if (this.used !== 0) throw new Error('buildFrom needs an empty table');
+    let distinct = 0;
+    for (let i = 0; i < n; i++) if (i === 0 || keys[i] !== keys[i - 1]) distinct++;
+    let capacity = Math.max(16, Math.ceil(distinct / load));
+    for (;;) {
+      this.capacity = capacity;
+      this.limit = capacity + slackFor(capacity);
+      const slots = new Int32Array(2 * this.limit);
+      const nodes = new Int32Array(4 * (n - distinct) + 64); // a shared hash of g ids: g <= 2 (g - 1) nodes
+      let next = 0;
+      let top = 0;
+      let fits = true;
+      for (let i = 0; i < n; ) {
+        let j = i + 1;
+        while (j < n && keys[j] === keys[i]) j++;
+        const s = Math.max(this.home(keys[i]!), next);
+        if (s >= this.limit - 1) {
+          fits = false;
+          break;
+        }
+        slots[2 * s] = keys[i]! | 0;
+        if (j - i === 1) slots[2 * s + 1] = vals[i]! + 1;
+        else {
+          slots[2 * s + 1] = -top - 1;
+          for (let t = i; t < j; t++) {
+            nodes[2 * top] = vals[t]!;
+            nodes[2 * top + 1] = t + 1 < j ? top + 1 : -1;
+            top++;
+          }
+        }
+        next = s + 1;
+        i = j;
+      }
+      if (fits) {
+        this.slots = slots;
+        this.nodes = nodes.length > 2 * top + 64 ? nodes.slice(0, 2 * top + 64) : nodes;
+        this.nodeTop = top;
+        this.freeNode = -1;
+        this.used = distinct;
+        this.size = n;
+        return;
+      }
+      capacity = Math.ceil(capacity * 1.25);
+    }
+  }
+
   /** floor(h * capacity / 2^32) for an unsigned h, computed exactly in two 16-bit halves (always < capacity). */
   home(h: number): number {
     const cap = this.capacity;
@@ -258,6 +309,77 @@ export class HashMultiMap {
       }
       capacity = Math.ceil(capacity * 1.25);
     }
+  }
+}
+
+/** A growable list of (hash, value) pairs for a bulk build, sorted once at the end. */
+export class PairBuffer {
+  keys: Uint32Array<ArrayBufferLike>;
+  vals: Int32Array<ArrayBufferLike>;
+  n = 0;
+
+  constructor(expected: number) {
+    this.keys = new Uint32Array(Math.max(16, expected));
+    this.vals = new Int32Array(Math.max(16, expected));
+  }
+
+  /** Same shape as HashMultiMap.insert, so a bulk load can stand in for a table. */
+  insert(h: number, v: number): void {
+    this.push(h, v);
+  }
+
+  push(h: number, v: number): void {
+    if (this.n === this.keys.length) {
+      const size = Math.ceil(this.n * 1.5);
+      const keys = new Uint32Array(size);
+      const vals = new Int32Array(size);
+      keys.set(this.keys);
+      vals.set(this.vals);
+      this.keys = keys;
+      this.vals = vals;
+    }
+    this.keys[this.n] = h;
+    this.vals[this.n++] = v;
+  }
+
+  /** Keeps the pairs whose value passes `keep`. */
+  filter(keep: (v: number) => boolean): void {
+    let w = 0;
+    for (let r = 0; r < this.n; r++) {
+      if (!keep(this.vals[r]!)) continue;
+      this.keys[w] = this.keys[r]!;
+      this.vals[w++] = this.vals[r]!;
+    }
+    this.n = w;
+  }
+
+  /** Sorts the pairs by unsigned hash: LSD radix sort, two passes of 16 bits. */
+  sort(): void {
+    const n = this.n;
+    let keys: Uint32Array = this.keys;
+    let vals: Int32Array = this.vals;
+    let k2: Uint32Array = new Uint32Array(n);
+    let v2: Int32Array = new Int32Array(n);
+    const counts = new Uint32Array(65536);
+    for (const shift of [0, 16]) {
+      counts.fill(0);
+      for (let i = 0; i < n; i++) counts[(keys[i]! >>> shift) & 0xffff]!++;
+      let sum = 0;
+      for (let b = 0; b < 65536; b++) {
+        const c = counts[b]!;
+        counts[b] = sum;
+        sum += c;
+      }
+      for (let i = 0; i < n; i++) {
+        const d = counts[(keys[i]! >>> shift) & 0xffff]!++;
+        k2[d] = keys[i]!;
+        v2[d] = vals[i]!;
+      }
+      [keys, k2] = [k2, keys];
+      [vals, v2] = [v2, vals];
+    }
+    this.keys = keys;
+    this.vals = vals;
   }
 }
 

@@ -17,13 +17,20 @@
  *   share a string made of at most k deletions from each, so a read probes its own key and
  *   deletion variants (1 + L probes for k = 1, about L²/2 more for k = 2) and verifies each
  *   candidate with a bounded Levenshtein. The cost depends on the key length and on how many
- *   entries share a variant, not on the list size. The levels are built on add when the
- *   constructor asks for them; otherwise on the first fuzzy query that needs them (one pass over
- *   the list), and kept current from then on. Level 2 costs about twice the memory of level 1.
+ *   entries share a variant, not on the list size. Each level-1 pair carries an 8-bit tag (the
+ *   run of equal characters the deletion came from), so a read skips, without touching the
+ *   entry, the candidates whose one deletion is elsewhere than its own (distance 2, not 1).
+ *   For k = 2 the level-2 probes run only when no distance-1 match was found.
+ *   The levels are built on add when the constructor asks for them; otherwise on the first fuzzy
+ *   query that needs them (one pass over the list: about 1 s for level 1 and 2 s for level 2
+ *   at 1,000,000 entries, blocking), and kept current from then on. A load of 10,000 entries or
+ *   more fills empty tables from sorted pairs in one pass, and compacts the others.
+ *   Memory at 1,000,000 plates (bench/blacklist.ts): about 137 bytes an entry with level 1, 146
+ *   more with level 2, besides the entry objects.
  * - patterns: kept apart (they are few: an operator's wildcards, not the bulk of a list) and
- *   tested per read, each compiled once to an escaped, anchored RegExp. Filed under their first
- *   literal character, else their last, so a read only tests the patterns that can start (or end)
- *   with its own first (last) character plus those with wildcards at both ends.
+ *   tested per read, each compiled once to an escaped, anchored RegExp. Filed under their literal
+ *   start (1-2 characters), else their literal end, so a read only tests the patterns that start
+ *   or end as it does, plus those with wildcards at both ends.
  * - per entry, one 32-byte record in an ArrayBuffer: the key's first 8 code units (plate keys are
  *   5-8 characters; longer keys and patterns keep their key string in a Map), key length, expiry
  *   (ms), province code (index into a small table), priority, flags and recency. Verifying a
@@ -47,7 +54,7 @@
  * Pure and synchronous: no Node-RED import, no I/O.
  */
 import type { BlacklistEntry } from '../protocol/schemas/blacklist';
-import { HashMultiMap, SmallHashSet, hashString, hashUnits } from './hashtable';
+import { HashMultiMap, PairBuffer, SmallHashSet, hashString, hashUnits } from './hashtable';
 import { boundedLevenshteinUnits, toUnits } from './levenshtein';
 import { lookalikeKey, normalizePlate, parsePlate, substitutions } from './normalize';
 import { compilePattern, isPatternPlate, patternKey, type CompiledPattern } from './pattern';
@@ -131,6 +138,30 @@ const F_LIVE = 1;
 const F_PATTERN = 2;
 const PRIO_SHIFT = 4;
 
+/**
+ * near1 tags (low 8 bits of a value): bit 7 set for a 1-deletion variant (clear for the key
+ * itself); bits 0-3 the first position of the run of equal units the deletion is from (15: 15 or
+ * more), bits 4-6 the run length - 1 (7: 8 or more).
+ */
+const TAG_LEVEL1 = 0x80;
+const MAX_TAGGED_IDS = 1 << 23;
+
+function runTag(start: number, length: number): number {
+  return (start < 15 ? start : 15) | ((length - 1 < 7 ? length - 1 : 7) << 4);
+}
+
+/** Whether two runs (as runTag) can hold the same position; a saturated field means "unknown", so yes. */
+function runsOverlap(a: number, b: number): boolean {
+  const as = a & 15;
+  const bs = b & 15;
+  if (as === 15 || bs === 15) return true;
+  const al = a >> 4;
+  const bl = b >> 4;
+  const ae = al === 7 ? Infinity : as + al;
+  const be = bl === 7 ? Infinity : bs + bl;
+  return as <= be && bs <= ae;
+}
+
 interface PatternSlot {
   id: number;
   pattern: CompiledPattern;
@@ -178,11 +209,20 @@ export class BlacklistIndex {
   /** 2-deletion variants (level 2), for k = 2. */
   private near2: HashMultiMap | null = null;
   private depth: 0 | 1 | 2;
+  /** During a bulk load: pairs for near tables that were empty when it began (see beginBulk). */
+  private bulk1: PairBuffer | null = null;
+  private bulk2: PairBuffer | null = null;
+  private pendingFree: number[] | null = null;
+  private bulkKeys = 0;
+  /** near1 values carry a run tag: (id << 8) | tag, while ids fit in 23 bits; plain ids after. */
+  private tagged: boolean;
+  private readonly taggedIdLimit: number;
 
   private patternCount = 0;
   private patternsByKey = new Map<string, PatternSlot[]>();
-  private byFirst = new Map<string, PatternSlot[]>();
-  private byLast = new Map<string, PatternSlot[]>();
+  /** Patterns by their literal start (1 or 2 characters), else by their literal end, else floating. */
+  private byPrefix = new Map<string, PatternSlot[]>();
+  private bySuffix = new Map<string, PatternSlot[]>();
   private floating: PatternSlot[] = [];
 
   // Scratch, reused by every call (the index is synchronous).
@@ -190,6 +230,8 @@ export class BlacklistIndex {
   private sameKey: number[] = [];
   private hashes1: number[] = [];
   private hashes2: number[] = [];
+  private runs1: number[] = [];
+  private codes: number[] = [];
   private seen = new SmallHashSet();
   /** Ids already weighed for the current read. */
   private weighed = new SmallHashSet();
@@ -208,7 +250,13 @@ export class BlacklistIndex {
   private bestDist = 0;
   private bestProv = 0;
 
-  constructor(opts?: { fuzzyMaxDistance?: 0 | 1 | 2 }) {
+  /**
+   * `fuzzyMaxDistance`: deletion levels to build as entries are added (0: none until a fuzzy
+   * query asks). `taggedIdLimit` is for tests only: the id count above which near1 drops its tags.
+   */
+  constructor(opts?: { fuzzyMaxDistance?: 0 | 1 | 2; taggedIdLimit?: number }) {
+    this.taggedIdLimit = Math.min(opts?.taggedIdLimit ?? MAX_TAGGED_IDS, MAX_TAGGED_IDS);
+    this.tagged = this.taggedIdLimit > 0;
     const d = opts?.fuzzyMaxDistance ?? 0;
     this.depth = d >= 2 ? 2 : d >= 1 ? 1 : 0;
     if (this.depth >= 1) this.near1 = new HashMultiMap();
@@ -228,10 +276,17 @@ export class BlacklistIndex {
    */
   add(entries: BlacklistEntry[]): number {
     this.ensureCapacity(this.highWater + Math.max(0, entries.length - this.freeIds.length));
-    if (entries.length >= BULK) this.reserveTables(entries);
+    const bulk = entries.length >= BULK;
+    if (bulk) {
+      let units = 0;
+      for (const e of entries) units += typeof e?.plate_number === 'string' ? Math.min(e.plate_number.length, 16) : 0;
+      this.exactT.reserve(entries.length);
+      this.lookT.reserve(entries.length >> 1);
+      this.beginBulk(entries.length, units);
+    }
     let n = 0;
     for (const entry of entries) if (this.addOne(entry)) n++;
-    if (entries.length >= BULK) this.compactTables();
+    if (bulk) this.endBulk();
     return n;
   }
 
@@ -335,6 +390,8 @@ export class BlacklistIndex {
     this.rKey = key;
     this.rUnits = toUnits(key, this.rUnits);
     this.rProv = code === null ? 0 : (this.provIds.get(code) ?? -1);
+    // Unknown, or no entry has it: no match can have province_match === true.
+    if (options.requireProvince && this.rProv <= 0) return null;
     this.now = now;
     this.opts = options;
     this.maxSubs = options.maxSubstitutions >= 0 ? Math.floor(options.maxSubstitutions) : 0;
@@ -351,9 +408,11 @@ export class BlacklistIndex {
     // Stage t finds every entry of type t (and weighs any other it meets at its true type), so
     // once the best held is of a better type than t, stage t and later ones cannot improve it.
     if (this.worthStage(T_LOOKALIKE) && options.lookalike && this.maxSubs >= 1) {
-      const h = hashString(lookalikeKey(key));
+      const look = lookalikeKey(key);
+      const h = hashString(look);
       found.length = 0;
-      this.exactT.collect(h, found);
+      // Keys equal to the read's look-alike key; when that is the read itself the exact stage saw them.
+      if (look !== key || !options.exact) this.exactT.collect(h, found);
       this.lookT.collect(h, found);
       for (let i = 0; i < found.length; i++) this.considerKeyed(found[i]!);
     }
@@ -379,35 +438,62 @@ export class BlacklistIndex {
     const near1 = this.near1!;
     const near2 = k >= 2 ? this.near2! : null;
     const found = this.found;
+    const codes = this.codes;
     const units = this.rUnits;
     const len = this.rKey.length;
-    found.length = 0;
+    const tagged = this.tagged;
     // Two keys within distance k share a string made of at most k deletions from each: probe the
     // read and its deletion variants against the entries' keys and deletion variants.
     // Levels 0-1 on both sides find every entry within distance 1 ...
+    found.length = 0;
+    codes.length = 0;
     const h0 = hashUnits(units, 0, len, -1, -1);
-    near1.collect(h0, found);
-    const h1 = this.variants1(units, 0, len, this.hashes1);
-    for (let i = 0; i < h1.length; i++) near1.collect(h1[i]!, found);
+    near1.collect(h0, codes);
+    for (let c = 0; c < codes.length; c++) found.push(tagged ? codes[c]! >>> 8 : codes[c]!);
+    const h1 = this.variants1(units, 0, len, this.hashes1, this.runs1);
+    const runs = this.runs1;
+    for (let i = 0; i < h1.length; i++) {
+      codes.length = 0;
+      near1.collect(h1[i]!, codes);
+      for (let c = 0; c < codes.length; c++) {
+        const code = codes[c]!;
+        if (!tagged) {
+          found.push(code);
+          continue;
+        }
+        // Both sides one deletion away from the same string: distance 1 only when the deleted
+        // positions can coincide (a substitution), i.e. the two runs they delete from overlap.
+        if (code & TAG_LEVEL1 && !runsOverlap(runs[i]!, code & 0x7f)) continue;
+        found.push(code >>> 8);
+      }
+    }
     for (let i = 0; i < found.length; i++) this.considerKeyed(found[i]!);
     if (!near2 || (this.bestId >= 0 && (this.bestType < T_FUZZY || this.bestDist <= 1))) return;
-    // ... and, for k = 2 when none was found, every pair involving a level-2 variant the rest.
+    // ... and, for k = 2 when none was found, every pair involving a level-2 variant the rest
+    // (a pair skipped above, one deletion each at different places, shares a level-2 variant).
     found.length = 0;
     near2.collect(h0, found);
     for (let i = 0; i < h1.length; i++) near2.collect(h1[i]!, found);
     const h2 = this.variants2(units, 0, len, this.hashes2);
     for (let i = 0; i < h2.length; i++) {
-      near1.collect(h2[i]!, found);
+      codes.length = 0;
+      near1.collect(h2[i]!, codes);
+      for (let c = 0; c < codes.length; c++) found.push(tagged ? codes[c]! >>> 8 : codes[c]!);
       near2.collect(h2[i]!, found);
     }
     for (let i = 0; i < found.length; i++) this.considerKeyed(found[i]!);
   }
 
   private patternStage(key: string): void {
-    const first = this.byFirst.get(key.charAt(0));
-    if (first) this.considerPatterns(first, key);
-    const last = this.byLast.get(key.charAt(key.length - 1));
-    if (last) this.considerPatterns(last, key);
+    const n = key.length;
+    const p1 = this.byPrefix.get(key.charAt(0));
+    if (p1) this.considerPatterns(p1, key);
+    const p2 = n >= 2 ? this.byPrefix.get(key.slice(0, 2)) : undefined;
+    if (p2) this.considerPatterns(p2, key);
+    const s1 = this.bySuffix.get(key.charAt(n - 1));
+    if (s1) this.considerPatterns(s1, key);
+    const s2 = n >= 2 ? this.bySuffix.get(key.slice(n - 2)) : undefined;
+    if (s2) this.considerPatterns(s2, key);
     this.considerPatterns(this.floating, key);
   }
 
@@ -487,12 +573,20 @@ export class BlacklistIndex {
 
   // ---- deletion variants ----
 
-  /** Hashes of the distinct strings one deletion away from `a[off, off + len)` (deleting any unit of a run gives the same string). */
-  private variants1(a: Uint16Array, off: number, len: number, out: number[]): number[] {
+  /**
+   * Hashes of the distinct strings one deletion away from `a[off, off + len)` (deleting any unit
+   * of a run of equal units gives the same string, so one per run), and in `runs` each one's
+   * run as a 7-bit tag (see runTag).
+   */
+  private variants1(a: Uint16Array, off: number, len: number, out: number[], runs: number[]): number[] {
     out.length = 0;
+    runs.length = 0;
     for (let i = 0; i < len; i++) {
       if (i > 0 && a[off + i] === a[off + i - 1]) continue;
+      let end = i;
+      while (end + 1 < len && a[off + end + 1] === a[off + i]) end++;
       out.push(hashUnits(a, off, len, i, -1));
+      runs.push(runTag(i, end - i + 1));
     }
     return out;
   }
@@ -516,30 +610,42 @@ export class BlacklistIndex {
     const len = this.u8[id * RECORD_BYTES + 26]!;
     const [units, off] = this.unitsOf(id, len);
     if (from <= 1 && to >= 1) {
-      const near1 = this.near1!;
-      near1.insert(hashUnits(units, off, len, -1, -1), id);
-      const hs = this.variants1(units, off, len, this.hashes1);
-      for (let i = 0; i < hs.length; i++) near1.insert(hs[i]!, id);
+      const near1 = this.bulk1 ?? this.near1!;
+      const tagged = this.tagged;
+      near1.insert(hashUnits(units, off, len, -1, -1), tagged ? id << 8 : id);
+      const hs = this.variants1(units, off, len, this.hashes1, this.runs1);
+      for (let i = 0; i < hs.length; i++) near1.insert(hs[i]!, tagged ? (id << 8) | TAG_LEVEL1 | this.runs1[i]! : id);
     }
     if (from <= 2 && to >= 2) {
+      const near2 = this.bulk2 ?? this.near2!;
       const hs = this.variants2(units, off, len, this.hashes2);
-      for (let i = 0; i < hs.length; i++) this.near2!.insert(hs[i]!, id);
+      for (let i = 0; i < hs.length; i++) near2.insert(hs[i]!, id);
     }
   }
 
   private removeVariants(id: number): void {
     const len = this.u8[id * RECORD_BYTES + 26]!;
     const [units, off] = this.unitsOf(id, len);
-    if (this.depth >= 1) {
+    // During a bulk load an empty table's pairs are still buffered: dropped at the end.
+    if (this.depth >= 1 && !this.bulk1) {
       const near1 = this.near1!;
-      near1.remove(hashUnits(units, off, len, -1, -1), id);
-      const hs = this.variants1(units, off, len, this.hashes1);
-      for (let i = 0; i < hs.length; i++) near1.remove(hs[i]!, id);
+      const tagged = this.tagged;
+      near1.remove(hashUnits(units, off, len, -1, -1), tagged ? id << 8 : id);
+      const hs = this.variants1(units, off, len, this.hashes1, this.runs1);
+      for (let i = 0; i < hs.length; i++) near1.remove(hs[i]!, tagged ? (id << 8) | TAG_LEVEL1 | this.runs1[i]! : id);
     }
-    if (this.depth >= 2) {
+    if (this.depth >= 2 && !this.bulk2) {
       const hs = this.variants2(units, off, len, this.hashes2);
       for (let i = 0; i < hs.length; i++) this.near2!.remove(hs[i]!, id);
     }
+  }
+
+  /**
+   * Builds the edit-distance index up to `k` now, rather than on the first fuzzy read (at a million
+   * entries that first read would otherwise stall the event loop for a second or two).
+   */
+  prepareFuzzy(k: 1 | 2): void {
+    this.ensureDepth(k);
   }
 
   /** Builds the deletion levels up to `k` (once; later adds and removals keep them current). */
@@ -548,11 +654,13 @@ export class BlacklistIndex {
     const from = this.depth + 1;
     if (!this.near1) this.near1 = new HashMultiMap();
     if (k >= 2 && !this.near2) this.near2 = new HashMultiMap();
+    const bulk = this.live >= BULK;
+    if (bulk) this.beginBulk(this.live, this.live * 8);
     for (let id = 0; id < this.highWater; id++) {
       if ((this.flagsOf(id) & (F_LIVE | F_PATTERN)) === F_LIVE) this.insertVariants(id, from, k);
     }
     this.depth = k >= 2 ? 2 : 1;
-    if (this.live >= BULK) this.compactTables();
+    if (bulk) this.endBulk();
   }
 
   // ---- records ----
@@ -640,8 +748,8 @@ export class BlacklistIndex {
     if (compiled) {
       const slot: PatternSlot = { id, pattern: compiled };
       this.pushTo(this.patternsByKey, key, slot);
-      if (compiled.first !== null) this.pushTo(this.byFirst, compiled.first, slot);
-      else if (compiled.last !== null) this.pushTo(this.byLast, compiled.last, slot);
+      if (compiled.prefix !== null) this.pushTo(this.byPrefix, compiled.prefix, slot);
+      else if (compiled.suffix !== null) this.pushTo(this.bySuffix, compiled.suffix, slot);
       else this.floating.push(slot);
       this.patternCount++;
       return true;
@@ -664,8 +772,8 @@ export class BlacklistIndex {
       const isSlot = (s: PatternSlot) => s.id === id;
       const slot = this.patternsByKey.get(key)?.find(isSlot);
       removeFrom(this.patternsByKey, key, isSlot);
-      if (slot?.pattern.first != null) removeFrom(this.byFirst, slot.pattern.first, isSlot);
-      else if (slot?.pattern.last != null) removeFrom(this.byLast, slot.pattern.last, isSlot);
+      if (slot?.pattern.prefix != null) removeFrom(this.byPrefix, slot.pattern.prefix, isSlot);
+      else if (slot?.pattern.suffix != null) removeFrom(this.bySuffix, slot.pattern.suffix, isSlot);
       else {
         const i = this.floating.findIndex(isSlot);
         if (i >= 0) this.floating.splice(i, 1);
@@ -685,35 +793,71 @@ export class BlacklistIndex {
     this.entryOf[id] = undefined;
     this.longKeys.delete(id);
     this.u8[id * RECORD_BYTES + 27] = 0;
-    this.freeIds.push(id);
+    (this.pendingFree ?? this.freeIds).push(id);
     this.live--;
   }
 
   /** Sizes the tables for a bulk load up front, so they do not grow (and rehash) step by step. */
-  private reserveTables(entries: BlacklistEntry[]): void {
-    let units = 0;
-    for (const e of entries) units += typeof e?.plate_number === 'string' ? Math.min(e.plate_number.length, 16) : 0;
-    this.exactT.reserve(entries.length);
-    this.lookT.reserve(entries.length >> 1);
-    // Distinct deletion variants: about 0.7 of the key length a key (shared and repeated ones fold).
-    this.near1?.reserve(Math.ceil(0.7 * (units + entries.length)));
-    this.near2?.reserve(Math.ceil((0.7 * units * units) / Math.max(1, entries.length) / 2));
+  /**
+   * Starts a bulk load: a near table that is empty now is filled at the end, from its pairs
+   * sorted by hash (PairBuffer, HashMultiMap.buildFrom): one sequential pass instead of a random
+   * insert per pair. Ids freed meanwhile are not reused before the end, so a buffered pair never
+   * names another entry; pairs of entries removed meanwhile are dropped at the end.
+   */
+  private beginBulk(keys: number, units: number): void {
+    this.bulkKeys = keys;
+    if (this.near1 && this.near1.used === 0) this.bulk1 = new PairBuffer(keys + units);
+    if (this.near2 && this.near2.used === 0) this.bulk2 = new PairBuffer(Math.ceil((units * units) / Math.max(1, keys) / 2));
+    this.pendingFree = [];
   }
 
-  private compactTables(): void {
-    for (const t of [this.exactT, this.lookT, this.near1, this.near2]) t?.compact(COMPACT_LOAD);
+  private endBulk(): void {
+    const liveId = (id: number) => (this.flagsOf(id) & F_LIVE) !== 0;
+    if (this.bulk1) {
+      const buf = this.bulk1;
+      const tagged = this.tagged;
+      buf.filter((v) => liveId(tagged ? v >>> 8 : v));
+      buf.sort();
+      this.near1!.buildFrom(buf.keys, buf.vals, buf.n, COMPACT_LOAD);
+    }
+    if (this.bulk2) {
+      const buf = this.bulk2;
+      buf.filter(liveId);
+      buf.sort();
+      this.near2!.buildFrom(buf.keys, buf.vals, buf.n, COMPACT_LOAD);
+    }
+    // Tables filled one pair at a time keep the slack growth leaves: compact them when this load
+    // was a large part of what they hold (compacting costs a pass over the table).
+    if (this.bulkKeys * 4 >= this.live) {
+      this.exactT.compact(COMPACT_LOAD);
+      this.lookT.compact(COMPACT_LOAD);
+      if (this.near1 && !this.bulk1) this.near1.compact(COMPACT_LOAD);
+      if (this.near2 && !this.bulk2) this.near2.compact(COMPACT_LOAD);
+    }
+    this.bulk1 = null;
+    this.bulk2 = null;
+    for (const id of this.pendingFree ?? []) this.freeIds.push(id);
+    this.pendingFree = null;
+  }
+
+  private rebuildNear1(): void {
+    this.near1 = new HashMultiMap();
+    for (let id = 0; id < this.highWater; id++) {
+      if ((this.flagsOf(id) & (F_LIVE | F_PATTERN)) === F_LIVE) this.insertVariants(id, 1, 1);
+    }
   }
 
   /** New exact, look-alike and near tables from the live keyed entries. */
   private rebuildTables(): void {
-    this.exactT = new HashMultiMap();
-    this.lookT = new HashMultiMap();
+    this.exactT = new HashMultiMap(this.live);
+    this.lookT = new HashMultiMap(this.live >> 1);
     this.near1 = this.depth >= 1 ? new HashMultiMap() : null;
     this.near2 = this.depth >= 2 ? new HashMultiMap() : null;
+    this.beginBulk(this.live, this.live * 8);
     for (let id = 0; id < this.highWater; id++) {
       if ((this.flagsOf(id) & (F_LIVE | F_PATTERN)) === F_LIVE) this.insertKeyed(id, this.keyString(id));
     }
-    this.compactTables();
+    this.endBulk();
   }
 
   /** Ids held under exactly `key` (a fresh array: callers may remove while iterating). */
@@ -766,6 +910,12 @@ export class BlacklistIndex {
   private allocId(): number {
     const reused = this.freeIds.pop();
     if (reused !== undefined) return reused;
+    if (this.tagged && this.highWater >= this.taggedIdLimit) {
+      // Ids no longer fit beside a tag: near1 holds plain ids from now on.
+      this.tagged = false;
+      if (this.bulk1) for (let i = 0; i < this.bulk1.n; i++) this.bulk1.vals[i] = this.bulk1.vals[i]! >>> 8;
+      else if (this.near1) this.rebuildNear1();
+    }
     if (this.highWater === this.capacity) this.ensureCapacity(Math.max(1024, this.capacity * 2));
     this.entryOf.push(undefined);
     return this.highWater++;
@@ -797,10 +947,11 @@ export class BlacklistIndex {
     this.lookT = new HashMultiMap();
     this.near1 = this.depth >= 1 ? new HashMultiMap() : null;
     this.near2 = this.depth >= 2 ? new HashMultiMap() : null;
+    this.tagged = this.taggedIdLimit > 0;
     this.patternCount = 0;
     this.patternsByKey = new Map();
-    this.byFirst = new Map();
-    this.byLast = new Map();
+    this.byPrefix = new Map();
+    this.bySuffix = new Map();
     this.floating = [];
   }
 }

@@ -4,7 +4,7 @@
  * normalized the same way (`ab-*` becomes `AB*`). Each pattern is compiled once to an anchored
  * RegExp in which every literal character is escaped: a pattern can never inject regex syntax.
  */
-import { normalizePlate } from './normalize';
+import { foldPlateChars } from './normalize';
 
 export interface CompiledPattern {
   /** The normalized pattern, e.g. `AB*`, `?B1234`. */
@@ -13,9 +13,13 @@ export interface CompiledPattern {
   /** Bounds on the length (UTF-16 code units) of a key the pattern can match. */
   minLength: number;
   maxLength: number;
-  /** The first / last character when literal, else null: the index files patterns under them. */
-  first: string | null;
-  last: string | null;
+  /**
+   * The literal start / end of the pattern, up to 2 characters (null when it starts / ends with a
+   * wildcard): the index files a pattern under one of them, so a read only tests the patterns
+   * whose start or end it has.
+   */
+  prefix: string | null;
+  suffix: string | null;
 }
 
 export function isPatternPlate(plate: string): boolean {
@@ -33,12 +37,16 @@ function canonicalRun(run: string): string {
   return '?'.repeat(q) + (star ? '*' : '');
 }
 
-/** The normalized pattern key: literal runs through normalizePlate, wildcard runs canonical. */
+/**
+ * The normalized pattern key: literal runs folded like plate characters (separators out, Latin
+ * upper-cased, Thai digits to 0-9) but never stripped of a "province" (a literal `กข1ชม` keeps its
+ * `ชม`), wildcard runs canonical.
+ */
 export function patternKey(plate: string): string {
   let out = '';
   for (const part of plate.split(/([*?]+)/)) {
     if (part === '') continue;
-    out += part[0] === '*' || part[0] === '?' ? part : normalizePlate(part);
+    out += part[0] === '*' || part[0] === '?' ? part : foldPlateChars(part);
   }
   // A literal part that normalizes to nothing (`A*-*B`) joins two runs: make them one.
   return out.replace(/[*?]+/g, canonicalRun);
@@ -65,14 +73,15 @@ export function compilePattern(key: string): CompiledPattern | null {
     }
   }
   if (literalUnits === 0) return null;
-  const firstCh = key.charAt(0);
-  const lastCh = key.charAt(key.length - 1);
+  const literal = (c: string) => c !== '' && c !== '*' && c !== '?';
+  const prefixLength = literal(key.charAt(0)) ? (literal(key.charAt(1)) ? 2 : 1) : 0;
+  const suffixLength = literal(key.charAt(key.length - 1)) ? (key.length > 1 && literal(key.charAt(key.length - 2)) ? 2 : 1) : 0;
   return {
     key,
     regex: new RegExp(source + '$', 'u'),
     minLength: literalUnits + singles,
     maxLength: star ? Infinity : literalUnits + 2 * singles,
-    first: firstCh === '*' || firstCh === '?' ? null : firstCh,
-    last: lastCh === '*' || lastCh === '?' ? null : lastCh,
+    prefix: prefixLength ? key.slice(0, prefixLength) : null,
+    suffix: suffixLength ? key.slice(key.length - suffixLength) : null,
   };
 }

@@ -10,6 +10,7 @@ import { BlacklistEntry } from '../protocol';
 import { formatPath, type FieldIssue } from '../protocol/errors';
 import { BlacklistIndex } from './index';
 import { normalizePlate } from './normalize';
+import { isPatternPlate, patternKey } from './pattern';
 import { provinceCode } from './provinces';
 
 export type UpdateAction = 'add' | 'remove' | 'replace';
@@ -23,9 +24,14 @@ export interface ApplyResult {
 
 type Removal = Pick<BlacklistEntry, 'plate_number' | 'province' | 'list'>;
 
+/** The key the index files an entry under: a pattern's own key, else the normalized plate. */
+function entryKey(plate: string): string {
+  return isPatternPlate(plate) ? patternKey(plate) : normalizePlate(plate);
+}
+
 /** Whether `candidate` is one of the entries a removal names: same plate key, and province and list when given. */
 function covers(removal: Removal, candidate: BlacklistEntry): boolean {
-  if (normalizePlate(removal.plate_number) !== normalizePlate(candidate.plate_number)) return false;
+  if (entryKey(removal.plate_number) !== entryKey(candidate.plate_number)) return false;
   if (removal.province !== undefined && provinceCode(removal.province) !== provinceCode(candidate.province)) return false;
   if (removal.list !== undefined && removal.list !== candidate.list) return false;
   return true;
@@ -91,7 +97,7 @@ export class BlacklistStore {
       added = this.index.add(entries);
     } else {
       for (const removal of entries) {
-        const key = normalizePlate(removal.plate_number);
+        const key = entryKey(removal.plate_number);
         const list = this.dynamic.get(key);
         if (!list) continue;
         const kept = list.filter((e) => !covers(removal, e));
@@ -145,7 +151,7 @@ export class BlacklistStore {
   }
 
   private remember(entry: BlacklistEntry): void {
-    const key = normalizePlate(entry.plate_number);
+    const key = entryKey(entry.plate_number);
     const list = (this.dynamic.get(key) ?? []).filter(
       (e) => provinceCode(e.province) !== provinceCode(entry.province) || e.list !== entry.list,
     );

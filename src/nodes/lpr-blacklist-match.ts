@@ -22,6 +22,7 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       return failSetup(node, err);
     }
+    if (settings.options.fuzzy) list.store.index.prepareFuzzy(settings.options.maxDistance);
     const recent = settings.suppressMs > 0 ? new DedupeWindow(settings.suppressMs, 100_000) : null;
     let hits = 0;
     let suppressed = 0;
