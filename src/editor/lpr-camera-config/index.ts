@@ -7,15 +7,8 @@
  * `defaults`): the Flow Library scorecard parses dist/lpr-camera-config.html with acorn.
  * Property names are read by src/control/settings.ts; do not rename them.
  */
-import { currentValue, isAllCameras, isTrue, validateCameraFilter } from '../shared/validate';
+import { currentValue, isAllCameras, isTrue, validateCameraFilter, prefix, str } from '../shared/validate';
 
-function text(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value).trim();
-}
-
-function label(opt: { label?: string } | undefined): string {
-  return opt && opt.label ? `${opt.label}: ` : '';
-}
 
 RED.nodes.registerType('lpr-camera-config', {
   category: 'LPR',
@@ -32,9 +25,9 @@ RED.nodes.registerType('lpr-camera-config', {
       value: 'detection_settings',
       label: 'Config type',
       validate: function (value: unknown, opt?: { label?: string }) {
-        const v = text(value);
+        const v = str(value);
         // eslint-disable-next-line no-control-regex
-        return v.length <= 64 && !/[\u0000-\u001f\u007f]/.test(v) ? true : `${label(opt)}must be empty (from msg.config_type) or 1-64 characters`;
+        return v.length <= 64 && !/[\u0000-\u001f\u007f]/.test(v) ? true : `${prefix(opt)}must be empty (from msg.config_type) or 1-64 characters`;
       },
     },
     persist: { value: true },
@@ -42,13 +35,13 @@ RED.nodes.registerType('lpr-camera-config', {
       value: '',
       label: 'File',
       validate: function (value: unknown, opt?: { label?: string }) {
-        return text(value).length <= 4096 ? true : `${label(opt)}must be at most 4096 characters`;
+        return str(value).length <= 4096 ? true : `${prefix(opt)}must be at most 4096 characters`;
       },
     },
   },
   label: function (this: any) {
     if (this.name) return this.name;
-    return 'config ' + (isAllCameras(this.camera) ? 'all cameras' : text(this.camera));
+    return 'config ' + (isAllCameras(this.camera) ? 'all cameras' : str(this.camera));
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
@@ -64,10 +57,10 @@ RED.nodes.registerType('lpr-camera-config', {
       const root = (broker && broker.topicRoot) || 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
-      const id = isAllCameras(camera) ? '+' : text(camera);
-      $('#lpr-camera-config-reported').text(ok ? `${root}/cameras/${id}/config` : '(fix the camera first)');
-      $('#lpr-camera-config-request').text(ok ? `${root}/cameras/${id}/config/request` : '(fix the camera first)');
-      $('#lpr-camera-config-update').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '<msg.camera>' : id}/config/update` : '(fix the camera first)');
+      const id = isAllCameras(camera) ? '+' : str(camera);
+      $('#lpr-camera-config-reported').str(ok ? `${root}/cameras/${id}/config` : '(fix the camera first)');
+      $('#lpr-camera-config-request').str(ok ? `${root}/cameras/${id}/config/request` : '(fix the camera first)');
+      $('#lpr-camera-config-update').str(ok ? `${root}/cameras/${isAllCameras(camera) ? '<msg.camera>' : id}/config/update` : '(fix the camera first)');
     };
     const showFile = () => {
       $('#lpr-camera-config-row-file').toggle(isTrue(currentValue(node, 'persist', prefix)));

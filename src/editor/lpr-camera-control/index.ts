@@ -6,18 +6,11 @@
  * `defaults`): the Flow Library scorecard parses dist/lpr-camera-control.html with acorn.
  * Property names are read by src/control/settings.ts; do not rename them.
  */
-import { currentValue, isAllCameras, validateCameraFilter } from '../shared/validate';
+import { currentValue, isAllCameras, validateCameraFilter, prefix, str } from '../shared/validate';
 
 const COMMAND_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const PRIORITIES = ['low', 'normal', 'medium', 'high', 'critical'];
 
-function text(value: unknown): string {
-  return value === undefined || value === null ? '' : String(value).trim();
-}
-
-function label(opt: { label?: string } | undefined): string {
-  return opt && opt.label ? `${opt.label}: ` : '';
-}
 
 RED.nodes.registerType('lpr-camera-control', {
   category: 'LPR',
@@ -34,32 +27,32 @@ RED.nodes.registerType('lpr-camera-control', {
       value: '',
       label: 'Command',
       validate: function (value: unknown, opt?: { label?: string }) {
-        const v = text(value);
-        return v === '' || COMMAND_RE.test(v) ? true : `${label(opt)}must be empty (from msg.payload.command) or 1-64 letters, digits, _ . -`;
+        const v = str(value);
+        return v === '' || COMMAND_RE.test(v) ? true : `${prefix(opt)}must be empty (from msg.payload.command) or 1-64 letters, digits, _ . -`;
       },
     },
     timeout: {
       value: 10,
       label: 'Timeout',
       validate: function (value: unknown, opt?: { label?: string }) {
-        const v = text(value);
+        const v = str(value);
         const n = Number(v);
-        return /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(v) && n > 0 && n <= 86400 ? true : `${label(opt)}must be a number of seconds more than 0, at most 86400`;
+        return /^(?:\d+(?:\.\d*)?|\.\d+)$/.test(v) && n > 0 && n <= 86400 ? true : `${prefix(opt)}must be a number of seconds more than 0, at most 86400`;
       },
     },
     priority: {
       value: '',
       label: 'Priority',
       validate: function (value: unknown, opt?: { label?: string }) {
-        const v = text(value);
-        return v === '' || PRIORITIES.indexOf(v) >= 0 ? true : `${label(opt)}must be empty or one of ${PRIORITIES.join(', ')}`;
+        const v = str(value);
+        return v === '' || PRIORITIES.indexOf(v) >= 0 ? true : `${prefix(opt)}must be empty or one of ${PRIORITIES.join(', ')}`;
       },
     },
   },
   label: function (this: any) {
     if (this.name) return this.name;
-    const command = text(this.command) || 'command';
-    return isAllCameras(this.camera) ? command : `${command} → ${text(this.camera)}`;
+    const command = str(this.command) || 'command';
+    return isAllCameras(this.camera) ? command : `${command} → ${str(this.camera)}`;
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
@@ -75,9 +68,9 @@ RED.nodes.registerType('lpr-camera-control', {
       const root = (broker && broker.topicRoot) || 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
-      const id = isAllCameras(camera) ? '<msg.camera>' : text(camera);
-      $('#lpr-camera-control-topic').text(ok ? `${root}/cameras/${id}/control` : '(fix the camera first)');
-      $('#lpr-camera-control-response').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '+' : text(camera)}/control/response` : '(fix the camera first)');
+      const id = isAllCameras(camera) ? '<msg.camera>' : str(camera);
+      $('#lpr-camera-control-topic').str(ok ? `${root}/cameras/${id}/control` : '(fix the camera first)');
+      $('#lpr-camera-control-response').str(ok ? `${root}/cameras/${isAllCameras(camera) ? '+' : str(camera)}/control/response` : '(fix the camera first)');
       $('#lpr-camera-control-mqtt5').toggle(!!broker && String(broker.protocolVersion) === '5');
     };
     $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);

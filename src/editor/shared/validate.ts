@@ -20,11 +20,13 @@ const URL_RE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(\[[0-9A-Fa-f:.]+\]|[^/:?#\s[\]@]
 /** Host names as Docker/compose and DNS use them (letters, digits, `_`, `.`, `-`), IPv4, or IPv6 (bare or in brackets). */
 const HOST_RE = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,252})$|^\[?[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*\]?$/;
 
-function str(value: unknown): string {
+/** A dialog value as trimmed text ('' for none). */
+export function str(value: unknown): string {
   return value === undefined || value === null ? '' : String(value).trim();
 }
 
-function prefix(opt: { label?: string } | undefined): string {
+/** `Label: ` for a validator's message, when Node-RED passes the property's label. */
+export function prefix(opt: { label?: string } | undefined): string {
   return opt && opt.label ? `${opt.label}: ` : '';
 }
 
