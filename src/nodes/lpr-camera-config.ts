@@ -62,8 +62,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     const cameraCount = () => new Set([...store.cameras(), ...reported.keys()]).size;
     const status = new StatusReporter(node, () => `${cameraCount()} cameras · ${drifted()} drifted${rejected ? ` · ${rejected} rejected` : ''}`);
 
-    // QoS 2 publishes beyond the broker's in-flight quota are dropped (Mosquitto: 20): a rollout queues here.
-
+    // A rollout to many cameras is paced by the connection's QoS 2 window (broker-connection.ts).
     /** Publishes one desired config (retained, QoS 2) and confirms it on output 2. */
     const publishDesired = (config: Config, reason: 'input' | 'request', send: Send, base: NodeMessage = {}): Promise<void> =>
       broker.publishMessage('configUpdate', config.camera_id, config).then(() => {

@@ -41,7 +41,6 @@ export = function register(RED: NodeAPI): void {
       return failSetup(node, err);
     }
     const mqtt5 = broker.settings.protocolVersion === 5;
-    // QoS 2 publishes beyond the broker's in-flight quota are dropped (Mosquitto: 20): queue them here.
     const pending = new PendingTable<{ control: Control; waiting: Waiting }, ControlResponse>(DEFAULT_PENDING_LIMIT);
     const counts = { ok: 0, error: 0, rejected: 0, timeout: 0, invalid: 0 };
     const status = new StatusReporter(node, () => {
