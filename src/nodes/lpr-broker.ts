@@ -4,6 +4,7 @@ import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
 import { defaultClientId, readBrokerSettings } from '../runtime/broker-settings';
+import { registerBroker, unregisterBroker } from '../runtime/registry';
 import type { LprBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef } from './shared/red';
 
@@ -68,6 +69,7 @@ export = function register(RED: NodeAPI): void {
     node.settings = settings;
     node.topics = topics;
     node.connection = connection;
+    registerBroker({ id: node.id, name: node.name || settings.url, url: settings.url, clientId: settings.clientId, topicRoot: settings.topicRoot, connection });
 
     const users = new Map<string, (state: ConnectionState) => void>();
     let flowsStarted = false;
@@ -137,6 +139,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       RED.events.removeListener('flows:started', onFlowsStarted);
+      unregisterBroker(node.id);
       connection.close().then(done, done);
     });
   }

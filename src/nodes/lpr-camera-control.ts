@@ -11,6 +11,7 @@ import { decodePayload, type Control, type ControlResponse } from '../protocol';
 import { readControlInput } from '../control/input';
 import { DEFAULT_PENDING_LIMIT, PendingTable, type Outcome, type PendingInfo } from '../control/pending';
 import { readControlSettings, type ControlSettings } from '../control/settings';
+import { recordLatency } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -76,6 +77,7 @@ export = function register(RED: NodeAPI): void {
         const payload = { status: 'rejected', request: control, response: outcome.response };
         waiting.send([null, { ...waiting.msg, payload, request: control, lpr: lpr('control-rejected') }]);
       } else {
+        recordLatency(broker.id, 'control', outcome.elapsedMs);
         if (outcome.response.status === 'success') counts.ok++;
         else counts.error++;
         waiting.send([{ ...waiting.msg, payload: outcome.response, request: control, lpr: lpr('control-response') }, null]);

@@ -1,6 +1,7 @@
 /** `lpr-detection-in`: validated, deduplicated detections from one camera or all, with acks. */
 import type { Ack } from '../protocol';
 import { DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings } from '../runtime/detection-intake';
+import { recordLatency } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -51,10 +52,13 @@ export = function register(RED: NodeAPI): void {
         case 'duplicate':
           sendAck(result.ack);
           break;
-        case 'detection':
-          for (const msg of detectionMessages(topic, result.detection, receivedAt, settings.split)) node.send(msg as unknown as NodeMessage);
+        case 'detection': {
+          const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split);
+          if (msgs[0]) recordLatency(broker.id, 'detection', msgs[0].lpr.latencyMs);
+          for (const msg of msgs) node.send(msg as unknown as NodeMessage);
           sendAck(result.ack);
           break;
+        }
       }
       status.touch();
     };

@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt';
 import { assertIdentifier, createMessage, decodePayload } from '../protocol';
 import { readHealthMonitorSettings, type HealthMonitorSettings } from '../runtime/health-settings';
 import { HealthTracker, systemStatus, type Transition } from '../runtime/health-tracker';
+import { registerHealthSource, unregisterHealthSource } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -110,6 +111,7 @@ export = function register(RED: NodeAPI): void {
     const unsubscribe = broker.connection.subscribe(broker.topics.filter('health', settings.camera), 1, onMessage);
     broker.register(node, (state) => status.setState(state));
 
+    registerHealthSource(node.id, () => tracker.states());
     const tickEvery = Math.max(100, Math.min(1000, settings.rules.offlineAfterMs / 4));
     const ticker = setInterval(() => report(tracker.tick(Date.now())), tickEvery);
     const summaries = settings.summaryIntervalMs > 0 ? setInterval(() => sendSummary(), settings.summaryIntervalMs) : null;
@@ -136,6 +138,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       clearInterval(ticker);
+      unregisterHealthSource(node.id);
       if (summaries) clearInterval(summaries);
       if (systemHealthDue) clearTimeout(systemHealthDue);
       unsubscribe();

@@ -128,6 +128,13 @@ export class HealthTracker {
     return out;
   }
 
+  /** Each known camera's state. */
+  states(): Map<string, CameraState> {
+    const out = new Map<string, CameraState>();
+    for (const [id, record] of this.cameras) out.set(id, record.status);
+    return out;
+  }
+
   forget(cameraId: string): boolean {
     return this.cameras.delete(cameraId);
   }

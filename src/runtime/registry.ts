@@ -1,0 +1,99 @@
+/**
+ * What the LPR nodes of one Node-RED runtime share with the monitoring nodes: every lpr-broker's
+ * connection and latency figures, and every health monitor's camera states.
+ *
+ * Each node file is bundled on its own, so a module-level Map would exist once per bundle; the
+ * registry lives on `globalThis` under a registered symbol, which every bundle sees.
+ */
+import type { BrokerConnection } from './broker-connection';
+
+/** Upper bounds (ms) of the latency histogram buckets; the last bucket is +Inf. */
+export const LATENCY_BUCKETS_MS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000] as const;
+
+export interface LatencyHistogram {
+  /** counts[i] = observations <= LATENCY_BUCKETS_MS[i] (not cumulative); counts[last] = the rest. */
+  counts: number[];
+  count: number;
+  sumMs: number;
+  maxMs: number;
+  lastMs: number | null;
+}
+
+export type LatencyKind = 'detection' | 'control';
+
+export interface BrokerEntry {
+  id: string;
+  name: string;
+  url: string;
+  clientId: string;
+  topicRoot: string;
+  connection: BrokerConnection;
+  latency: Record<LatencyKind, LatencyHistogram>;
+}
+
+export type CameraHealthState = 'healthy' | 'warning' | 'critical' | 'offline';
+
+interface Registry {
+  brokers: Map<string, BrokerEntry>;
+  /** Health monitors by node id: each gives its current camera states. */
+  healthSources: Map<string, () => ReadonlyMap<string, CameraHealthState>>;
+}
+
+const KEY = Symbol.for('@lprserver/node-red-lpr/registry');
+
+function registry(): Registry {
+  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
+  return (g[KEY] ??= { brokers: new Map(), healthSources: new Map() });
+}
+
+function emptyHistogram(): LatencyHistogram {
+  return { counts: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0), count: 0, sumMs: 0, maxMs: 0, lastMs: null };
+}
+
+export function registerBroker(entry: Omit<BrokerEntry, 'latency'>): void {
+  registry().brokers.set(entry.id, { ...entry, latency: { detection: emptyHistogram(), control: emptyHistogram() } });
+}
+
+export function unregisterBroker(id: string): void {
+  registry().brokers.delete(id);
+}
+
+export function brokers(): BrokerEntry[] {
+  return [...registry().brokers.values()];
+}
+
+/** Records one latency observation for the broker `brokerId` (ignored when unknown or not finite). */
+export function recordLatency(brokerId: string, kind: LatencyKind, ms: number): void {
+  const entry = registry().brokers.get(brokerId);
+  if (!entry || !Number.isFinite(ms)) return;
+  const h = entry.latency[kind];
+  const value = Math.max(0, ms);
+  let i = 0;
+  while (i < LATENCY_BUCKETS_MS.length && value > LATENCY_BUCKETS_MS[i]!) i++;
+  h.counts[i]!++;
+  h.count++;
+  h.sumMs += value;
+  h.maxMs = Math.max(h.maxMs, value);
+  h.lastMs = value;
+}
+
+export function registerHealthSource(id: string, states: () => ReadonlyMap<string, CameraHealthState>): void {
+  registry().healthSources.set(id, states);
+}
+
+export function unregisterHealthSource(id: string): void {
+  registry().healthSources.delete(id);
+}
+
+/** Every camera's state across the health monitors (the worst wins when two monitors disagree). */
+export function cameraHealthStates(): Map<string, CameraHealthState> {
+  const rank: Record<CameraHealthState, number> = { healthy: 0, warning: 1, critical: 2, offline: 3 };
+  const out = new Map<string, CameraHealthState>();
+  for (const states of registry().healthSources.values()) {
+    for (const [camera, state] of states()) {
+      const known = out.get(camera);
+      if (!known || rank[state] > rank[known]) out.set(camera, state);
+    }
+  }
+  return out;
+}
