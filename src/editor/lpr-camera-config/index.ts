@@ -58,9 +58,9 @@ RED.nodes.registerType('lpr-camera-config', {
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
       const id = isAllCameras(camera) ? '+' : str(camera);
-      $('#lpr-camera-config-reported').str(ok ? `${root}/cameras/${id}/config` : '(fix the camera first)');
-      $('#lpr-camera-config-request').str(ok ? `${root}/cameras/${id}/config/request` : '(fix the camera first)');
-      $('#lpr-camera-config-update').str(ok ? `${root}/cameras/${isAllCameras(camera) ? '<msg.camera>' : id}/config/update` : '(fix the camera first)');
+      $('#lpr-camera-config-reported').text(ok ? `${root}/cameras/${id}/config` : '(fix the camera first)');
+      $('#lpr-camera-config-request').text(ok ? `${root}/cameras/${id}/config/request` : '(fix the camera first)');
+      $('#lpr-camera-config-update').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '<msg.camera>' : id}/config/update` : '(fix the camera first)');
     };
     const showFile = () => {
       $('#lpr-camera-config-row-file').toggle(isTrue(currentValue(node, 'persist', prefix)));

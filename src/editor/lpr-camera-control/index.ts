@@ -69,8 +69,8 @@ RED.nodes.registerType('lpr-camera-control', {
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
       const id = isAllCameras(camera) ? '<msg.camera>' : str(camera);
-      $('#lpr-camera-control-topic').str(ok ? `${root}/cameras/${id}/control` : '(fix the camera first)');
-      $('#lpr-camera-control-response').str(ok ? `${root}/cameras/${isAllCameras(camera) ? '+' : str(camera)}/control/response` : '(fix the camera first)');
+      $('#lpr-camera-control-topic').text(ok ? `${root}/cameras/${id}/control` : '(fix the camera first)');
+      $('#lpr-camera-control-response').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '+' : str(camera)}/control/response` : '(fix the camera first)');
       $('#lpr-camera-control-mqtt5').toggle(!!broker && String(broker.protocolVersion) === '5');
     };
     $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);
