@@ -43,4 +43,11 @@ interface RedEditorApi {
 
 declare const RED: RedEditorApi;
 /** jQuery, as provided by the editor. */
-declare const $: any;
+declare const $: JQueryStatic;
+
+/** jQuery widgets the Node-RED editor adds. */
+interface JQuery<TElement = HTMLElement> {
+  editableList(...args: any[]): any;
+  typedInput(...args: any[]): any;
+  i18n(...args: any[]): any;
+}

@@ -126,7 +126,7 @@ RED.nodes.registerType('lpr-blacklist', {
         if (state.problem) problems++;
         if (state.expired) expired++;
       }
-      listEl.value = entries;
+      (listEl as any).value = entries;
       const parts = [`${count} ${count === 1 ? 'entry' : 'entries'}`];
       if (problems) parts.push(`${problems} with problems (marked in red: fix or delete them)`);
       if (expired) parts.push(`${expired} already expired`);
@@ -144,11 +144,11 @@ RED.nodes.registerType('lpr-blacklist', {
       const line1 = $('<div class="lpr-bl-line"></div>').appendTo(container);
       const line2 = $('<div class="lpr-bl-line"></div>').appendTo(container);
       const input = (field: string, parent: any, placeholder: string, title: string) =>
-        $('<input type="text">').addClass(FIELD_CLASS[field]).attr({ placeholder, title }).val(text(data[field])).appendTo(parent);
+        $('<input type="text">').addClass(FIELD_CLASS[field] ?? "").attr({ placeholder, title }).val(text(data[field])).appendTo(parent);
       input('plate_number', line1, 'plate (required)', 'Plate number, 1-32 characters; * = any run of characters, ? = one character (ABC1234, กข 1234, XYZ*)');
       input('province', line1, 'province', 'Optional: Thai name, English spelling, abbreviation (กทม) or ISO code (TH-10)');
       input('country', line1, 'country', 'Optional, e.g. TH');
-      const priority = $('<select>').addClass(FIELD_CLASS.priority).attr('title', 'Optional priority of an alert for this plate').appendTo(line1);
+      const priority = $('<select>').addClass(FIELD_CLASS.priority ?? "").attr('title', 'Optional priority of an alert for this plate').appendTo(line1);
       $('<option value="">no priority</option>').appendTo(priority);
       for (const p of BLACKLIST_PRIORITIES) $('<option>').val(p).text(p).appendTo(priority);
       const current = text(data.priority);
@@ -326,7 +326,7 @@ RED.nodes.registerType('lpr-blacklist', {
       });
     this.entries = entries;
     // What Node-RED reads back from the list with .val() after this (see the comment at the top).
-    $(LIST)[0].value = entries;
+    ($(LIST)[0] as any).value = entries;
     const href = $('#lpr-blacklist-export-download').attr('href');
     if (typeof href === 'string' && href.startsWith('blob:')) URL.revokeObjectURL(href);
   },
@@ -340,7 +340,7 @@ RED.nodes.registerType('lpr-blacklist', {
     let height = size.height;
     form.children('div').each(function (this: any) {
       const row = $(this);
-      if (!row.hasClass('lpr-bl-entries-row') && row.is(':visible')) height -= row.outerHeight(true);
+      if (!row.hasClass('lpr-bl-entries-row') && row.is(':visible')) height -= row.outerHeight(true) ?? 0;
     });
     const row = form.children('.lpr-bl-entries-row');
     height -= (parseInt(row.css('marginTop'), 10) || 0) + (parseInt(row.css('marginBottom'), 10) || 0);

@@ -1,0 +1,281 @@
+/**
+ * Per-checkpoint tumbling windows of detection counts (pure: the clock is passed in).
+ *
+ * Windows:
+ * - Boundaries are multiples of the window length since the Unix epoch (UTC): with 60 s windows
+ *   they end at every whole minute, whatever the start time. A window is the half-open interval
+ *   [window_start, window_end): an event at window_end - 1 ms is in it, one at window_end in the next.
+ * - An event belongs to the window of its **receipt time** (the clock when it reaches the
+ *   aggregator), not the detection's own `timestamp`: a camera's skewed clock can neither put a
+ *   detection in a closed window nor in one that has not begun.
+ * - The first window starts when the aggregator starts (window_start = that time, not the
+ *   earlier boundary) and ends at the next boundary. A flush ends the current window at the flush
+ *   time and starts the next at that time; it still ends at the next boundary.
+ * - When a window closes, one result is produced for every checkpoint seen since the start (an
+ *   empty window gives zeros and nulls, so a dashboard sees a quiet checkpoint as quiet, not as
+ *   missing). Empty windows skipped by a clock jump are produced too, at most `maxCatchUp` of
+ *   them (the most recent); older ones are dropped.
+ * - At most `maxCheckpoints` checkpoints are tracked; events of further checkpoints are
+ *   counted in `dropped` and otherwise ignored.
+ *
+ * Figures per checkpoint and window: `detections` (detection messages), `plates` (plate reads),
+ * `unique_plates` (distinct normalized plate keys: exact up to `uniqueCap`, then a HyperLogLog
+ * estimate, see unique.ts), `avg_confidence` (mean plate confidence, rounded to 4 decimals; null
+ * without plates), `avg_processing_time_ms` (mean `detection_data.processing_time_ms` of the
+ * detections, rounded to 0.01 ms; null without detections), `blacklist_hits` (blacklist-match
+ * messages).
+ */
+import { normalizePlate } from '../blacklist/normalize';
+import { createMessage, type CheckpointAnalytics } from '../protocol';
+import type { PlateRead } from './input';
+import { UniqueCounter } from './unique';
+
+export interface AggregatorOptions {
+  windowMs: number;
+  uniqueCap?: number;
+  /** The clock, ms since the epoch. */
+  now?: () => number;
+  maxCatchUp?: number;
+  maxCheckpoints?: number;
+  maxCamerasPerCheckpoint?: number;
+}
+
+/** A closed window of one checkpoint: CheckpointAnalytics without message_id/timestamp. */
+export interface WindowResult {
+  [key: string]: unknown;
+  checkpoint_id: string;
+  window_start: string;
+  window_end: string;
+  detections: number;
+  plates: number;
+  unique_plates: number;
+  avg_confidence: number | null;
+  avg_processing_time_ms: number | null;
+  blacklist_hits: number;
+}
+
+/** CheckpointStatus without message_id/timestamp. */
+export interface StatusFields {
+  [key: string]: unknown;
+  checkpoint_id: string;
+  cameras: { online: number; offline: number; total: number };
+  last_detection?: string;
+}
+
+export type HealthState = 'healthy' | 'warning' | 'critical' | 'offline';
+
+class Accumulator {
+  detections = 0;
+  plates = 0;
+  confidenceSum = 0;
+  processingSum = 0;
+  processingCount = 0;
+  blacklistHits = 0;
+  readonly unique: UniqueCounter;
+  constructor(cap: number) {
+    this.unique = new UniqueCounter(cap);
+  }
+}
+
+interface CheckpointState {
+  /** camera id → receipt time of its last detection here. */
+  cameras: Map<string, number>;
+  lastDetection: number | null;
+}
+
+const round = (value: number, decimals: number) => {
+  const f = 10 ** decimals;
+  return Math.round(value * f) / f;
+};
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+export class WindowAggregator {
+  readonly windowMs: number;
+  private readonly uniqueCap: number;
+  private readonly now: () => number;
+  private readonly maxCatchUp: number;
+  private readonly maxCheckpoints: number;
+  private readonly maxCameras: number;
+  private start: number;
+  private end: number;
+  private acc = new Map<string, Accumulator>();
+  private readonly checkpoints = new Map<string, CheckpointState>();
+  /** Events of checkpoints beyond maxCheckpoints. */
+  dropped = 0;
+  /** Events fed since the start: detections and blacklist hits, for tests and status. */
+  readonly totals = { detections: 0, plates: 0, blacklistHits: 0 };
+
+  constructor(options: AggregatorOptions) {
+    if (!Number.isInteger(options.windowMs) || options.windowMs < 1) throw new RangeError('windowMs: must be a whole number >= 1');
+    this.windowMs = options.windowMs;
+    this.uniqueCap = options.uniqueCap ?? 100_000;
+    this.now = options.now ?? Date.now;
+    this.maxCatchUp = options.maxCatchUp ?? 10;
+    this.maxCheckpoints = options.maxCheckpoints ?? 10_000;
+    this.maxCameras = options.maxCamerasPerCheckpoint ?? 1_000;
+    this.start = this.now();
+    this.end = this.boundaryAfter(this.start);
+  }
+
+  /** The first window boundary strictly after `t`. */
+  boundaryAfter(t: number): number {
+    return (Math.floor(t / this.windowMs) + 1) * this.windowMs;
+  }
+
+  get windowStart(): number {
+    return this.start;
+  }
+
+  get windowEnd(): number {
+    return this.end;
+  }
+
+  /** Checkpoints seen since the start, in first-seen order. */
+  checkpointIds(): string[] {
+    return [...this.checkpoints.keys()];
+  }
+
+  hasCheckpoint(id: string): boolean {
+    return this.checkpoints.has(id);
+  }
+
+  /** Detections in the current window, all checkpoints. */
+  currentDetections(): number {
+    let n = 0;
+    for (const a of this.acc.values()) n += a.detections;
+    return n;
+  }
+
+  /** Closes every window that has ended by now; returns their results (oldest first). */
+  advance(): WindowResult[] {
+    const now = this.now();
+    if (now < this.end) return [];
+    const out = this.close(this.start, this.end);
+    // Whole windows that passed without a call: empty, the most recent maxCatchUp of them.
+    const nextStart = Math.floor(now / this.windowMs) * this.windowMs;
+    const skipped = Math.max(0, (nextStart - this.end) / this.windowMs);
+    for (let i = Math.max(0, skipped - this.maxCatchUp); i < skipped; i++) {
+      const s = this.end + i * this.windowMs;
+      out.push(...this.close(s, s + this.windowMs));
+    }
+    this.start = nextStart;
+    this.end = nextStart + this.windowMs;
+    return out;
+  }
+
+  /** Ends the current window now (after closing any already ended) and starts the next one. */
+  flush(): WindowResult[] {
+    const out = this.advance();
+    const now = this.now();
+    out.push(...this.close(this.start, now));
+    this.start = now;
+    this.end = this.boundaryAfter(now);
+    return out;
+  }
+
+  /**
+   * Adds a detection (or some plates of one) for `checkpointId`. Returns the windows that closed
+   * before it (the event itself goes to the window of the current time).
+   */
+  addDetection(checkpointId: string, cameraId: string, plates: readonly PlateRead[], processingTimeMs: number | null, countsDetection = true): WindowResult[] {
+    const closed = this.advance();
+    const a = this.accumulator(checkpointId);
+    if (!a) return closed;
+    const now = this.now();
+    if (countsDetection) {
+      a.detections++;
+      this.totals.detections++;
+    }
+    if (processingTimeMs !== null) {
+      a.processingSum += processingTimeMs;
+      a.processingCount++;
+    }
+    for (const p of plates) {
+      a.plates++;
+      a.confidenceSum += p.confidence;
+      a.unique.add(normalizePlate(p.plate_number) || p.plate_number);
+    }
+    this.totals.plates += plates.length;
+    const cp = this.checkpoints.get(checkpointId)!;
+    if (cp.cameras.has(cameraId) || cp.cameras.size < this.maxCameras) cp.cameras.set(cameraId, now);
+    cp.lastDetection = now;
+    return closed;
+  }
+
+  addBlacklistHit(checkpointId: string): WindowResult[] {
+    const closed = this.advance();
+    const a = this.accumulator(checkpointId);
+    if (a) {
+      a.blacklistHits++;
+      this.totals.blacklistHits++;
+    }
+    return closed;
+  }
+
+  /**
+   * The CheckpointStatus figures of `checkpointId`: its cameras are those seen in its detections;
+   * a camera is offline when the health monitors say `offline`, online in any other known state,
+   * and, with no known state, online if it sent a detection within the last window length.
+   */
+  status(checkpointId: string, health: ReadonlyMap<string, HealthState>): StatusFields | null {
+    const cp = this.checkpoints.get(checkpointId);
+    if (!cp) return null;
+    const now = this.now();
+    let online = 0;
+    let offline = 0;
+    for (const [camera, last] of cp.cameras) {
+      const state = health.get(camera);
+      const isOnline = state ? state !== 'offline' : now - last < this.windowMs;
+      if (isOnline) online++;
+      else offline++;
+    }
+    return {
+      checkpoint_id: checkpointId,
+      cameras: { online, offline, total: online + offline },
+      ...(cp.lastDetection !== null ? { last_detection: iso(cp.lastDetection) } : {}),
+    };
+  }
+
+  private accumulator(checkpointId: string): Accumulator | null {
+    let a = this.acc.get(checkpointId);
+    if (a) return a;
+    if (!this.checkpoints.has(checkpointId)) {
+      if (this.checkpoints.size >= this.maxCheckpoints) {
+        this.dropped++;
+        return null;
+      }
+      this.checkpoints.set(checkpointId, { cameras: new Map(), lastDetection: null });
+    }
+    a = new Accumulator(this.uniqueCap);
+    this.acc.set(checkpointId, a);
+    return a;
+  }
+
+  private close(start: number, end: number): WindowResult[] {
+    const out: WindowResult[] = [];
+    for (const id of this.checkpoints.keys()) {
+      const a = this.acc.get(id);
+      out.push({
+        checkpoint_id: id,
+        window_start: iso(start),
+        window_end: iso(end),
+        detections: a?.detections ?? 0,
+        plates: a?.plates ?? 0,
+        unique_plates: a ? a.unique.count() : 0,
+        avg_confidence: a && a.plates > 0 ? Math.min(1, round(a.confidenceSum / a.plates, 4)) : null,
+        avg_processing_time_ms: a && a.processingCount > 0 ? round(a.processingSum / a.processingCount, 2) : null,
+        blacklist_hits: a?.blacklistHits ?? 0,
+      });
+    }
+    this.acc = new Map();
+    return out;
+  }
+}
+
+/** A WindowResult as a validated CheckpointAnalytics message (throws a ValidationError if not valid). */
+export function analyticsMessage(result: WindowResult, now: number = Date.now()): CheckpointAnalytics {
+  return createMessage('checkpointAnalytics', { ...result, timestamp: iso(now) });
+}

@@ -1,0 +1,134 @@
+/**
+ * `lpr-checkpoint-analytics`: per-checkpoint tumbling windows of detections, plates, unique
+ * plates, confidence, processing time and blacklist hits, published as CheckpointAnalytics on
+ * `{root}/checkpoints/{id}/analytics`, with the retained CheckpointStatus on `.../status`.
+ * The window logic is src/analytics/aggregator.ts (pure); this file wires it to Node-RED and MQTT.
+ */
+import { analyticsMessage, WindowAggregator, type WindowResult } from '../analytics/aggregator';
+import { readAnalyticsInput } from '../analytics/input';
+import { readCheckpointAnalyticsSettings, type CheckpointAnalyticsSettings } from '../analytics/settings';
+import { createMessage } from '../protocol';
+import { cameraHealthStates } from '../runtime/registry';
+import { resolveBroker } from './shared/broker-api';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
+import { failSetup } from './shared/setup';
+import { StatusReporter } from './shared/status';
+
+export = function register(RED: NodeAPI): void {
+  function LprCheckpointAnalyticsNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const broker = resolveBroker(RED, def.broker);
+    if (broker instanceof Error) return failSetup(node, broker);
+    let settings: CheckpointAnalyticsSettings;
+    try {
+      settings = readCheckpointAnalyticsSettings(def);
+    } catch (err) {
+      return failSetup(node, err);
+    }
+    const agg = new WindowAggregator({ windowMs: settings.windowMs, uniqueCap: settings.uniqueCap });
+    let noCheckpoint = 0;
+    const status = new StatusReporter(node, () => {
+      const n = agg.checkpointIds().length;
+      return `${n} checkpoint${n === 1 ? '' : 's'} · ${agg.currentDetections()} detections this window${noCheckpoint ? ` · ${noCheckpoint} without checkpoint` : ''}`;
+    });
+
+    const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
+
+    /** Last published "online/offline/total" per checkpoint: the status is republished on change. */
+    const lastCounts = new Map<string, string>();
+    const publishStatus = (force: boolean, ids: readonly string[] = agg.checkpointIds()) => {
+      if (!settings.status) return;
+      const health = cameraHealthStates();
+      for (const id of ids) {
+        const s = agg.status(id, health);
+        if (!s) continue;
+        const key = `${s.cameras.online}/${s.cameras.offline}/${s.cameras.total}`;
+        if (!force && lastCounts.get(id) === key) continue;
+        lastCounts.set(id, key);
+        try {
+          publish(broker.publishMessage('checkpointStatus', id, createMessage('checkpointStatus', { ...s })), `status of ${id}`);
+        } catch (err) {
+          node.warn(`status of ${id} not published: ${(err as Error).message}`);
+        }
+      }
+    };
+
+    const emit = (results: WindowResult[], send: (msg: NodeMessage | NodeMessage[]) => void) => {
+      if (results.length === 0) return;
+      const now = Date.now();
+      for (const r of results) {
+        let message;
+        try {
+          message = analyticsMessage(r, now);
+        } catch (err) {
+          node.error(`analytics of ${r.checkpoint_id}: ${(err as Error).message}`);
+          continue;
+        }
+        if (settings.publish) publish(broker.publishMessage('checkpointAnalytics', r.checkpoint_id, message), `analytics of ${r.checkpoint_id}`);
+        send({ topic: r.checkpoint_id, payload: message } as NodeMessage);
+      }
+      publishStatus(true);
+      status.touch();
+    };
+    const sendOut = (msg: NodeMessage | NodeMessage[]) => node.send(msg);
+
+    // One timer per window end; a late timer is caught up by advance().
+    let timer: NodeJS.Timeout | null = null;
+    const schedule = () => {
+      timer = setTimeout(
+        () => {
+          emit(agg.advance(), sendOut);
+          schedule();
+        },
+        Math.max(1, agg.windowEnd - Date.now()),
+      );
+    };
+    schedule();
+    // Camera online/offline changes (health monitors, silence) republish the retained status.
+    const statusTicker = setInterval(() => publishStatus(false), 1000);
+
+    broker.register(node, (state) => status.setState(state));
+
+    node.on('input', (msg: NodeMessage, send: (msg: NodeMessage | NodeMessage[]) => void, done: (err?: Error) => void) => {
+      try {
+        const input = readAnalyticsInput(msg as Record<string, unknown>);
+        if (input.kind === 'flush') {
+          emit(agg.flush(), send);
+          if (timer) clearTimeout(timer);
+          schedule();
+          return done();
+        }
+        const checkpoint = input.checkpointId;
+        if (!checkpoint) {
+          noCheckpoint++;
+          status.touch();
+          return done();
+        }
+        if (settings.checkpoint && checkpoint !== settings.checkpoint) return done();
+        const isNew = !agg.hasCheckpoint(checkpoint);
+        const closed =
+          input.kind === 'blacklist'
+            ? agg.addBlacklistHit(checkpoint)
+            : agg.addDetection(checkpoint, input.cameraId, input.plates, input.processingTimeMs, input.countsDetection);
+        emit(closed, send);
+        if (isNew || input.kind === 'detection') publishStatus(false, [checkpoint]);
+        status.touch();
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      // The current partial window is not emitted: a redeploy would otherwise publish a short window.
+      if (timer) clearTimeout(timer);
+      clearInterval(statusTicker);
+      broker.deregister(node);
+      status.stop();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('lpr-checkpoint-analytics', LprCheckpointAnalyticsNode);
+};

@@ -1,0 +1,194 @@
+/**
+ * `lpr-system-monitor`: connection and message metrics of every lpr-broker in the runtime, the
+ * seed's health-check object, camera counts; alerts and log lines from input messages; optional
+ * Prometheus text exposition on an HTTP path; `report_now` over `{root}/system/control`.
+ */
+import type { IPublishPacket } from 'mqtt';
+import { createMessage, decodePayload, ValidationError } from '../protocol';
+import { PROMETHEUS_CONTENT_TYPE, readSystemMonitorSettings, renderPrometheus, sampleOf, SnapshotBuilder, type Snapshot, type SystemMonitorSettings as Settings } from '../monitor';
+import { brokers, cameraHealthStates } from '../runtime/registry';
+import { resolveBroker } from './shared/broker-api';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
+import { reportRejected } from './shared/reject';
+import { failSetup } from './shared/setup';
+import { StatusReporter } from './shared/status';
+
+const SOURCE = 'lpr-system-monitor';
+const ALERT_LEVELS = ['info', 'warning', 'critical'] as const;
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+const REPORT_COMMANDS = new Set(['report_now', 'report']);
+
+/** An input error naming the field. */
+function fieldError(field: string, problem: string): Error {
+  return new Error(`${field}: ${problem}`);
+}
+
+function show(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? typeof value;
+  } catch {
+    return typeof value;
+  }
+}
+
+/** Level and text of an alert or log input: `msg.payload` = `{level, message, ...}`, or text with `msg.level`. */
+function readLevelled(msg: NodeMessage, levels: readonly string[]): { fields: Record<string, unknown>; base: string } {
+  const payload = msg.payload;
+  let fields: Record<string, unknown>;
+  let levelField: string;
+  if (typeof payload === 'string') {
+    fields = { message: payload, ...(msg.level !== undefined ? { level: msg.level } : {}) };
+    levelField = 'msg.level';
+  } else if (payload && typeof payload === 'object' && !Array.isArray(payload)) {
+    fields = { ...(payload as Record<string, unknown>) };
+    levelField = 'msg.payload.level';
+  } else {
+    throw fieldError('msg.payload', `must be an object {level, message} or the message text, got ${show(payload)}`);
+  }
+  const messageField = typeof payload === 'string' ? 'msg.payload' : 'msg.payload.message';
+  fields.level ??= 'info';
+  if (typeof fields.level !== 'string' || !levels.includes(fields.level)) {
+    throw fieldError(levelField, `must be ${levels.map((l) => `"${l}"`).join(', ')}, got ${show(fields.level)}`);
+  }
+  if (typeof fields.message !== 'string' || fields.message.trim() === '') throw fieldError(messageField, 'required: the text of the message');
+  // Where the fields of the published message came from, to name them in errors.
+  return { fields, base: typeof payload === 'string' ? 'msg' : 'msg.payload' };
+}
+
+/** A ValidationError from createMessage with its paths under `msg.payload`. */
+function named(err: unknown, base: string): Error {
+  if (err instanceof ValidationError) return new Error(err.issues.map((i) => `${base}.${i.path}: ${i.message}`).join('; '));
+  return err as Error;
+}
+
+type Express = { get(path: string, handler: (req: unknown, res: ExpressResponse) => void): void; _router?: Router; router?: Router };
+type Router = { stack: Array<{ route?: { path?: string; stack?: Array<{ handle?: unknown }> } }> };
+type ExpressResponse = { set(name: string, value: string): void; status(code: number): ExpressResponse; send(body: string): void };
+
+export = function register(RED: NodeAPI): void {
+  const red = RED as NodeAPI & { httpNode?: Express; httpAdmin?: Express };
+
+  function LprSystemMonitorNode(this: Node, def: NodeDef): void {
+    RED.nodes.createNode(this, def);
+    const node = this;
+    const broker = resolveBroker(RED, def.broker);
+    if (broker instanceof Error) return failSetup(node, broker);
+    let settings: Settings;
+    try {
+      settings = readSystemMonitorSettings(def);
+    } catch (err) {
+      return failSetup(node, err);
+    }
+    const source = (node.name && node.name.trim()) || SOURCE;
+    const builder = new SnapshotBuilder();
+    builder.prime(brokers().map(sampleOf), Date.now());
+    let last: Snapshot | null = null;
+    const status = new StatusReporter(node, () => {
+      const rate = last ? last.brokers.reduce((sum, b) => sum + b.throughput_msg_per_s.sent + b.throughput_msg_per_s.received, 0) : 0;
+      return `${brokers().length} brokers · ${Math.round(rate * 10) / 10} msg/s`;
+    });
+    const warnOnFailure = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
+
+    /** A snapshot now: sent on the output (keeping `msg`'s other properties) and published when set to. */
+    const report = (msg: NodeMessage = {}, send: (m: NodeMessage) => void = (m) => node.send(m)) => {
+      last = builder.build(brokers().map(sampleOf), cameraHealthStates(), Date.now());
+      const payload = createMessage('systemMonitoring', { timestamp: last.timestamp, interval_s: last.interval_s, brokers: last.brokers, cameras: last.cameras });
+      if (settings.publish) warnOnFailure(broker.publishMessage('systemMonitoring', undefined, payload), 'monitoring snapshot');
+      send({ ...msg, topic: 'system/monitoring', payload });
+      status.touch();
+    };
+
+    const timer = settings.intervalMs > 0 ? setInterval(() => report(), settings.intervalMs) : null;
+
+    // {root}/system/control: the commands this node understands.
+    let unsubscribe: (() => void) | null = null;
+    if (settings.control) {
+      const onControl = (topic: string, payload: Buffer, _packet: IPublishPacket) => {
+        const receivedAt = Date.now();
+        const result = decodePayload('systemControl', payload);
+        if (!result.ok) {
+          reportRejected(node, 'system control', topic, payload, result.error, { type: 'systemControl', cameraId: null, messageId: null, receivedAt });
+          return;
+        }
+        if (REPORT_COMMANDS.has(result.value.command)) report({ control: result.value });
+        else node.warn(`system/control: command "${result.value.command}" is not one lpr-system-monitor handles (report_now, report)`);
+      };
+      unsubscribe = broker.connection.subscribe(broker.topics.filter('systemControl'), 2, onControl);
+    }
+    broker.register(node, (state) => status.setState(state));
+
+    // Prometheus text exposition on the runtime's HTTP server.
+    const app = red.httpNode ?? red.httpAdmin;
+    let handler: ((req: unknown, res: ExpressResponse) => void) | null = null;
+    if (settings.prometheus) {
+      if (!app) node.warn('prometheus: this runtime has no HTTP server (httpNode); the metrics path is not served');
+      else {
+        handler = (_req, res) => {
+          try {
+            const snapshot = builder.build(brokers().map(sampleOf), cameraHealthStates(), Date.now(), false);
+            const byId = new Map(brokers().map((b) => [b.id, b]));
+            const body = renderPrometheus({
+              brokers: snapshot.brokers.map((report) => ({ report, latency: byId.get(report.id)?.latency ?? emptyLatency() })),
+              cameras: snapshot.cameras,
+            });
+            res.set('Content-Type', PROMETHEUS_CONTENT_TYPE);
+            res.send(body);
+          } catch (err) {
+            res.status(500).send(`metrics unavailable: ${(err as Error).message}`);
+          }
+        };
+        app.get(settings.path, handler);
+      }
+    }
+
+    node.on('input', (msg: NodeMessage, send: (m: NodeMessage) => void, done: (err?: Error) => void) => {
+      try {
+        const action = msg.action ?? 'report';
+        if (action === 'report') report(msg, send);
+        else if (action === 'alert') {
+          const { fields, base } = readLevelled(msg, ALERT_LEVELS);
+          let alert;
+          try {
+            alert = createMessage('systemAlerts', { ...fields, source } as Parameters<typeof createMessage<'systemAlerts'>>[1]);
+          } catch (err) {
+            throw named(err, base);
+          }
+          warnOnFailure(broker.publishMessage('systemAlerts', undefined, alert), 'alert');
+        } else if (action === 'log') {
+          const { fields, base } = readLevelled(msg, LOG_LEVELS);
+          let line;
+          try {
+            line = createMessage('systemLogs', { ...fields, source } as Parameters<typeof createMessage<'systemLogs'>>[1]);
+          } catch (err) {
+            throw named(err, base);
+          }
+          warnOnFailure(broker.publishMessage('systemLogs', undefined, line), 'log line');
+        } else {
+          throw fieldError('msg.action', `must be "report", "alert" or "log", got ${show(action)}`);
+        }
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      if (timer) clearInterval(timer);
+      unsubscribe?.();
+      if (app && handler) {
+        const router = app._router ?? app.router;
+        if (router) router.stack = router.stack.filter((layer) => !layer.route?.stack?.some((s) => s.handle === handler));
+      }
+      broker.deregister(node);
+      status.stop();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('lpr-system-monitor', LprSystemMonitorNode);
+};
+
+function emptyLatency() {
+  const empty = () => ({ counts: [], count: 0, sumMs: 0, maxMs: 0, lastMs: null });
+  return { detection: empty(), control: empty() };
+}

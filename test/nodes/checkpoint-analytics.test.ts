@@ -1,0 +1,137 @@
+/** lpr-checkpoint-analytics on a real Mosquitto: analytics and retained status published with exact counts. */
+import assert from 'node:assert/strict';
+import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
+import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
+import { sleep, waitUntil } from '../fixtures/wait';
+import { allNodes, brokerConfig, collect, helper } from './harness';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const analyticsNode = require('../../dist/lpr-checkpoint-analytics.js');
+
+function detection(camera: string, checkpoint: string | undefined, plates: Array<[string, number]>, processing: number) {
+  return {
+    message_id: `m-${Math.random().toString(36).slice(2)}`,
+    timestamp: new Date().toISOString(),
+    camera_id: camera,
+    ...(checkpoint ? { checkpoint_id: checkpoint } : {}),
+    detection_data: {
+      vehicles_count: plates.length,
+      plates_count: plates.length,
+      processing_time_ms: processing,
+      confidence_score: 0.9,
+      detection_type: 'vehicle_and_plate',
+      vehicles: [],
+      plates: plates.map(([plate_number, confidence], plate_index) => ({ plate_index, plate_number, confidence })),
+    },
+  };
+}
+
+function flow(mosquitto: Mosquitto, props: Record<string, unknown> = {}) {
+  return [
+    brokerConfig(mosquitto),
+    { id: 'ca', type: 'lpr-checkpoint-analytics', broker: 'broker', checkpoint: '', window: 1, publish: true, status: true, uniqueCap: 100000, wires: [['out']], ...props },
+    { id: 'out', type: 'helper' },
+    { id: 'catcher', type: 'catch', scope: ['ca'], uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper' },
+  ];
+}
+
+/** Waits until the next whole second has just begun, so that a burst of input falls in one 1 s window. */
+async function startOfSecond(): Promise<void> {
+  await sleep(1000 - (Date.now() % 1000) + 20);
+}
+
+describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
+  let mosquitto: Mosquitto;
+
+  before(async () => {
+    mosquitto = await startMosquitto();
+  });
+  after(async () => {
+    await mosquitto?.stop();
+  });
+  beforeEach((done) => {
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+
+  it('publishes CheckpointAnalytics with the exact counts and the retained CheckpointStatus', async function () {
+    this.timeout(30_000);
+    await helper.load([...allNodes, analyticsNode], flow(mosquitto));
+    const broker = helper.getNode('broker') as any;
+    await waitUntil(() => broker.connection.state === 'connected', 'broker connected');
+    const sub = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/+/analytics');
+    const out = collect('out');
+    const caught = collect('caught');
+    const node = helper.getNode('ca');
+
+    await startOfSecond();
+    node.receive({ payload: detection('CAM1', 'CP001', [['AB1234', 0.9], ['CD5678', 0.8]], 40) });
+    node.receive({ payload: detection('CAM2', 'CP001', [['AB 1234', 0.7]], 60) });
+    node.receive({ payload: detection('CAM1', 'CP001', [['EF9', 0.6], ['GH1', 0.5]], 50) });
+    node.receive({ payload: { camera_id: 'CAM1', checkpoint_id: 'CP001', plate_number: 'EF9' }, lpr: { type: 'blacklist-match' } });
+    node.receive({ payload: detection('CAM3', undefined, [['ZZ1', 0.5]], 10) }); // no checkpoint: ignored
+    node.receive({ payload: 'nonsense' });
+
+    const [first] = await sub.waitFor(1, 5000);
+    sub.stop();
+    assert.equal(first!.topic, 'lprserver/checkpoints/CP001/analytics');
+    const a = JSON.parse(first!.payload);
+    assert.equal(a.checkpoint_id, 'CP001');
+    assert.equal(a.detections, 3);
+    assert.equal(a.plates, 5);
+    assert.equal(a.unique_plates, 4);
+    assert.equal(a.avg_confidence, 0.7);
+    assert.equal(a.avg_processing_time_ms, 50);
+    assert.equal(a.blacklist_hits, 1);
+    assert.equal(Date.parse(a.window_end) % 1000, 0);
+    assert.equal(Date.parse(a.window_end) - Date.parse(a.window_start) <= 1000, true);
+
+    await waitUntil(() => out.length >= 1, 'output message');
+    assert.equal(out[0].topic, 'CP001');
+    assert.deepEqual(out[0].payload, a);
+
+    await waitUntil(() => caught.length >= 1, 'rejected input caught');
+    assert.match(caught[0].error.message, /msg\.payload: not a detection or a blacklist notification/);
+
+    // The retained status, read by a subscriber that comes later.
+    const statusSub = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/CP001/status');
+    const [status] = await statusSub.waitFor(1, 5000);
+    statusSub.stop();
+    const s = JSON.parse(status!.payload);
+    assert.equal(s.checkpoint_id, 'CP001');
+    assert.equal(s.cameras.total, 2);
+    assert.equal(s.cameras.online + s.cameras.offline, 2);
+    assert.equal(typeof s.last_detection, 'string');
+    await mosquittoPub(mosquitto.port, 'lprserver/checkpoints/CP001/status', '', 1, true);
+  });
+
+  it('flush emits at once; a split detection counts once; other checkpoints are filtered out', async function () {
+    this.timeout(30_000);
+    await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 3600, publish: false, status: false, checkpoint: 'CP002' }));
+    const out = collect('out');
+    const node = helper.getNode('ca');
+    const d = detection('CAM1', 'CP002', [['AA1', 0.4], ['BB2', 0.6]], 20);
+    node.receive({ payload: d.detection_data.plates[0], detection: d, parts: { id: d.message_id, index: 0, count: 2 } });
+    node.receive({ payload: d.detection_data.plates[1], detection: d, parts: { id: d.message_id, index: 1, count: 2 } });
+    node.receive({ payload: detection('CAM1', 'CP003', [['CC3', 0.9]], 5) });
+    node.receive({ action: 'flush' });
+    await waitUntil(() => out.length >= 1, 'flushed analytics');
+    await sleep(100);
+    assert.equal(out.length, 1);
+    const p = out[0].payload;
+    assert.deepEqual(
+      [p.checkpoint_id, p.detections, p.plates, p.unique_plates, p.avg_confidence, p.avg_processing_time_ms, p.blacklist_hits],
+      ['CP002', 1, 2, 2, 0.5, 20, 0],
+    );
+  });
+
+  it('refuses to start with an invalid property, naming it', async function () {
+    await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 0 }));
+    const logged = () => (helper.log().args as any[][]).some((args) => JSON.stringify(args).includes('invalid property window: must be at least 1'));
+    await waitUntil(logged, 'error naming the property');
+  });
+});
