@@ -156,7 +156,7 @@ describe('factories', () => {
         fc.property(
           fc.array(plate, { maxLength: 5 }),
           fc.double({ min: 0, max: 1e6, noNaN: true }),
-          fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), fc.jsonValue({ maxDepth: 3 }), {
+          fc.dictionary(fc.string({ maxLength: 10 }).filter((k) => !['__proto__', 'constructor', 'prototype'].includes(k)), fc.jsonValue({ maxDepth: 3 }).filter((v) => !/"(__proto__|constructor|prototype)"/.test(JSON.stringify(v))), {
             maxKeys: 4,
           }),
           (plates, ms, metadata) => {
