@@ -7,7 +7,12 @@
  * Property names are read by src/runtime/blacklist-settings.ts (readMatchSettings); do not rename
  * them. The ranges match the runtime's, except that `suppress` takes whole seconds here.
  */
-import { blacklistRoot, currentValue, isTrue, numberValidator } from '../shared/validate';
+import {
+  blacklistRoot,
+  currentValue,
+  isTrue,
+  numberValidator,
+} from '../shared/validate';
 
 RED.nodes.registerType('lpr-blacklist-match', {
   category: 'LPR',

@@ -6,7 +6,12 @@
  * `defaults`): the Flow Library scorecard parses dist/lpr-blacklist-update.html with acorn.
  * Property names are read by src/nodes/lpr-blacklist-update.ts; do not rename them.
  */
-import { blacklistRoot, choiceValidator, currentValue, isTrue } from '../shared/validate';
+import {
+  blacklistRoot,
+  choiceValidator,
+  currentValue,
+  isTrue,
+} from '../shared/validate';
 
 /** What each action does, for the dialog. */
 const ACTION_HINTS: Record<string, string> = {

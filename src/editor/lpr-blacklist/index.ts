@@ -25,6 +25,8 @@ import {
   parseBlacklistCsv,
   validateBlacklistEntries,
   validateOptionalFilePath,
+  selectedBroker,
+  str,
 } from '../shared/validate';
 
 const PREFIX = 'node-config-input';
@@ -277,10 +279,8 @@ RED.nodes.registerType('lpr-blacklist', {
     });
 
     const brokerRoot = (): string | null => {
-      const brokerId = currentValue(node, 'broker', PREFIX);
-      if (typeof brokerId !== 'string' || brokerId === '' || brokerId === '_ADD_') return null;
-      const broker = RED.nodes.node(brokerId);
-      return (broker && broker.topicRoot) || 'lprserver';
+      const broker = selectedBroker(node, PREFIX);
+      return broker ? str(broker.topicRoot) || 'lprserver' : null;
     };
     const showSync = () => {
       const root = brokerRoot();

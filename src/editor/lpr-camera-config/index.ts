@@ -7,7 +7,15 @@
  * `defaults`): the Flow Library scorecard parses dist/lpr-camera-config.html with acorn.
  * Property names are read by src/control/settings.ts; do not rename them.
  */
-import { currentValue, isAllCameras, isTrue, validateCameraFilter, prefix, str } from '../shared/validate';
+import {
+  currentValue,
+  isAllCameras,
+  isTrue,
+  validateCameraFilter,
+  prefix,
+  str,
+  selectedBroker,
+} from '../shared/validate';
 
 
 RED.nodes.registerType('lpr-camera-config', {
@@ -52,8 +60,7 @@ RED.nodes.registerType('lpr-camera-config', {
     const prefix = 'node-input';
     const node = this;
     const showTopics = () => {
-      const brokerId = currentValue(node, 'broker', prefix);
-      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const broker = selectedBroker(node, prefix);
       const root = (broker && broker.topicRoot) || 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;

@@ -6,7 +6,14 @@
  * `defaults`): the Flow Library scorecard parses dist/lpr-camera-control.html with acorn.
  * Property names are read by src/control/settings.ts; do not rename them.
  */
-import { currentValue, isAllCameras, validateCameraFilter, prefix, str } from '../shared/validate';
+import {
+  currentValue,
+  isAllCameras,
+  validateCameraFilter,
+  prefix,
+  str,
+  selectedBroker,
+} from '../shared/validate';
 
 const COMMAND_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const PRIORITIES = ['low', 'normal', 'medium', 'high', 'critical'];
@@ -63,8 +70,7 @@ RED.nodes.registerType('lpr-camera-control', {
     const prefix = 'node-input';
     const node = this;
     const showTopics = () => {
-      const brokerId = currentValue(node, 'broker', prefix);
-      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const broker = selectedBroker(node, prefix);
       const root = (broker && broker.topicRoot) || 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;

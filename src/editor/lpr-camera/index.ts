@@ -9,7 +9,12 @@
  * the runtime's.
  */
 import { identifierProblem } from '../../protocol/identifiers';
-import { currentValue, numberValidator, validateOptionalIdentifier } from '../shared/validate';
+import {
+  currentValue,
+  numberValidator,
+  validateOptionalIdentifier,
+  selectedBroker,
+} from '../shared/validate';
 
 /** Validator for the required camera id (no "all cameras" here: this node *is* one camera). */
 function validateCameraId(value: unknown, opt?: { label?: string }): true | string {
@@ -66,8 +71,7 @@ RED.nodes.registerType('lpr-camera', {
     const prefix = 'node-input';
     const node = this;
     const showTopics = () => {
-      const brokerId = currentValue(node, 'broker', prefix);
-      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const broker = selectedBroker(node, prefix);
       const root = (broker && broker.topicRoot) || 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraId(camera) === true;

@@ -6,7 +6,14 @@
  * `defaults`): the Flow Library scorecard parses dist/lpr-checkpoint-analytics.html with acorn.
  * Property names are read by src/analytics/settings.ts; the ranges match the runtime's.
  */
-import { currentValue, isTrue, numberValidator, str, validateOptionalIdentifier } from '../shared/validate';
+import {
+  currentValue,
+  isTrue,
+  numberValidator,
+  str,
+  validateOptionalIdentifier,
+  selectedBroker,
+} from '../shared/validate';
 
 RED.nodes.registerType('lpr-checkpoint-analytics', {
   category: 'LPR',
@@ -37,8 +44,7 @@ RED.nodes.registerType('lpr-checkpoint-analytics', {
     const prefix = 'node-input';
     const node = this;
     const showTopics = () => {
-      const brokerId = currentValue(node, 'broker', prefix);
-      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const broker = selectedBroker(node, prefix);
       const root = (broker && broker.topicRoot) || 'lprserver';
       const cp = str(currentValue(node, 'checkpoint', prefix));
       const id = cp === '' || cp === '+' ? '{checkpoint_id}' : cp;

@@ -13,6 +13,7 @@ import {
   numberValidator,
   validateCameraFilter,
   validateOptionalIdentifier,
+  selectedBroker,
 } from '../shared/validate';
 
 RED.nodes.registerType('lpr-detection-in', {
@@ -55,8 +56,7 @@ RED.nodes.registerType('lpr-detection-in', {
       $('#lpr-detection-in-split-hint').toggle(split.is(':checked'));
     };
     const showSubscription = () => {
-      const brokerId = currentValue(node, 'broker', prefix);
-      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const broker = selectedBroker(node, prefix);
       const root = broker ? broker.topicRoot : 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const group = currentValue(node, 'sharedGroup', prefix);

@@ -18,6 +18,7 @@ import {
   statusList,
   validateCameraFilter,
   validateStatusList,
+  selectedBroker,
 } from '../shared/validate';
 
 RED.nodes.registerType('lpr-health-monitor', {
@@ -66,8 +67,7 @@ RED.nodes.registerType('lpr-health-monitor', {
     const node = this;
 
     const root = () => {
-      const brokerId = currentValue(node, 'broker', prefix);
-      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const broker = selectedBroker(node, prefix);
       return (broker && broker.topicRoot) || 'lprserver';
     };
     const showTopics = () => {

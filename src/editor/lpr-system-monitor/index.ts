@@ -6,7 +6,14 @@
  * `defaults`): the Flow Library scorecard parses dist/lpr-system-monitor.html with acorn.
  * Property names are read by src/monitor/settings.ts; do not rename them.
  */
-import { currentValue, isTrue, numberValidator, prefix, str } from '../shared/validate';
+import {
+  currentValue,
+  isTrue,
+  numberValidator,
+  prefix,
+  str,
+  selectedBroker,
+} from '../shared/validate';
 
 /** The metrics path: `/` then letters, digits, `.`, `_`, `~`, `-`, `/` (as the runtime checks). */
 function validateMetricsPath(this: any, value: unknown, opt?: { label?: string }): true | string {
@@ -43,8 +50,7 @@ RED.nodes.registerType('lpr-system-monitor', {
     const inputPrefix = 'node-input';
     const node = this;
     const root = () => {
-      const brokerId = currentValue(node, 'broker', inputPrefix);
-      const broker = typeof brokerId === 'string' && brokerId !== '_ADD_' ? RED.nodes.node(brokerId) : null;
+      const broker = selectedBroker(node, inputPrefix);
       return (broker && broker.topicRoot) || 'lprserver';
     };
     const showTopics = () => {

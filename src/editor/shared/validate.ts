@@ -524,9 +524,18 @@ export function blacklistLabel(entries: unknown): string {
 }
 
 /** The topic root of the broker an `lpr-blacklist` config node syncs through, or null when it has none. */
+/** The editor's config node with that id; null for none or the dialog's "Add new..." choice. */
+export function configNode(id: unknown): any {
+  return typeof id === 'string' && id !== '' && id !== '_ADD_' ? RED.nodes.node(id) : null;
+}
+
+/** The lpr-broker currently chosen in the open dialog (or saved on the node), if any. */
+export function selectedBroker(node: any, prefix: string): any {
+  return configNode(currentValue(node, 'broker', prefix));
+}
+
 export function blacklistRoot(listId: unknown): string | null {
-  if (typeof listId !== 'string' || listId === '' || listId === '_ADD_') return null;
-  const list = RED.nodes.node(listId);
+  const list = configNode(listId);
   if (!list || typeof list.broker !== 'string' || list.broker === '') return null;
   const broker = RED.nodes.node(list.broker);
   return broker ? str(broker.topicRoot) || 'lprserver' : null;
