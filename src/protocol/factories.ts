@@ -1,6 +1,8 @@
 /** Message factories: fill `message_id` (UUID) and `timestamp` (ISO 8601 UTC), validate, return typed. */
 import { randomUUID } from 'node:crypto';
 import { validateMessage } from './decode';
+import { ValidationError, type FieldIssue } from './errors';
+import { isIdentifier } from './identifiers';
 import type { Ack } from './schemas/ack';
 import type { MessageKind, MessageOf } from './policy';
 
@@ -31,12 +33,22 @@ export function encodeMessage<K extends MessageKind>(kind: K, message: MessageOf
   return JSON.stringify(message);
 }
 
-/** The `detection/ack` answer to a detection's `message_id` (PROTOCOL.md "Ack"). */
+/**
+ * The `detection/ack` answer to a detection's `message_id` (PROTOCOL.md "Ack"). Built directly,
+ * not through the schema: it is made for every detection, and its only outside fields are the
+ * two checked here (the rest are ours).
+ */
 export function createAck(cameraId: string, ackId: string, status: Ack['status'], error?: string): Ack {
-  return createMessage('detectionAck', {
+  const issues: FieldIssue[] = [];
+  if (!isIdentifier(cameraId)) issues.push({ path: 'camera_id', message: 'must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit' });
+  if (typeof ackId !== 'string' || ackId.length < 1 || ackId.length > 128) issues.push({ path: 'ack_id', message: 'must be 1-128 characters' });
+  if (issues.length) throw new ValidationError('schema', issues);
+  return {
+    message_id: newMessageId(),
+    timestamp: nowIso(),
     camera_id: cameraId,
     ack_id: ackId,
     status,
     ...(error !== undefined ? { error: error.slice(0, 4096) } : {}),
-  });
+  };
 }
