@@ -15,19 +15,30 @@ interface TlsConfigNode {
   addTLSOptions(opts: Record<string, unknown>): void;
 }
 
-function tlsOptions(RED: NodeAPI, id: unknown): TlsOptions {
-  const tlsNode = typeof id === 'string' && id ? (RED.nodes.getNode(id) as TlsConfigNode | null) : null;
-  if (!tlsNode) return { rejectUnauthorized: true };
+/**
+ * TLS options from the chosen core `tls-config` node. Server-certificate checking is on unless that
+ * node explicitly turns it off ("Verify server certificate" unticked); with no tls-config node the
+ * system CAs are used and checking is on. A tls-config id that names no node is reported (`missing`)
+ * rather than ignored: the connection then uses the system CAs, still checked.
+ */
+function tlsOptions(RED: NodeAPI, id: unknown): { options: TlsOptions; missing: boolean } {
+  const wanted = typeof id === 'string' && id !== '';
+  const tlsNode = wanted ? (RED.nodes.getNode(id) as TlsConfigNode | null) : null;
+  if (!tlsNode) return { options: { rejectUnauthorized: true }, missing: wanted };
   const opts: Record<string, unknown> = {};
   tlsNode.addTLSOptions(opts);
+  const alpn = opts.ALPNProtocols;
   return {
-    ca: opts.ca as string | undefined,
-    cert: opts.cert as string | undefined,
-    key: opts.key as string | undefined,
-    passphrase: opts.passphrase as string | undefined,
-    rejectUnauthorized: opts.rejectUnauthorized !== false,
-    servername: opts.servername as string | undefined,
-    alpnProtocol: opts.alpnprotocol as string | undefined,
+    options: {
+      ca: opts.ca as string | undefined,
+      cert: opts.cert as string | undefined,
+      key: opts.key as string | undefined,
+      passphrase: opts.passphrase as string | undefined,
+      rejectUnauthorized: opts.rejectUnauthorized !== false,
+      servername: opts.servername as string | undefined,
+      alpnProtocol: Array.isArray(alpn) && typeof alpn[0] === 'string' ? alpn[0] : undefined,
+    },
+    missing: false,
   };
 }
 
@@ -42,6 +53,9 @@ export = function register(RED: NodeAPI): void {
       node.error(`invalid configuration: ${(err as Error).message}`);
       return;
     }
+    const useTls = settings.usetls || settings.url.startsWith('mqtts:') || settings.url.startsWith('wss:');
+    const tls = useTls ? tlsOptions(RED, def.tls) : null;
+    if (tls?.missing) node.warn(`tls: the tls-config node ${String(def.tls)} does not exist; connecting with the system CA certificates`);
     const topics = new TopicTree(settings.topicRoot);
     const statusTopic = topics.topic('systemStatus');
     const status = (value: 'online' | 'offline') => ({
@@ -61,7 +75,7 @@ export = function register(RED: NodeAPI): void {
       connectTimeoutMs: settings.connectTimeoutMs,
       username: node.credentials?.user || undefined,
       password: node.credentials?.password || undefined,
-      ...(settings.usetls || settings.url.startsWith('mqtts:') || settings.url.startsWith('wss:') ? { tls: tlsOptions(RED, def.tls) } : {}),
+      ...(tls ? { tls: tls.options } : {}),
       ...(settings.birth ? { will: status('offline'), birth: () => status('online'), goodbye: () => status('offline') } : {}),
       queueLimit: settings.queueLimit,
       lingerMs: LINGER_MS,

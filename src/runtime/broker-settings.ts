@@ -19,7 +19,10 @@ export interface BrokerSettings {
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
 
-/** `host` + `port` -> URL; a full URL keeps its own scheme and port (the port field fills a missing one). */
+/**
+ * `host` + `port` -> URL; a full URL keeps its own port (the port field fills a missing one) and its
+ * scheme, except that `usetls` turns mqtt:// into mqtts:// and ws:// into wss://.
+ */
 export function brokerUrl(broker: string, port: number, usetls: boolean): string {
   const host = broker.trim();
   if (host === '') throw new ConfigError('broker', 'must name a host or URL');
@@ -32,6 +35,9 @@ export function brokerUrl(broker: string, port: number, usetls: boolean): string
     }
     if (!SCHEMES.has(url.protocol)) throw new ConfigError('broker', `scheme must be mqtt, mqtts, ws or wss, got ${url.protocol}`);
     if (url.hostname === '') throw new ConfigError('broker', `names no host: ${JSON.stringify(host)}`);
+    // "Use TLS" ticked means TLS: an mqtt:// or ws:// URL must not quietly send credentials in clear.
+    if (usetls && url.protocol === 'mqtt:') url.protocol = 'mqtts:';
+    if (usetls && url.protocol === 'ws:') url.protocol = 'wss:';
     if (!url.port && (url.protocol === 'mqtt:' || url.protocol === 'mqtts:')) url.port = String(port);
     return url.toString().replace(/\/$/, '');
   }
