@@ -1,26 +1,19 @@
 /**
- * Every example flow deploys on a real Node-RED 4.1 process: this package (linked, as `npm install <path>`
- * does) and FlowFuse Dashboard 2 (used by monitoring-dashboard.json) in a temporary userDir, all examples
- * POSTed together to the admin API. No MQTT broker is needed: the lpr-broker nodes just keep reconnecting.
+ * Every example flow deploys on a real Node-RED 4.1 process with the node modules the examples need,
+ * installed as dev dependencies and linked into a temporary userDir (this package, FlowFuse
+ * Dashboard 2, node-red-node-sqlite, node-red-node-email, and `pg` for the function nodes of the
+ * PostgreSQL example), all examples POSTed together to the admin API as `npm start` deploys them.
+ * No MQTT broker or database is needed here: the lpr-broker nodes just keep reconnecting.
  *
  * It loads dist/, so it runs after `npm run build` (the before hook builds when dist/ is missing).
+ * The examples that move data are tested in examples-sqlite, examples-postgres and examples-alerts.
  */
 import assert from 'node:assert/strict';
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { freePort } from './fixtures/mosquitto';
+import { ROOT, startNodeRed, type FlowNode, type NodeRedHost } from './fixtures/node-red-host';
 
-const ROOT = path.resolve(__dirname, '..');
 const FLOWS_DIR = path.join(ROOT, 'examples/flows');
-const DASHBOARD = path.join(ROOT, 'node_modules/@flowfuse/node-red-dashboard');
-
-interface FlowNode {
-  id: string;
-  type: string;
-  [key: string]: unknown;
-}
 
 const examples = readdirSync(FLOWS_DIR)
   .filter((f) => f.endsWith('.json'))
@@ -30,61 +23,14 @@ const examples = readdirSync(FLOWS_DIR)
 /** Types that are not node types in GET /nodes: flow tabs and subflow definitions. */
 const NOT_NODE_TYPES = new Set(['tab', 'subflow', 'group', 'junction']);
 
-describe('examples/flows deploy on Node-RED 4.1', function () {
-  this.timeout(60_000);
+/** Third-party node modules the examples use (dev dependencies), by node type. */
+const THIRD_PARTY: Record<string, string> = {
+  sqlite: 'node-red-node-sqlite',
+  sqlitedb: 'node-red-node-sqlite',
+  'e-mail': 'node-red-node-email',
+};
 
-  let userDir = '';
-  let child: ChildProcess | undefined;
-  let base = '';
-  let log = '';
-
-  before(async function () {
-    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-    if (Object.values(pkg['node-red'].nodes).some((f) => !existsSync(path.join(ROOT, f)))) {
-      execSync('node scripts/build.mjs', { cwd: ROOT, stdio: 'inherit' });
-    }
-    assert.ok(existsSync(path.join(DASHBOARD, 'package.json')), '@flowfuse/node-red-dashboard is not installed (npm install)');
-
-    userDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-examples-red-'));
-    mkdirSync(path.join(userDir, 'node_modules/@lprserver'), { recursive: true });
-    mkdirSync(path.join(userDir, 'node_modules/@flowfuse'), { recursive: true });
-    symlinkSync(ROOT, path.join(userDir, 'node_modules/@lprserver/node-red-lpr'), 'dir');
-    symlinkSync(DASHBOARD, path.join(userDir, 'node_modules/@flowfuse/node-red-dashboard'), 'dir');
-    writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'examples', private: true }));
-    writeFileSync(path.join(userDir, 'flows.json'), '[]');
-    writeFileSync(
-      path.join(userDir, 'settings.js'),
-      "module.exports = { flowFile: 'flows.json', credentialSecret: false, logging: { console: { level: 'info' } }, editorTheme: { tours: false }, externalModules: { autoInstall: false, palette: { allowInstall: false } } };\n",
-    );
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', userDir, '--port', String(port)], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout!.on('data', (d) => (log += d));
-    child.stderr!.on('data', (d) => (log += d));
-    const deadline = Date.now() + 40_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`Node-RED exited:\n${log}`);
-      try {
-        if ((await fetch(`${base}/flows`)).ok && log.includes('Started flows')) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error(`Node-RED did not start in 40 s:\n${log}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  });
-
-  after(async function () {
-    if (process.env.SHOW_NODE_RED_LOG) console.log(log);
-    if (child && child.exitCode === null) {
-      child.kill('SIGINT');
-      await new Promise((r) => (child!.exitCode !== null ? r(null) : child!.once('exit', r)));
-    }
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
-  });
-
+describe('examples/flows', function () {
   it('has example flows with ids unique across all files', function () {
     assert.ok(examples.length > 0);
     const seen = new Map<string, string>();
@@ -96,8 +42,82 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
     }
   });
 
-  it('GET /nodes lists every node type used by the examples', async function () {
-    const res = await fetch(`${base}/nodes`, { headers: { accept: 'application/json' } });
+  it('each has one tab and a comment node saying what it shows and what to change', function () {
+    for (const { file, nodes } of examples) {
+      const tabs = nodes.filter((n) => n.type === 'tab');
+      assert.ok(tabs.length >= 1, `${file}: no tab`);
+      const comments = nodes.filter((n) => n.type === 'comment');
+      assert.ok(comments.length >= 1, `${file}: no comment node`);
+      const info = comments.map((c) => String(c.info ?? '')).join('\n');
+      assert.match(info, /## What this shows/, `${file}: comment lacks "What this shows"`);
+      assert.match(info, /## What to change/, `${file}: comment lacks "What to change"`);
+      for (const n of nodes) {
+        if (n.type === 'tab' || n.z === undefined) continue;
+        assert.ok(tabs.some((t) => t.id === n.z), `${file}: ${n.id} is on tab ${String(n.z)}, not in this file`);
+      }
+    }
+  });
+
+  it('every lpr-broker points at localhost:1883 and every wire at a node of the same file', function () {
+    for (const { file, nodes } of examples) {
+      const ids = new Set(nodes.map((n) => n.id));
+      for (const n of nodes) {
+        if (n.type === 'lpr-broker') assert.deepEqual([n.broker, n.port], ['localhost', 1883], `${file}: ${n.id}`);
+        for (const out of (n.wires as string[][] | undefined) ?? []) {
+          for (const target of out) assert.ok(ids.has(target), `${file}: ${n.id} wired to missing ${target}`);
+        }
+        for (const target of (n.scope as string[] | null | undefined) ?? []) assert.ok(ids.has(target), `${file}: ${n.id} scope has missing ${target}`);
+      }
+    }
+  });
+
+  it('no two examples serve the same HTTP path (they are deployed together)', function () {
+    const seen = new Map<string, string>();
+    for (const { file, nodes } of examples) {
+      for (const n of nodes.filter((x) => x.type === 'http in')) {
+        const key = `${String(n.method).toUpperCase()} ${String(n.url)}`;
+        assert.ok(!seen.has(key), `${file}: ${key} also in ${seen.get(key)}`);
+        seen.set(key, file);
+      }
+    }
+  });
+
+  it('the database and alert examples use parameters, never SQL built from strings', function () {
+    const sqlite = examples.find((e) => e.file === 'detections-to-sqlite.json')!.nodes;
+    for (const n of sqlite.filter((x) => x.type === 'sqlite')) {
+      // Batch mode runs msg.topic: only the constant schema from the inject may use it.
+      if (n.sqlquery === 'batch') assert.equal(n.id, 'lpr-sql-schema');
+      else assert.equal(n.sqlquery, 'prepared', `${n.id}: ${String(n.sqlquery)}`);
+    }
+    const pg = examples.find((e) => e.file === 'detections-to-postgres.json')!.nodes;
+    for (const n of pg.filter((x) => x.type === 'function')) {
+      assert.deepEqual(n.libs, [{ var: 'pg', module: 'pg' }]);
+      assert.doesNotMatch(String(n.func), /query\(`[^`]*\$\{/, `${n.id}: a query with \${} in its SQL`);
+      assert.match(String(n.initialize), /new pg\.Pool/);
+      assert.match(String(n.finalize), /\.end\(\)/);
+    }
+  });
+});
+
+describe('examples/flows deploy on Node-RED 4.1', function () {
+  this.timeout(60_000);
+
+  let red: NodeRedHost;
+  let deployLog = '';
+
+  before(async function () {
+    red = await startNodeRed({
+      nodeModules: ['@flowfuse/node-red-dashboard', 'node-red-node-sqlite', 'node-red-node-email'],
+      functionModules: ['pg'],
+    });
+  });
+
+  after(async function () {
+    await red?.stop();
+  });
+
+  it('GET /nodes lists every node type used by the examples, third-party ones included', async function () {
+    const res = await fetch(`${red.base}/nodes`, { headers: { accept: 'application/json' } });
     assert.equal(res.status, 200);
     const sets = (await res.json()) as Array<{ module: string; types: string[]; enabled: boolean; err?: string }>;
     const registered = new Set(sets.filter((s) => s.enabled && !s.err).flatMap((s) => s.types));
@@ -105,32 +125,26 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
       const missing = [...new Set(nodes.map((n) => n.type))].filter((t) => !NOT_NODE_TYPES.has(t) && !registered.has(t));
       assert.deepEqual(missing, [], `${file}: types not registered in Node-RED`);
     }
-    const failed = sets.filter((s) => s.err && /lprserver|flowfuse/.test(s.module)).map((s) => `${s.module}: ${s.err}`);
+    for (const [type, module] of Object.entries(THIRD_PARTY)) {
+      assert.ok(sets.some((s) => s.module === module && s.types.includes(type) && s.enabled && !s.err), `${type} from ${module}`);
+    }
+    const failed = sets.filter((s) => s.err && /lprserver|flowfuse|sqlite|email/.test(s.module)).map((s) => `${s.module}: ${s.err}`);
     assert.deepEqual(failed, []);
   });
 
-  it('deploys all examples together (full deploy) with no missing or unknown types', async function () {
+  it('deploys all examples together (full deploy) with no missing types or modules', async function () {
     const all = examples.flatMap(({ nodes }) => nodes);
-    const before = log.length;
-    const res = await fetch(`${base}/flows`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'Node-RED-Deployment-Type': 'full' },
-      body: JSON.stringify(all),
-    });
-    assert.ok(res.status >= 200 && res.status < 300, `deploy answered ${res.status}: ${await res.text()}`);
-
-    // Wait for the flows to (re)start, then look at what the runtime said about them.
-    const deadline = Date.now() + 15_000;
-    while (!log.slice(before).includes('Started flows')) {
-      assert.ok(!log.slice(before).includes('Waiting for missing types'), `missing types:\n${log.slice(before)}`);
-      assert.ok(Date.now() < deadline, `flows did not start after deploy:\n${log.slice(before)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    const deployLog = log.slice(before);
-    assert.doesNotMatch(deployLog, /Waiting for missing types/);
+    // Throws on "Waiting for missing types" and on function modules (pg) that cannot be loaded.
+    deployLog = await red.deploy(all);
     assert.doesNotMatch(deployLog, /unknown type|Unknown type|\[error\].*(type|Cannot|TypeError)/i);
+    // The only errors expected: the e-mail example's empty credentials, which its comment says to fill.
+    const errors = deployLog.split('\n').filter((l) => l.includes('[error]'));
+    assert.deepEqual(
+      errors.filter((l) => !/\[e-mail:[^\]]+\] No e-mail (userid|password) set/.test(l)),
+      [],
+    );
 
-    const got = await fetch(`${base}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
+    const got = await fetch(`${red.base}/flows`, { headers: { 'Node-RED-API-Version': 'v2' } });
     assert.equal(got.status, 200);
     const body = (await got.json()) as { flows: FlowNode[] };
     const deployed = new Map(body.flows.map((n) => [n.id, n]));
@@ -142,12 +156,30 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
     assert.ok(!body.flows.some((n) => n.type === 'unknown'), 'GET /flows has nodes of type unknown');
   });
 
-  it('monitoring-dashboard: serves the dashboard and the Prometheus metrics', async function () {
-    const dash = await fetch(`${base}/dashboard/lpr-monitoring`);
-    assert.equal(dash.status, 200, 'dashboard page');
-    const metrics = await fetch(`${base}/lpr/metrics`);
-    assert.equal(metrics.status, 200, 'Prometheus endpoint');
-    assert.match(metrics.headers.get('content-type') ?? '', /text\/plain/);
-    assert.match(await metrics.text(), /lpr_mqtt_messages_received_total\{broker="[^"]+"\}/);
+  it('the SQLite database opened and the query endpoints of both database examples answer', async function () {
+    assert.match(red.log(), /\[sqlitedb:lpr-sql-db\] opened lpr-detections\.db ok/);
+    const sqlite = await fetch(`${red.base}/lpr/detections?limit=5000`);
+    assert.equal(sqlite.status, 200);
+    // The SQLite schema is created at deploy, so the (empty) table answers; limit is capped.
+    assert.deepEqual(await sqlite.json(), { count: 0, limit: 1000, detections: [] });
+    // The PostgreSQL query node loaded pg; with no server it checks parameters before connecting.
+    const pg = await fetch(`${red.base}/lpr/pg/detections?limit=0`);
+    assert.equal(pg.status, 400);
+    assert.deepEqual(await pg.json(), { error: 'limit: expected a whole number from 1 to 1000' });
+  });
+
+  it('dashboard pages and Prometheus endpoints of the examples are served', async function () {
+    const nodes = examples.flatMap((e) => e.nodes);
+    const bases = new Map(nodes.filter((n) => n.type === 'ui-base').map((n) => [n.id, String(n.path)]));
+    for (const page of nodes.filter((n) => n.type === 'ui-page')) {
+      const url = `${red.base}${bases.get(String(page.ui))}${String(page.path)}`;
+      assert.equal((await fetch(url)).status, 200, url);
+    }
+    for (const monitor of nodes.filter((n) => n.type === 'lpr-system-monitor' && n.prometheus === true)) {
+      const res = await fetch(`${red.base}${String(monitor.path)}`);
+      assert.equal(res.status, 200, `${monitor.id}: ${String(monitor.path)}`);
+      assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
+      assert.match(await res.text(), /lpr_mqtt_messages_received_total\{broker="[^"]+"\}/);
+    }
   });
 });

@@ -1,0 +1,179 @@
+/**
+ * examples/flows/detections-to-postgres.json on a real Node-RED (its function nodes load `pg`
+ * through functionExternalModules) against a throwaway PostgreSQL cluster, fed by mosquitto_pub
+ * through a real Mosquitto: the rows in the table (read with pg) and GET /lpr/pg/detections.
+ * Skipped, saying why, where Debian's PostgreSQL server binaries are not installed.
+ */
+import assert from 'node:assert/strict';
+import { startMosquitto, type Mosquitto } from './fixtures/mosquitto';
+import { mosquittoPub, mosquittoSub } from './fixtures/mqtt-cli';
+import { pointBrokers, readExample, startNodeRed, type FlowNode, type NodeRedHost } from './fixtures/node-red-host';
+import { findPostgresBin, startPostgres, type Postgres } from './fixtures/postgres';
+import { COLUMNS, detection, D1, D2, D3, D5, eventually, INVALID, NO_PLATE, R1, R2a, R2b, R3, R5 } from './fixtures/example-detections';
+import { sleep, waitUntil } from './fixtures/wait';
+
+interface PgClient {
+  connect(): Promise<void>;
+  query(sql: string, params?: unknown[]): Promise<{ rows: Array<Record<string, unknown>> }>;
+  end(): Promise<void>;
+}
+const pg = require('pg') as { Client: new (config: Record<string, unknown>) => PgClient };
+
+describe('example detections-to-postgres: mosquitto_pub → Mosquitto → Node-RED (pg) → PostgreSQL', function () {
+  this.timeout(60_000);
+
+  let postgres: Postgres | undefined;
+  let broker: Mosquitto | undefined;
+  let red: NodeRedHost | undefined;
+  let client: PgClient | undefined;
+  let flow: FlowNode[];
+
+  const publish = (d: Record<string, unknown>) => mosquittoPub(broker!.port, `lprserver/cameras/${String(d.camera_id)}/detection`, JSON.stringify(d), 1);
+  const rows = async () =>
+    (await client!.query(`SELECT ${COLUMNS} FROM detections ORDER BY message_id, plate_index`)).rows.map((r) => ({
+      ...r,
+      detected_at: (r.detected_at as Date).toISOString(),
+    }));
+  const count = async () => Number((await client!.query('SELECT count(*) AS n FROM detections')).rows[0]!.n);
+  const get = async (qs: string) => {
+    const res = await fetch(`${red!.base}/lpr/pg/detections${qs}`);
+    return { status: res.status, body: (await res.json()) as { count: number; limit: number; detections: Array<Record<string, unknown>>; error?: string } };
+  };
+  const deploy = async () => {
+    const before = broker!.log().length;
+    await red!.deploy(flow);
+    await waitUntil(() => broker!.log().slice(before).includes('lprserver/cameras/+/detection'), 'detection in subscribed', 15_000);
+  };
+
+  before(async function () {
+    const found = findPostgresBin();
+    if ('missing' in found) {
+      console.log(`      skipped: ${found.missing}`);
+      this.skip();
+    }
+    const started = Date.now();
+    postgres = await startPostgres(found.bin);
+    broker = await startMosquitto({ extraConfig: ['log_type subscribe'] });
+    // pg reads PGHOST, PGPORT, PGUSER and PGDATABASE from Node-RED's environment, as the comment says.
+    red = await startNodeRed({ functionModules: ['pg'], env: postgres.env });
+    client = new pg.Client({ host: postgres.host, port: postgres.port, user: postgres.user, database: postgres.database });
+    await client.connect();
+    // Debug nodes also write to the log here, so that errors the flow catches can be asserted on.
+    flow = pointBrokers(readExample('detections-to-postgres.json'), broker.port).map((n) => (n.type === 'debug' ? { ...n, console: true } : n));
+    await deploy();
+    assert.ok(Date.now() - started < 40_000, `setup took ${Date.now() - started} ms`);
+  });
+
+  after(async function () {
+    await client?.end().catch(() => undefined);
+    await red?.stop();
+    await broker?.stop();
+    await postgres?.stop();
+  });
+
+  it('stores one row per plate read (created the table on first use); duplicates, invalid and plateless detections add none', async function () {
+    const acks = await mosquittoSub(broker!.port, 'lprserver/cameras/+/detection/ack');
+    try {
+      for (const d of [D1, D2, D3, D1, INVALID, NO_PLATE]) await publish(d);
+      const got = (await acks.waitFor(6)).map((m) => JSON.parse(m.payload) as { ack_id: string; status: string });
+      assert.deepEqual(
+        got.map((a) => `${a.ack_id} ${a.status}`),
+        ['sql-d1 received', 'sql-d2 received', 'sql-d3 received', 'sql-d1 received', 'sql-bad rejected', 'sql-d4 received'],
+      );
+    } finally {
+      acks.stop();
+    }
+    await eventually(async () => (await count()) >= 4, '4 rows');
+    await sleep(500);
+    assert.deepEqual(await rows(), [R1, R2a, R2b, R3]);
+    const types = await client!.query("SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'detections' AND column_name IN ('detected_at', 'received_at', 'id') ORDER BY column_name");
+    assert.deepEqual(types.rows, [
+      { column_name: 'detected_at', data_type: 'timestamp with time zone' },
+      { column_name: 'id', data_type: 'bigint' },
+      { column_name: 'received_at', data_type: 'timestamp with time zone' },
+    ]);
+    const indexes = await client!.query("SELECT indexdef FROM pg_indexes WHERE tablename = 'detections' ORDER BY indexname");
+    assert.deepEqual(
+      indexes.rows.map((r) => String(r.indexdef).replace(/ USING btree/, '').replace(' public.', ' ')),
+      [
+        'CREATE UNIQUE INDEX detections_message_id_plate_index_key ON detections (message_id, plate_index)',
+        'CREATE UNIQUE INDEX detections_pkey ON detections (id)',
+        'CREATE INDEX detections_plate_time ON detections (plate_number, detected_at)',
+        'CREATE INDEX detections_time ON detections (detected_at)',
+      ],
+    );
+    assert.match(red!.log(), /detection from camera CAM001 rejected: detection_data\.plates\[0\]\.confidence/);
+  });
+
+  it('a redelivery after a redeploy (duplicate window forgotten) adds no row: ON CONFLICT DO NOTHING', async function () {
+    const before = red!.log().length;
+    await deploy();
+    // On Stop closed the old pool: no connection from Node-RED is left until a new row comes.
+    const sessions = async () => Number((await client!.query("SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = 'node-red-lpr'")).rows[0]!.n);
+    await eventually(async () => (await sessions()) === 0, 'the old pool closed', 3000);
+    await publish(D1);
+    await publish(D5);
+    await eventually(async () => (await count()) >= 5, '5 rows');
+    await sleep(500);
+    assert.deepEqual(await rows(), [R1, R2a, R2b, R3, R5]);
+    const after = red!.log().slice(before);
+    assert.doesNotMatch(after, /duplicate key|\[error\]/);
+    assert.ok((await sessions()) >= 1, 'the new pool connected');
+  });
+
+  it('GET /lpr/pg/detections answers the rows, newest first, filtered and limited, and rejects bad parameters', async function () {
+    const strip = (list: Array<Record<string, unknown>>) =>
+      list.map((r) => {
+        const { id, received_at, ...rest } = r;
+        assert.equal(typeof id, 'number');
+        assert.match(String(received_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+        return rest;
+      });
+    let res = await get('');
+    assert.deepEqual([res.status, res.body.count, res.body.limit], [200, 5, 100]);
+    assert.deepEqual(strip(res.body.detections), [R5, R3, R2a, R2b, R1]);
+    res = await get('?plate=ABC1234');
+    assert.deepEqual(strip(res.body.detections), [R3, R1]);
+    res = await get(`?plate=${encodeURIComponent('กข 1234')}&since=${encodeURIComponent('2024-01-15T17:30:00+07:00')}`);
+    assert.deepEqual(strip(res.body.detections), [R2a]);
+    res = await get('?limit=2');
+    assert.deepEqual(strip(res.body.detections), [R5, R3]);
+    res = await get('?limit=50000');
+    assert.deepEqual([res.status, res.body.count, res.body.limit], [200, 5, 1000]);
+    res = await get(`?plate=${encodeURIComponent("x' OR '1'='1")}`);
+    assert.deepEqual([res.status, res.body.count], [200, 0]);
+    for (const qs of ['?limit=0', '?since=yesterday', '?plate=', '?plate=A&plate=B']) {
+      res = await get(qs);
+      assert.equal(res.status, 400, qs);
+      assert.match(String(res.body.error), /^(limit|since|plate): /, qs);
+    }
+    assert.equal(await count(), 5);
+  });
+
+  it('answers 500 and keeps running while the server is down, and stores again once it is back', async function () {
+    await client!.end();
+    client = undefined;
+    await postgres!.halt();
+    const down = detectionFor('pg-down', 'DOWN001');
+    const back = detectionFor('pg-back', 'BACK001');
+    const before = red!.log().length;
+    const res = await get('?plate=ABC1234');
+    assert.deepEqual([res.status, res.body], [500, { error: 'database error' }]);
+    await publish(down);
+    // The row is refused with an error for the catch node: connection refused.
+    await waitUntil(() => /rejected \/ not stored[\s\S]*ECONNREFUSED/.test(red!.log().slice(before)), 'store error reported', 15_000);
+    await postgres!.resume();
+    client = new pg.Client({ host: postgres!.host, port: postgres!.port, user: postgres!.user, database: postgres!.database });
+    await client.connect();
+    await publish(back);
+    await eventually(async () => (await count()) >= 6, '6 rows', 15_000);
+    const plates = (await client.query('SELECT plate_number FROM detections ORDER BY id')).rows.map((r) => r.plate_number);
+    assert.deepEqual(plates.slice(-1), ['BACK001']);
+    assert.ok(!plates.includes('DOWN001'));
+    assert.equal((await get('?plate=BACK001')).body.count, 1);
+  });
+});
+
+function detectionFor(messageId: string, plate: string): Record<string, unknown> {
+  return detection(messageId, 'CAM009', new Date().toISOString(), [{ plate_number: plate, confidence: 0.9 }]);
+}

@@ -1,0 +1,179 @@
+/**
+ * examples/flows/detections-to-sqlite.json on a real Node-RED with node-red-node-sqlite, fed by
+ * mosquitto_pub through a real Mosquitto: the rows in the database file (read with sqlite3, the
+ * module node-red-node-sqlite uses) and what GET /lpr/detections answers.
+ */
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { startMosquitto, type Mosquitto } from './fixtures/mosquitto';
+import { mosquittoPub, mosquittoSub } from './fixtures/mqtt-cli';
+import { pointBrokers, readExample, startNodeRed, type FlowNode, type NodeRedHost } from './fixtures/node-red-host';
+import { COLUMNS, D1, D2, D3, D5, eventually, INVALID, NO_PLATE, R1, R2a, R2b, R3, R5 } from './fixtures/example-detections';
+import { sleep, waitUntil } from './fixtures/wait';
+
+interface Db {
+  all(sql: string, params: unknown[], cb: (err: Error | null, rows: Array<Record<string, unknown>>) => void): void;
+  close(cb?: () => void): void;
+}
+const sqlite3 = createRequire(require.resolve('node-red-node-sqlite/package.json'))('sqlite3') as {
+  Database: new (file: string, cb: (err: Error | null) => void) => Db;
+};
+
+function query(file: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(file, (err) => {
+      if (err) return reject(err);
+      db.all(sql, params, (e, rows) => db.close(() => (e ? reject(e) : resolve(rows))));
+    });
+  });
+}
+
+describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED → SQLite', function () {
+  this.timeout(60_000);
+
+  let broker: Mosquitto;
+  let red: NodeRedHost;
+  let flow: FlowNode[];
+  let dbFile = '';
+  const started = Date.now();
+
+  const publish = (d: Record<string, unknown>) => mosquittoPub(broker.port, `lprserver/cameras/${String(d.camera_id)}/detection`, JSON.stringify(d), 1);
+  const count = async () => Number((await query(dbFile, 'SELECT count(*) AS n FROM detections'))[0]!.n);
+  const get = async (qs: string) => {
+    const res = await fetch(`${red.base}/lpr/detections${qs}`);
+    return { status: res.status, body: (await res.json()) as { count: number; limit: number; detections: Array<Record<string, unknown>> } & { error?: string } };
+  };
+  /** Deploys, then waits until Mosquitto has the flow's subscription (log_type subscribe). */
+  const deploy = async () => {
+    const before = broker.log().length;
+    await red.deploy(flow);
+    await waitUntil(() => broker.log().slice(before).includes('lprserver/cameras/+/detection'), 'detection in subscribed', 15_000);
+  };
+
+  before(async function () {
+    broker = await startMosquitto({ extraConfig: ['log_type subscribe'] });
+    red = await startNodeRed({ nodeModules: ['node-red-node-sqlite'] });
+    // Debug nodes also write to the log here, so that errors the flow catches can be asserted on.
+    flow = pointBrokers(readExample('detections-to-sqlite.json'), broker.port).map((n) => (n.type === 'debug' ? { ...n, console: true } : n));
+    // The flow's relative path: Node-RED runs in its userDir here.
+    dbFile = path.join(red.userDir, String(flow.find((n) => n.type === 'sqlitedb')!.db));
+    await deploy();
+    // The inject creates the table 0.1 s after the deploy.
+    await eventually(async () => (await query(dbFile, "SELECT name FROM sqlite_master WHERE name = 'detections_time'")).length === 1, 'schema created');
+  });
+
+  after(async function () {
+    await red?.stop();
+    await broker?.stop();
+  });
+
+  it('creates the table with UNIQUE (message_id, plate_index) and the two indexes', async function () {
+    const indexes = await query(dbFile, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'detections' ORDER BY name");
+    assert.deepEqual(
+      indexes.map((i) => [i.name, i.sql]),
+      [
+        ['detections_plate_time', 'CREATE INDEX detections_plate_time ON detections (plate_number, detected_at)'],
+        ['detections_time', 'CREATE INDEX detections_time ON detections (detected_at)'],
+        ['sqlite_autoindex_detections_1', null],
+      ],
+    );
+    const unique = await query(dbFile, "SELECT name FROM pragma_index_info('sqlite_autoindex_detections_1') ORDER BY seqno");
+    assert.deepEqual(unique.map((c) => c.name), ['message_id', 'plate_index']);
+    // The query by plate uses its index.
+    const plan = await query(dbFile, 'EXPLAIN QUERY PLAN SELECT * FROM detections WHERE plate_number = ? AND detected_at >= ? ORDER BY detected_at DESC, message_id, plate_index LIMIT 10', ['A', '0']);
+    assert.match(plan.map((p) => String(p.detail)).join(' | '), /USING INDEX detections_plate_time/);
+  });
+
+  it('stores one row per plate read: two plates give two rows, duplicates, invalid and plateless detections none', async function () {
+    const acks = await mosquittoSub(broker.port, 'lprserver/cameras/+/detection/ack');
+    try {
+      for (const d of [D1, D2, D3, D1, INVALID, NO_PLATE]) await publish(d);
+      // Every detection, the duplicate and the invalid one included, has been through detection in.
+      const got = (await acks.waitFor(6)).map((m) => JSON.parse(m.payload) as { ack_id: string; status: string });
+      assert.deepEqual(
+        got.map((a) => `${a.ack_id} ${a.status}`),
+        ['sql-d1 received', 'sql-d2 received', 'sql-d3 received', 'sql-d1 received', 'sql-bad rejected', 'sql-d4 received'],
+      );
+    } finally {
+      acks.stop();
+    }
+    await eventually(async () => (await count()) >= 4, '4 rows');
+    await sleep(500); // anything more would have landed by now
+    assert.ok(red.log().includes('[debug:rejected / not stored]'));
+    assert.match(red.log(), /detection from camera CAM001 rejected: detection_data\.plates\[0\]\.confidence/);
+    const rows = await query(dbFile, `SELECT ${COLUMNS} FROM detections ORDER BY message_id, plate_index`);
+    assert.deepEqual(rows, [R1, R2a, R2b, R3]);
+    const received = await query(dbFile, 'SELECT received_at FROM detections');
+    for (const { received_at } of received) {
+      const t = Date.parse(String(received_at));
+      assert.match(String(received_at), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.ok(t >= started - 1000 && t <= Date.now() + 1000, `received_at ${String(received_at)}`);
+    }
+  });
+
+  it('a redelivery after a redeploy (duplicate window forgotten) adds no row: INSERT OR IGNORE', async function () {
+    await deploy();
+    await publish(D1); // passes detection in again: its duplicate window started empty
+    await publish(D5); // published after it, so inserted after it was tried
+    await eventually(async () => (await count()) >= 5, '5 rows');
+    await sleep(500);
+    const rows = await query(dbFile, `SELECT ${COLUMNS} FROM detections ORDER BY message_id, plate_index`);
+    assert.deepEqual(rows, [R1, R2a, R2b, R3, R5]);
+    // The redelivered row was ignored, not refused with an error.
+    assert.doesNotMatch(red.log(), /SQLITE_CONSTRAINT|UNIQUE constraint/);
+  });
+
+  it('GET /lpr/detections answers the rows, newest first, filtered by plate and since, limited', async function () {
+    const strip = (rows: Array<Record<string, unknown>>) =>
+      rows.map((r) => {
+        const { id, received_at, ...rest } = r;
+        assert.equal(typeof id, 'number');
+        assert.equal(typeof received_at, 'string');
+        return rest;
+      });
+    let res = await get('');
+    assert.equal(res.status, 200);
+    assert.deepEqual([res.body.count, res.body.limit], [5, 100]);
+    assert.deepEqual(strip(res.body.detections), [R5, R3, R2a, R2b, R1]);
+
+    res = await get('?plate=ABC1234');
+    assert.deepEqual(strip(res.body.detections), [R3, R1]);
+    res = await get(`?plate=${encodeURIComponent('กข 1234')}`);
+    assert.deepEqual(strip(res.body.detections), [R2a]);
+    res = await get('?plate=ABC1234&since=2024-01-15T10:40:00Z');
+    assert.deepEqual(strip(res.body.detections), [R3]);
+    // An offset in `since` is compared in UTC: 17:31+07:00 is 10:31Z.
+    res = await get(`?since=${encodeURIComponent('2024-01-15T17:31:00+07:00')}`);
+    assert.deepEqual(strip(res.body.detections).map((r) => r.message_id), ['sql-d5', 'sql-d3', 'sql-d2', 'sql-d2']);
+    res = await get('?limit=2');
+    assert.deepEqual([res.body.count, res.body.limit], [2, 2]);
+    assert.deepEqual(strip(res.body.detections), [R5, R3]);
+    res = await get('?limit=50000');
+    assert.deepEqual([res.status, res.body.count, res.body.limit], [200, 5, 1000]);
+    // Values are bound parameters: SQL in them is just a plate that is not there.
+    res = await get(`?plate=${encodeURIComponent("x' OR '1'='1")}`);
+    assert.deepEqual([res.status, res.body.count], [200, 0]);
+    assert.equal(await count(), 5);
+  });
+
+  it('GET /lpr/detections rejects bad parameters with 400 and the reason', async function () {
+    const cases: Array<[string, RegExp]> = [
+      ['?limit=0', /^limit: /],
+      ['?limit=-5', /^limit: /],
+      ['?limit=ten', /^limit: /],
+      ['?limit=2.5', /^limit: /],
+      ['?since=yesterday', /^since: /],
+      ['?since=2024-13-45T00:00:00Z', /^since: /],
+      ['?plate=', /^plate: /],
+      [`?plate=${'A'.repeat(33)}`, /^plate: /],
+      ['?plate=A&plate=B', /^plate: /],
+      ['?limit[x]=1', /^limit: /],
+    ];
+    for (const [qs, reason] of cases) {
+      const res = await get(qs);
+      assert.equal(res.status, 400, qs);
+      assert.match(String(res.body.error), reason, qs);
+    }
+  });
+});
