@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { BlacklistEntry } from '../protocol';
+import { BlacklistEntry, inspectData } from '../protocol';
 import { formatPath, type FieldIssue } from '../protocol/errors';
 import { BlacklistIndex } from './index';
 import { normalizePlate } from './normalize';
@@ -69,6 +69,12 @@ export class BlacklistStore {
           data = JSON.parse(line);
         } catch {
           issues.push({ path: `line ${i + 1}`, message: 'is not JSON' });
+          return;
+        }
+        // A hand-edited line with a forbidden key would load, then make every publish of the list fail.
+        const unsafe = inspectData(data);
+        if (unsafe) {
+          issues.push({ path: `line ${i + 1}: ${unsafe.issues[0]!.path}`, message: unsafe.issues[0]!.message });
           return;
         }
         const result = BlacklistEntry.safeParse(data);

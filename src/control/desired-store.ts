@@ -9,8 +9,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Config } from '../protocol';
-import { formatPath, type FieldIssue } from '../protocol/errors';
+import { validateMessage, type Config } from '../protocol';
+import type { FieldIssue } from '../protocol/errors';
 
 export const STORE_VERSION = 1;
 /** How long after a change the file is written (changes in a burst, e.g. a rollout, share one write). */
@@ -57,13 +57,15 @@ export class DesiredConfigStore {
     }
     let loaded = 0;
     configs.forEach((item, i) => {
-      const result = Config.safeParse(item);
-      if (!result.success) {
+      // The whole inbound check (forbidden keys, depth, NaN), not the schema alone: a hand-edited
+      // entry that loads must also be publishable when a camera asks for it.
+      const result = validateMessage('configUpdate', item);
+      if (!result.ok) {
         const issue = result.error.issues[0]!;
-        issues.push({ path: `configs[${i}].${formatPath(issue.path)}`, message: issue.message });
+        issues.push({ path: `configs[${i}].${issue.path}`, message: issue.message });
         return;
       }
-      this.put(result.data);
+      this.put(result.value);
       loaded++;
     });
     return { loaded, issues };

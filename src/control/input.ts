@@ -8,8 +8,10 @@ import {
   createMessage,
   DEFAULT_MAX_BYTES,
   identifierProblem,
+  inspectData,
   Priority,
   ValidationError,
+  WHOLE_PAYLOAD,
   type Config,
   type Control,
 } from '../protocol';
@@ -212,6 +214,10 @@ export function readConfigInput(msg: Msg, settings: CameraConfigSettings): Confi
 
   const payload = msg.payload;
   if (!isPlainObject(payload)) throw new InputError('msg.payload', `must be the config_data object or a whole Config message, got ${Array.isArray(payload) ? 'an array' : show(payload)}`);
+  // Before anything is copied: a `__proto__` key assigned into a plain object would set its
+  // prototype (and vanish) instead of being refused, and NaN would silently become null.
+  const unsafe = inspectData(payload);
+  if (unsafe) fromValidation(unsafe, (p) => (p === WHOLE_PAYLOAD ? 'msg.payload' : `msg.payload.${p}`));
   const full = Object.prototype.hasOwnProperty.call(payload, 'config_data');
   const data = full ? payload.config_data : payload;
   const base = full ? 'msg.payload.config_data' : 'msg.payload';

@@ -1,6 +1,6 @@
 /** `lpr-blacklist-update`: a flow adds, removes, replaces, imports (CSV) or exports an `lpr-blacklist`. */
 import { z } from 'zod';
-import { BlacklistEntry, BlacklistUpdate } from '../protocol';
+import { BlacklistEntry, BlacklistUpdate, inspectData } from '../protocol';
 import { formatPath, WHOLE_PAYLOAD } from '../protocol/errors';
 import { parseCsv, toCsv } from '../blacklist/csv';
 import type { UpdateAction } from '../blacklist/store';
@@ -16,6 +16,10 @@ const Entries = z.array(BlacklistEntry).max(2_000_000);
 
 /** The entries of an add/remove/replace message: one entry, an array, or a BlacklistUpdate. */
 function entriesOf(payload: unknown): BlacklistEntry[] {
+  // A `constructor` key would be kept by the schema (and then refused when the list is published or
+  // answers a request), `__proto__` silently dropped, NaN kept: refuse them here, naming the path.
+  const unsafe = inspectData(payload);
+  if (unsafe) throw fieldError({ path: pathParts(unsafe.issues[0]!.path), message: unsafe.issues[0]!.message } as z.core.$ZodIssue);
   if (payload && typeof payload === 'object' && !Array.isArray(payload) && 'entries' in payload) {
     const update = BlacklistUpdate.partial({ message_id: true, timestamp: true }).safeParse(payload);
     if (!update.success) throw fieldError(update.error.issues[0]!);
@@ -29,6 +33,12 @@ function entriesOf(payload: unknown): BlacklistEntry[] {
   const result = BlacklistEntry.safeParse(payload);
   if (!result.success) throw fieldError(result.error.issues[0]!);
   return [result.data];
+}
+
+/** `entries[3].constructor` -> ['entries', 3, 'constructor'] (for fieldError). */
+function pathParts(path: string): PropertyKey[] {
+  if (path === WHOLE_PAYLOAD) return [];
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) => (m[2] !== undefined ? Number(m[2]) : m[1]!));
 }
 
 /** An Error naming the field, as `msg.payload.entries[3].priority: ...`. */

@@ -44,32 +44,53 @@ export function jsonDepth(text: string, limit: number): number {
   return max;
 }
 
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
-type Problem = { code: 'forbidden_key' | 'too_deep'; path: string } | null;
+type ProblemCode = 'forbidden_key' | 'too_deep' | 'schema';
+type Problem = { code: ProblemCode; path: string; message: string } | null;
 
 /**
  * The first `__proto__`/`constructor`/`prototype` key (which a later merge could turn into
- * pollution), or the first place nested deeper than `maxDepth` (which also stops cycles in
- * objects handed over from a flow).
+ * pollution), the first place nested deeper than `maxDepth` (which also stops cycles in objects
+ * handed over from a flow), or, with `values`, the first value JSON cannot carry as it is: NaN and
+ * ±Infinity (JSON.stringify turns them into null), BigInt (it throws), functions and symbols
+ * (silently dropped). JSON text can hold none of those, so only objects from flows and files need it.
  */
-function inspectObject(value: unknown, path: string, depth: number, maxDepth: number): Problem {
+function inspectObject(value: unknown, path: string, depth: number, maxDepth: number, values: boolean): Problem {
+  if (values) {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      return { code: 'schema', path: path || WHOLE_PAYLOAD, message: `must be a finite number, got ${String(value)} (JSON has no NaN or Infinity)` };
+    }
+    if (typeof value === 'bigint' || typeof value === 'function' || typeof value === 'symbol') {
+      return { code: 'schema', path: path || WHOLE_PAYLOAD, message: `must be JSON data, got a ${typeof value}` };
+    }
+  }
   if (value === null || typeof value !== 'object') return null;
-  if (depth > maxDepth) return { code: 'too_deep', path: path || WHOLE_PAYLOAD };
+  if (depth > maxDepth) return { code: 'too_deep', path: path || WHOLE_PAYLOAD, message: `nests deeper than ${maxDepth} levels` };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const hit = inspectObject(value[i], `${path}[${i}]`, depth + 1, maxDepth);
+      const hit = inspectObject(value[i], `${path}[${i}]`, depth + 1, maxDepth, values);
       if (hit) return hit;
     }
     return null;
   }
   for (const key of Object.keys(value)) {
     const child = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) return { code: 'forbidden_key', path: child };
-    const hit = inspectObject((value as Record<string, unknown>)[key], child, depth + 1, maxDepth);
+    if (FORBIDDEN_KEYS.has(key)) return { code: 'forbidden_key', path: child, message: 'is a forbidden key' };
+    const hit = inspectObject((value as Record<string, unknown>)[key], child, depth + 1, maxDepth, values);
     if (hit) return hit;
   }
   return null;
+}
+
+/**
+ * Checks data from a flow or a file before a schema sees it: no forbidden key at any depth, at
+ * most `maxDepth` levels, and only values JSON can carry (no NaN/Infinity, BigInt, function).
+ * Returns the ValidationError naming the first offending path, or null.
+ */
+export function inspectData(value: unknown, maxDepth: number = DEFAULT_MAX_DEPTH): ValidationError | null {
+  const bad = inspectObject(value, '', 1, maxDepth, true);
+  return bad ? new ValidationError(bad.code, [{ path: bad.path, message: bad.message }]) : null;
 }
 
 /** Parses and validates raw JSON text or bytes into the payload of `kind`. */
@@ -102,6 +123,10 @@ export function decodePayload<K extends MessageKind>(
   return validateMessage(kind, data, options, text);
 }
 
+/** Text that may hide a forbidden key or a number JSON.parse turns into Infinity: worth a full scan. */
+const SUSPECT_TEXT = /"(__proto__|constructor|prototype)"|\\u|[eE]\+?\d{3}|(?<!\d)\d{309}/;
+const HUGE_NUMBER = /[eE]\+?\d{3}|(?<!\d)\d{309}/;
+
 /** Validates an already-parsed object (e.g. `msg.payload` from a flow) as the payload of `kind`. */
 export function validateMessage<K extends MessageKind>(
   kind: K,
@@ -110,9 +135,12 @@ export function validateMessage<K extends MessageKind>(
   sourceText?: string,
 ): Decoded<MessageOf<K>> {
   // A key can also be spelt with \u escapes (`"\u0063onstructor"`), which JSON.parse decodes: scan then too.
-  if (sourceText === undefined || /"(__proto__|constructor|prototype)"|\\u/.test(sourceText)) {
-    const bad = inspectObject(data, '', 1, DEFAULT_MAX_DEPTH);
-    if (bad) return fail(bad.code, bad.path, bad.code === 'too_deep' ? `nests deeper than ${DEFAULT_MAX_DEPTH} levels` : 'is a forbidden key');
+  // Data from a flow (no source text) may also hold values JSON cannot carry: check those too.
+  // In JSON text only a number too large for a double can (`1e999`, 309+ digits: Infinity).
+  if (sourceText === undefined || SUSPECT_TEXT.test(sourceText)) {
+    const values = sourceText === undefined || HUGE_NUMBER.test(sourceText);
+    const bad = inspectObject(data, '', 1, DEFAULT_MAX_DEPTH, values);
+    if (bad) return fail(bad.code, bad.path, bad.message);
   }
   const result = POLICY[kind].schema.safeParse(data);
   if (!result.success) return { ok: false, error: fromZodError(result.error) };

@@ -14,7 +14,8 @@ export type ValidationCode =
   | 'too_deep'
   | 'forbidden_key'
   | 'schema'
-  | 'camera_mismatch';
+  | 'camera_mismatch'
+  | 'rate_limited';
 
 export class ValidationError extends Error {
   constructor(

@@ -1,6 +1,6 @@
 /** Properties of the blacklist nodes -> settings, each error naming its property. */
 import path from 'node:path';
-import { BlacklistEntry } from '../protocol';
+import { BlacklistEntry, inspectData, WHOLE_PAYLOAD } from '../protocol';
 import { formatPath } from '../protocol/errors';
 import type { MatchOptions } from '../blacklist/index';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
@@ -12,11 +12,20 @@ export interface BlacklistSettings {
   answerRequests: boolean;
 }
 
+/** As many entries as an MQTT BlacklistUpdate may carry. */
+export const MAX_EDITOR_ENTRIES = 2_000_000;
+
 /** The editor's entries, validated one by one so the error names the row and field. */
 export function readEditorEntries(raw: unknown): BlacklistEntry[] {
   if (raw === undefined || raw === null || raw === '') return [];
   if (!Array.isArray(raw)) throw new ConfigError('entries', 'must be a list of entries');
+  if (raw.length > MAX_EDITOR_ENTRIES) throw new ConfigError('entries', `must hold at most ${MAX_EDITOR_ENTRIES} entries, got ${raw.length}`);
   return raw.map((item, i) => {
+    const unsafe = inspectData(item);
+    if (unsafe) {
+      const issue = unsafe.issues[0]!;
+      throw new ConfigError(issue.path === WHOLE_PAYLOAD ? `entries[${i}]` : `entries[${i}].${issue.path}`, issue.message);
+    }
     const result = BlacklistEntry.safeParse(item);
     if (!result.success) {
       const issue = result.error.issues[0]!;
