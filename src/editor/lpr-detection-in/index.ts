@@ -11,6 +11,7 @@ import {
   isAllCameras,
   isTrue,
   numberValidator,
+  orMissing,
   validateCameraFilter,
   validateOptionalIdentifier,
   selectedBroker,
@@ -33,6 +34,9 @@ RED.nodes.registerType('lpr-detection-in', {
     dedupeSize: { value: 100000, label: 'Dedupe memory', validate: numberValidator({ min: 1, max: 10000000, unit: 'ids' }) },
     split: { value: false },
     maxBytes: { value: 262144, label: 'Max size', validate: numberValidator({ min: 1, max: 67108864, unit: 'bytes' }) },
+    rateLimit: { value: 20, label: 'Rate limit', validate: orMissing(numberValidator({ min: 0, max: 1000000, integer: false, unit: 'detections/s' })) },
+    rateBurst: { value: 10000, label: 'Burst', validate: orMissing(numberValidator({ min: 1, max: 10000000, unit: 'detections' })) },
+    rateAlertInterval: { value: 60, label: 'Alert at most every', validate: orMissing(numberValidator({ min: 1, max: 86400, integer: false, unit: 's' })) },
   },
   label: function (this: any) {
     return this.name || 'detections ' + (isAllCameras(this.camera) ? 'all cameras' : String(this.camera).trim());
@@ -48,9 +52,18 @@ RED.nodes.registerType('lpr-detection-in', {
     const node = this;
     const dedupe = $('#node-input-dedupe');
     const split = $('#node-input-split');
+    const rate = $('#node-input-rateLimit');
+    // Nodes saved before the rate limit existed have no value: show the default the runtime uses.
+    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 10000], ['rateAlertInterval', 60]] as const) {
+      if (node[key] === undefined) $(`#node-input-${key}`).val(value);
+    }
 
     const showDedupe = () => {
       $('#lpr-detection-in-row-dedupeSize').toggle(String(dedupe.val()).trim() !== '0');
+    };
+    const showRate = () => {
+      const on = Number(String(rate.val()).trim()) !== 0;
+      $('#lpr-detection-in-row-rateBurst, #lpr-detection-in-row-rateAlertInterval').toggle(on);
     };
     const showSplit = () => {
       $('#lpr-detection-in-split-hint').toggle(split.is(':checked'));
@@ -66,10 +79,12 @@ RED.nodes.registerType('lpr-detection-in', {
 
     dedupe.on('change keyup', showDedupe);
     split.on('change', showSplit);
+    rate.on('change keyup', showRate);
     $('#node-input-broker, #node-input-camera, #node-input-sharedGroup').on('change keyup paste', showSubscription);
 
     showDedupe();
     showSplit();
+    showRate();
     showSubscription();
   },
 });

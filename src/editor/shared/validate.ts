@@ -122,6 +122,16 @@ export function numberValidator(options: { min?: number; max?: number; integer?:
   };
 }
 
+/**
+ * For a property added in a later release: flows saved before it have no value (Node-RED does not
+ * fill defaults into saved nodes), and the runtime uses the default then, so that is valid.
+ */
+export function orMissing(validator: Validator): Validator {
+  return function (this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
+    return value === undefined ? true : validator.call(this, value, opt);
+  };
+}
+
 /** Validator for a camera filter: empty, `+` or `*` (= all cameras) or one camera id. */
 export function validateCameraFilter(value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
