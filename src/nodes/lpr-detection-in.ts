@@ -1,6 +1,9 @@
 /** `lpr-detection-in`: validated, deduplicated detections from one camera or all, with acks. */
-import type { Ack } from '../protocol';
-import { DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings } from '../runtime/detection-intake';
+import path from 'node:path';
+import { createMessage, type Ack } from '../protocol';
+import { dedupeKey, DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings } from '../runtime/detection-intake';
+import { DedupeJournal } from '../runtime/dedupe-journal';
+import { AlertThrottle } from '../runtime/rate-limit';
 import { recordLatency } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
@@ -8,7 +11,14 @@ import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
 
-export = function register(RED: NodeAPI): void {
+/** What waits for Node-RED to hand a detection's output on: its ack, and its dedupe journal line. */
+interface HandOver {
+  ack: Ack | null;
+  delivered: { cameraId: string; messageId: string } | null;
+  at: number;
+}
+
+export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   function LprDetectionInNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
@@ -22,17 +32,70 @@ export = function register(RED: NodeAPI): void {
     }
     const intake = new DetectionIntake(broker.topics, settings);
     const counts = intake.counts;
+    // Keys of detections sent but not yet handed over: never journalled before they are.
+    const undelivered = new Set<string>();
+    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, undelivered);
     const status = new StatusReporter(node, () => {
-      const extra = [counts.rejected ? `${counts.rejected} rejected` : '', counts.duplicates ? `${counts.duplicates} dup` : '']
+      const extra = [
+        counts.rejected ? `${counts.rejected} rejected` : '',
+        counts.rateLimited ? `${counts.rateLimited} over rate` : '',
+        counts.duplicates ? `${counts.duplicates} dup` : '',
+      ]
         .filter(Boolean)
         .join(' · ');
       return `${counts.accepted} in${extra ? ' · ' + extra : ''}`;
     });
 
-    const sendAck = (ack: Ack | null) => {
-      if (!ack) return;
-      broker.publishMessage('detectionAck', ack.camera_id, ack).catch((err: Error) => node.warn(`ack for ${ack.ack_id} not sent: ${err.message}`));
+    // Node-RED hands node.send() outputs to the next node on a later tick (setImmediate), and a
+    // runtime stop in between drops them. So whatever says "delivered" (the ack, the dedupe
+    // journal line) waits for that hand-over (our setImmediate is queued behind Node-RED's), and
+    // is not written once closed: the camera then resends what the flow never got, and the next
+    // runtime takes it as new. Every ack waits in the same queue, so a duplicate's ack can't
+    // overtake the original's delivery.
+    let closed = false;
+    let handovers: HandOver[] = [];
+    const flushHandovers = () => {
+      const due = handovers;
+      handovers = [];
+      if (closed) return;
+      for (const { ack, delivered, at } of due) {
+        if (delivered) {
+          const key = dedupeKey(delivered.cameraId, delivered.messageId);
+          undelivered.delete(key);
+          journal?.append(key, at);
+        }
+        if (ack) broker.publishMessage('detectionAck', ack.camera_id, ack).catch((err: Error) => node.warn(`ack for ${ack.ack_id} not sent: ${err.message}`));
+      }
     };
+    const afterHandover = (ack: Ack | null, delivered: HandOver['delivered'] = null, at = 0) => {
+      if (!ack && !delivered) return;
+      if (handovers.length === 0) setImmediate(flushHandovers);
+      handovers.push({ ack, delivered, at });
+      if (delivered) undelivered.add(dedupeKey(delivered.cameraId, delivered.messageId));
+    };
+    const sendAck = (ack: Ack | null) => afterHandover(ack);
+
+    // Rate-limit alerts on {root}/system/alerts: the first rejection of a camera at once, then at
+    // most one per camera per interval with the count since the last one (one sweep timer per node).
+    const source = (node.name && node.name.trim()) || 'lpr-detection-in';
+    const alerts = new AlertThrottle(settings.rateAlertIntervalMs);
+    const publishRateAlert = (cameraId: string, rejected: number) => {
+      const seconds = Math.round(settings.rateAlertIntervalMs / 1000);
+      const alert = createMessage('systemAlerts', {
+        level: 'warning',
+        source: source.slice(0, 256),
+        camera_id: cameraId,
+        message: `camera ${cameraId} is over the detection rate limit (${settings.rateLimit}/s, burst ${settings.rateBurst}): ${rejected} detection(s) rejected${rejected > 1 ? ` in the last ${seconds} s` : ''}`,
+        details: { reason: 'rate_limited', rejected, rate_limit: settings.rateLimit, rate_burst: settings.rateBurst, interval_s: seconds },
+      });
+      broker.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(`rate-limit alert for ${cameraId} not published: ${err.message}`));
+    };
+    const sweep = intake.limiter
+      ? setInterval(() => {
+          for (const { key, count } of alerts.flush(Date.now())) publishRateAlert(key, count);
+        }, Math.min(settings.rateAlertIntervalMs, 10_000))
+      : null;
+    sweep?.unref?.();
 
     const onMessage = (topic: string, payload: Buffer) => {
       const receivedAt = Date.now();
@@ -49,6 +112,18 @@ export = function register(RED: NodeAPI): void {
           });
           sendAck(result.ack);
           break;
+        case 'rate-limited': {
+          reportRejected(node, `detection from camera ${result.cameraId}`, topic, payload, result.error, {
+            type: 'detection',
+            cameraId: result.cameraId,
+            messageId: result.messageId,
+            receivedAt,
+          });
+          sendAck(result.ack);
+          const due = alerts.note(result.cameraId, receivedAt);
+          if (due > 0) publishRateAlert(result.cameraId, due);
+          break;
+        }
         case 'duplicate':
           sendAck(result.ack);
           break;
@@ -56,7 +131,7 @@ export = function register(RED: NodeAPI): void {
           const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split);
           if (msgs[0]) recordLatency(broker.id, 'detection', msgs[0].lpr.latencyMs);
           for (const msg of msgs) node.send(msg as unknown as NodeMessage);
-          sendAck(result.ack);
+          afterHandover(result.ack, { cameraId: result.cameraId, messageId: result.detection.message_id }, receivedAt);
           break;
         }
       }
@@ -67,7 +142,16 @@ export = function register(RED: NodeAPI): void {
     const unsubscribe = broker.connection.subscribe(filter, 1, onMessage);
     broker.register(node, (state) => status.setState(state));
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
+      closed = true;
+      // Outputs not handed over were dropped with the flow: not duplicates when they come again.
+      for (const { delivered } of handovers) if (delivered) intake.forgetDedupe(delivered.cameraId, delivered.messageId);
+      handovers = [];
+      undelivered.clear();
+      // A deleted node's window goes with it; otherwise it is kept for the next start.
+      if (removed) journal?.discard();
+      else journal?.close();
+      if (sweep) clearInterval(sweep);
       unsubscribe();
       broker.deregister(node);
       status.stop();
@@ -77,3 +161,34 @@ export = function register(RED: NodeAPI): void {
 
   RED.nodes.registerType('lpr-detection-in', LprDetectionInNode);
 };
+
+/**
+ * The dedupe window outlives a restart in `<userDir>/lpr-detection-in/<node id>.dedupe`: without
+ * it, a camera resend whose ack was lost would be emitted again by the restarted runtime. Off when
+ * dedupe is off, or when the runtime has no userDir (an embedded runtime with no place of its own).
+ */
+function openDedupeJournal(
+  userDir: string | undefined,
+  node: Node,
+  intake: DetectionIntake,
+  settings: DetectionInSettings,
+  undelivered: ReadonlySet<string>,
+): DedupeJournal | null {
+  if (!intake.dedupes || typeof userDir !== 'string' || userDir === '') return null;
+  const file = path.join(userDir, 'lpr-detection-in', `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.dedupe`);
+  let warned = false;
+  const window = () => intake.dedupeEntries().filter(([key]) => !undelivered.has(key));
+  const journal = new DedupeJournal(file, settings.dedupeSize * 2, window, (err) => {
+    if (!warned) node.warn(`dedupe journal ${file}: ${err.message}; duplicates after a restart are possible`);
+    warned = true;
+  });
+  try {
+    const { entries, skipped } = journal.load();
+    intake.restoreDedupe(entries);
+    if (skipped > 0) node.warn(`dedupe journal ${file}: ${skipped} malformed line(s) skipped`);
+  } catch (err) {
+    node.warn(`dedupe journal ${file} not read: ${(err as Error).message}`);
+  }
+  journal.rewrite();
+  return journal;
+}

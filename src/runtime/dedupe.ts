@@ -36,7 +36,45 @@ export class DedupeWindow {
     }
   }
 
+  /** Drops `id`, e.g. an accepted detection whose output was never delivered. */
+  forget(id: string): void {
+    this.seen.delete(id);
+  }
+
   clear(): void {
     this.seen.clear();
+  }
+
+  /**
+   * The ids still within the window at `now`, oldest first, with when each was first seen: what
+   * to save so that a restarted runtime does not emit again what this one already emitted (a
+   * camera resend whose ack was lost would otherwise come out twice).
+   */
+  entries(now: number = Date.now()): Array<[id: string, at: number]> {
+    this.expire(now);
+    return [...this.seen];
+  }
+
+  /**
+   * Takes back saved `entries` (from `entries()`, oldest first): expired ones, malformed ones and
+   * ids already known are skipped; beyond `maxEntries` the oldest go, as in `check`.
+   */
+  restore(entries: Iterable<readonly [unknown, unknown]>, now: number = Date.now()): number {
+    const cutoff = now - this.windowMs;
+    let taken = 0;
+    for (const [id, at] of entries) {
+      if (typeof id !== 'string' || typeof at !== 'number' || !Number.isFinite(at) || at <= cutoff || at > now || this.seen.has(id)) continue;
+      this.seen.set(id, at);
+      taken++;
+    }
+    // Arrival order is what expiry relies on: re-sort when the saved entries interleave with ours.
+    const list = [...this.seen];
+    if (list.some((e, i) => i > 0 && e[1] < list[i - 1]![1])) {
+      list.sort((a, b) => a[1] - b[1]);
+      this.seen.clear();
+      for (const [id, at] of list) this.seen.set(id, at);
+    }
+    while (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
+    return taken;
   }
 }

@@ -2,9 +2,10 @@
  * The `lpr-detection-in` hot path without Node-RED: decode and validate a detection, drop
  * duplicates, decide the ack, and shape the output messages (PROTOCOL.md "Node types").
  */
-import { createAck, decodePayload, parseCameraFilter, assertShareGroup, IdentifierError } from '../protocol';
-import type { Ack, Detection, TopicTree, ValidationError } from '../protocol';
+import { createAck, decodePayload, parseCameraFilter, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
+import type { Ack, Detection, TopicTree } from '../protocol';
 import { DedupeWindow } from './dedupe';
+import { RateLimiter } from './rate-limit';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
 
 export interface DetectionInSettings {
@@ -15,7 +16,24 @@ export interface DetectionInSettings {
   dedupeSize: number;
   split: boolean;
   maxBytes: number;
+  /** Detections per second per camera; 0 = no limit. */
+  rateLimit: number;
+  /** Detections a camera may send at once after a quiet spell. */
+  rateBurst: number;
+  /** At most one rate-limit alert per camera per this many ms. */
+  rateAlertIntervalMs: number;
 }
+
+/**
+ * A normal camera detects about once a second (the seed's `detection_interval: 1000`), so 20/s
+ * sustained is far above it. The burst is large because a camera that buffered detections while
+ * offline sends its backlog at once on reconnect, and a camera does not resend a detection acked
+ * `rejected`: 10,000 is lpr-camera's default outbox, so a full backlog of it is never refused.
+ * A camera stuck sending hundreds a second is held to 20/s once that burst is spent.
+ */
+export const DEFAULT_RATE_LIMIT = 20;
+export const DEFAULT_RATE_BURST = 10_000;
+export const DEFAULT_RATE_ALERT_INTERVAL_S = 60;
 
 export function readDetectionInSettings(props: Record<string, unknown>): DetectionInSettings {
   let camera: string | null;
@@ -36,6 +54,9 @@ export function readDetectionInSettings(props: Record<string, unknown>): Detecti
     dedupeSize: readNumber(props, 'dedupeSize', 100_000, { min: 1, max: 10_000_000, integer: true }),
     split: readBoolean(props, 'split', false),
     maxBytes: readNumber(props, 'maxBytes', 256 * 1024, { min: 1, max: 64 * 1024 * 1024, integer: true }),
+    rateLimit: readNumber(props, 'rateLimit', DEFAULT_RATE_LIMIT, { min: 0, max: 1_000_000 }),
+    rateBurst: readNumber(props, 'rateBurst', DEFAULT_RATE_BURST, { min: 1, max: 10_000_000, integer: true }),
+    rateAlertIntervalMs: readNumber(props, 'rateAlertInterval', DEFAULT_RATE_ALERT_INTERVAL_S, { min: 1, max: 86_400 }) * 1000,
   };
 }
 
@@ -43,13 +64,17 @@ export type IntakeResult =
   | { kind: 'detection'; detection: Detection; cameraId: string; ack: Ack | null }
   | { kind: 'duplicate'; detection: Detection; cameraId: string; ack: Ack | null }
   | { kind: 'rejected'; error: ValidationError; cameraId: string; messageId: string | null; ack: Ack | null }
+  | { kind: 'rate-limited'; error: ValidationError; detection: Detection; cameraId: string; messageId: string; ack: Ack | null }
   | { kind: 'foreign' };
 
 export interface IntakeCounts {
   received: number;
   accepted: number;
   duplicates: number;
+  /** Failed validation. */
   rejected: number;
+  /** Valid, but over the camera's rate limit (also acked `rejected`). */
+  rateLimited: number;
 }
 
 /** The `message_id` of a payload that failed validation, so the camera can be told to stop resending it. */
@@ -64,15 +89,24 @@ function salvageMessageId(payload: Uint8Array, maxBytes: number): string | null 
   }
 }
 
-export class DetectionIntake {
-  readonly counts: IntakeCounts = { received: 0, accepted: 0, duplicates: 0, rejected: 0 };
-  private readonly dedupe: DedupeWindow | null;
+/**
+ * The dedupe window's key: by camera too, so two cameras that happen to reuse an id do not
+ * swallow each other's reads.
+ */
+export function dedupeKey(cameraId: string, messageId: string): string {
+  return `${cameraId}/${messageId}`;
+}
 
+export class DetectionIntake {
+  readonly counts: IntakeCounts = { received: 0, accepted: 0, duplicates: 0, rejected: 0, rateLimited: 0 };
+  private readonly dedupe: DedupeWindow | null;
+  readonly limiter: RateLimiter | null;
   constructor(
     private readonly topics: TopicTree,
     private readonly settings: DetectionInSettings,
   ) {
     this.dedupe = settings.dedupeMs > 0 ? new DedupeWindow(settings.dedupeMs, settings.dedupeSize) : null;
+    this.limiter = settings.rateLimit > 0 ? new RateLimiter({ ratePerSec: settings.rateLimit, burst: settings.rateBurst }) : null;
   }
 
   handle(topic: string, payload: Uint8Array, now: number = Date.now()): IntakeResult {
@@ -88,15 +122,49 @@ export class DetectionIntake {
       return { kind: 'rejected', error: result.error, cameraId, messageId, ack };
     }
     const detection = result.value;
+    // Over the limit: rejected before the dedupe window sees it, so a resend once the camera is
+    // under the limit again is a new detection, not a duplicate swallowed unseen. (Checked first
+    // without taking a token, so that the duplicates of a camera under its limit cost none.)
+    if (this.limiter && !this.limiter.available(cameraId, now)) return this.overLimit(detection, cameraId);
     const ack = this.settings.ack ? createAck(cameraId, detection.message_id, 'received') : null;
-    // A duplicate is acked again (the camera resends when an ack is lost) but not emitted. Keyed
-    // by camera too, so two cameras that happen to reuse an id do not swallow each other's reads.
-    if (this.dedupe?.check(`${cameraId}/${detection.message_id}`, now)) {
+    // A duplicate is acked again (the camera resends when an ack is lost) but not emitted.
+    if (this.dedupe?.check(dedupeKey(cameraId, detection.message_id), now)) {
       this.counts.duplicates++;
       return { kind: 'duplicate', detection, cameraId, ack };
     }
+    this.limiter?.take(cameraId, now);
     this.counts.accepted++;
     return { kind: 'detection', detection, cameraId, ack };
+  }
+
+  /** Whether duplicates are being suppressed at all (dedupe window > 0). */
+  get dedupes(): boolean {
+    return this.dedupe !== null;
+  }
+
+  /** The dedupe window's ids still within the window, oldest first (see DedupeWindow.entries). */
+  dedupeEntries(now: number = Date.now()): Array<[string, number]> {
+    return this.dedupe?.entries(now) ?? [];
+  }
+
+  /** Forgets an accepted detection whose output never left the node, so a resend is not a duplicate. */
+  forgetDedupe(cameraId: string, messageId: string): void {
+    this.dedupe?.forget(dedupeKey(cameraId, messageId));
+  }
+
+  /** Takes back ids a previous runtime saved; returns how many were still within the window. */
+  restoreDedupe(entries: Iterable<readonly [unknown, unknown]>, now: number = Date.now()): number {
+    return this.dedupe?.restore(entries, now) ?? 0;
+  }
+
+  private overLimit(detection: Detection, cameraId: string): IntakeResult {
+    this.counts.rateLimited++;
+    const limit = `${this.settings.rateLimit} detections/s, burst ${this.settings.rateBurst}`;
+    const error = new ValidationError('rate_limited', [
+      { path: 'rateLimit', message: `camera ${cameraId} is over the rate limit (${limit}); detection ${detection.message_id} not accepted` },
+    ]);
+    const ack = this.settings.ack ? createAck(cameraId, detection.message_id, 'rejected', `rateLimit: over ${limit} for camera ${cameraId}`) : null;
+    return { kind: 'rate-limited', error, detection, cameraId, messageId: detection.message_id, ack };
   }
 }
 

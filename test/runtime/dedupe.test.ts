@@ -71,4 +71,57 @@ describe('runtime/dedupe', () => {
     assert.equal(w.check('id-49999', 50_000), true);
     assert.equal(w.check('id-0', 50_000), false);
   });
+
+  describe('entries() / restore(): the window carried across a restart', () => {
+    it('a restored window still recognises what the old one saw, until the original window ends', () => {
+      const old = new DedupeWindow(1000, 100);
+      old.check('a', 0);
+      old.check('b', 500);
+      const saved = JSON.parse(JSON.stringify(old.entries(600))) as Array<[string, number]>;
+      assert.deepEqual(saved, [['a', 0], ['b', 500]]);
+      const fresh = new DedupeWindow(1000, 100);
+      assert.equal(fresh.restore(saved, 700), 2);
+      assert.equal(fresh.check('a', 800), true, 'a resend after the restart is a duplicate');
+      assert.equal(fresh.check('b', 1400), true);
+      // The first sighting still counts: a expires at 1000, b at 1500, as in the old window.
+      assert.equal(fresh.check('a', 1000), false);
+      assert.equal(fresh.check('b', 1500), false);
+    });
+
+    it('skips expired, malformed and already known entries, and keeps the bound (the oldest go)', () => {
+      const w = new DedupeWindow(1000, 3);
+      w.check('known', 900);
+      const taken = w.restore(
+        [['old', 0], ['x', 950], [42, 950], ['y', Number.NaN], ['future', 5000], ['known', 950], ['z', 960], ['q', 970]] as Array<[unknown, unknown]>,
+        1000,
+      );
+      assert.equal(taken, 3, 'x, z, q');
+      assert.equal(w.size, 3);
+      // Sorted by first sighting: known 900, x 950, z 960, q 970 -> known is the oldest and goes.
+      assert.deepEqual(w.entries(1000).map(([id]) => id), ['x', 'z', 'q']);
+    });
+
+    it('property: check() after entries() -> restore() answers as the window never restarted', () => {
+      const step = fc.tuple(fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), fc.integer({ min: 0, max: 40 }));
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 6 }), fc.array(step, { maxLength: 60 }), fc.array(step, { maxLength: 60 }), (windowMs, max, before, after) => {
+          const kept = new DedupeWindow(windowMs, max);
+          const old = new DedupeWindow(windowMs, max);
+          let now = 0;
+          for (const [id, dt] of before) {
+            now += dt;
+            kept.check(id, now);
+            old.check(id, now);
+          }
+          const restarted = new DedupeWindow(windowMs, max);
+          restarted.restore(JSON.parse(JSON.stringify(old.entries(now))), now);
+          for (const [id, dt] of after) {
+            now += dt;
+            assert.equal(restarted.check(id, now), kept.check(id, now), `${id} at ${now}`);
+          }
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
 });
