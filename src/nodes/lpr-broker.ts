@@ -42,7 +42,28 @@ function tlsOptions(RED: NodeAPI, id: unknown): { options: TlsOptions; missing: 
   };
 }
 
+/**
+ * One `flows:started` listener per runtime for every lpr-broker (a site may have dozens: one
+ * listener each trips Node's MaxListenersExceededWarning). Keyed by the runtime's emitter, since
+ * the module may be registered more than once with the same runtime (tests load it per flow).
+ */
+const flowsStartedCallbacks = new WeakMap<object, Set<() => void>>();
+function onFlowsStartedSet(RED: NodeAPI): Set<() => void> {
+  let callbacks = flowsStartedCallbacks.get(RED.events);
+  if (!callbacks) {
+    const set = new Set<() => void>();
+    RED.events.on('flows:started', () => {
+      for (const callback of [...set]) callback();
+    });
+    flowsStartedCallbacks.set(RED.events, set);
+    callbacks = set;
+  }
+  return callbacks;
+}
+
 export = function register(RED: NodeAPI): void {
+  const onFlowsStartedCallbacks = onFlowsStartedSet(RED);
+
   function LprBrokerNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as LprBroker & { settings: LprBroker['settings']; topics: TopicTree; connection: BrokerConnection };
@@ -108,7 +129,7 @@ export = function register(RED: NodeAPI): void {
       if (users.size > 0) connection.start();
       connection.deliverOrphans();
     };
-    RED.events.on('flows:started', onFlowsStarted);
+    onFlowsStartedCallbacks.add(onFlowsStarted);
 
     node.register = (user, onState) => {
       users.set(user.id, onState);
@@ -152,7 +173,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      RED.events.removeListener('flows:started', onFlowsStarted);
+      onFlowsStartedCallbacks.delete(onFlowsStarted);
       unregisterBroker(node.id);
       connection.close().then(done, done);
     });
