@@ -531,6 +531,9 @@ export class BrokerConnection extends EventEmitter {
   }
 
   private noteError(err: Error, kind?: string): void {
+    // After close() the socket is being torn down on purpose: MQTT.js may still report a write it
+    // queued before the end (ERR_STREAM_WRITE_AFTER_END), which is no problem of the broker's.
+    if (this.state === 'closed') return;
     const type = kind ?? ((err as { code?: unknown }).code ? String((err as { code?: unknown }).code) : err.name || 'Error');
     this.metrics.errorsTotal++;
     this.metrics.errorsByType[type] = (this.metrics.errorsByType[type] ?? 0) + 1;
