@@ -1,0 +1,127 @@
+/**
+ * The hand-written detection check (fast path) against the zod schema it stands in for: it must
+ * never accept what the schema rejects, and must accept the detections cameras actually send.
+ * Also the byte scan against the text checks it replaces (depth, forbidden-key suspicion).
+ */
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { isCertainlyDetection } from '../../src/protocol/fast-detection';
+import { jsonDepth, scanJson, decodePayload } from '../../src/protocol/decode';
+import { POLICY } from '../../src/protocol/policy';
+import { generateDetection, PlatePool, Random } from '../../src/sim';
+
+const rng = new Random(1);
+const pool = new PlatePool(rng, { poolSize: 500, thaiRatio: 0.5, blacklisted: [] });
+
+function simDetection(seed: number): Record<string, any> {
+  const r = new Random(seed);
+  const { detection } = generateDetection(r, { cameraId: `CAM${seed % 50}`, pool, blacklistRatio: 0 }, { confidenceThreshold: 0.7, maxVehiclesPerFrame: 3 }, 1_700_000_000_000 + seed);
+  return { message_id: `m-${seed}`, timestamp: new Date(1_700_000_000_000 + seed).toISOString(), checkpoint_id: 'CP1', ...detection };
+}
+
+/** Every path (as key lists) to a value inside `v`. */
+function paths(v: unknown, prefix: Array<string | number> = []): Array<Array<string | number>> {
+  const out: Array<Array<string | number>> = [prefix];
+  if (v && typeof v === 'object') for (const [k, c] of Object.entries(v)) out.push(...paths(c, [...prefix, Array.isArray(v) ? Number(k) : k]));
+  return out;
+}
+
+function hasForbiddenKey(v: unknown): boolean {
+  if (!v || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some(hasForbiddenKey);
+  return Object.keys(v).some((k) => k === '__proto__' || k === 'constructor' || k === 'prototype' || hasForbiddenKey((v as Record<string, unknown>)[k]));
+}
+
+const weird = fc.oneof(
+  fc.jsonValue(),
+  fc.constantFrom('', 'x'.repeat(32), 'x'.repeat(33), 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(128), 'x'.repeat(129), '2024-01-15T10:30:00Z', '2024-02-30T10:30:00Z', '2024-01-15 10:30:00', 'CAM 1', '-bad'),
+  fc.constantFrom(-1, 0, -0, 0.5, 1, 1.0000001, 1.5, 1885, 1886, 2200, 2201, 2 ** 53, 2 ** 53 + 2, 1e308, true, false, null),
+  fc.constantFrom([], [1, 2, 3], [1, 2, 3, 4], [1, 2, 3, 4, 5], ['1', 2, 3, 4], {}, Array.from({ length: 257 }, () => ({}))),
+);
+
+describe('fast detection check', () => {
+  it('accepts the simulator\'s detections (the schema does too)', () => {
+    for (let seed = 0; seed < 300; seed++) {
+      const d = JSON.parse(JSON.stringify(simDetection(seed)));
+      assert.equal(POLICY.detection.schema.safeParse(d).success, true);
+      assert.equal(isCertainlyDetection(d), true, JSON.stringify(d));
+    }
+  });
+
+  it('never accepts a mutated detection the schema rejects', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 10_000 }), fc.array(fc.tuple(fc.nat(), weird, fc.boolean()), { minLength: 1, maxLength: 3 }), (seed, edits) => {
+        const d = JSON.parse(JSON.stringify(simDetection(seed)));
+        for (const [pick, value, remove] of edits) {
+          const all = paths(d).filter((p) => p.length > 0);
+          const path = all[pick % all.length]!;
+          let parent: any = d;
+          for (const k of path.slice(0, -1)) parent = parent[k];
+          const key = path[path.length - 1]!;
+          if (remove && !Array.isArray(parent)) delete parent[key];
+          else parent[key] = JSON.parse(JSON.stringify(value));
+        }
+        if (!isCertainlyDetection(d)) return;
+        const parsed = POLICY.detection.schema.safeParse(d);
+        assert.equal(parsed.success, true, JSON.stringify(d));
+        // The fast path hands on the object as parsed: the schema must not change it either.
+        assert.deepEqual(parsed.data, d);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('scanJson agrees with jsonDepth and the forbidden-key pattern on any JSON text', () => {
+    const key = fc.oneof(fc.string(), fc.constantFrom('__proto__', 'constructor', 'prototype', '\\u0063onstructor', '_x', 'cx', 'p'));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, fc.jsonValue({ maxDepth: 1 }), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(key, tie('v'), { maxKeys: 3 })),
+    })).v;
+    fc.assert(
+      fc.property(value, fc.integer({ min: 1, max: 6 }), (v, limit) => {
+        const text = JSON.stringify(v).replace(/\\\\u0063/g, '\\u0063');
+        const bytes = Buffer.from(text, 'utf8');
+        const scan = scanJson(bytes, limit);
+        const depth = jsonDepth(text, limit);
+        assert.equal(Math.min(scan.depth, limit + 1), Math.min(depth, limit + 1));
+        // What matters: whenever the parsed value holds a forbidden key, the scan is suspicious (then
+        // the object is walked). It is narrower than the old regex, which also fired on an escaped
+        // backslash followed by "u".
+        // (Past the depth limit the scan stops early: the payload is rejected as too deep anyway.)
+        const parsed = JSON.parse(text);
+        if (depth <= limit && hasForbiddenKey(parsed)) assert.equal(scan.suspicious, true, text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('scanJson flags every number JSON.parse turns into Infinity', () => {
+    const huge = fc.oneof(
+      fc.tuple(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 309, max: 400 }), fc.boolean()).map(([m, e, plus]) => `${m}e${plus ? '+' : ''}${e}`),
+      fc.integer({ min: 309, max: 330 }).map((n) => '9'.repeat(n)),
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => JSON.stringify(x)),
+    );
+    fc.assert(
+      fc.property(huge, fc.string(), (num, str) => {
+        // Digits and exponents inside strings must not matter; the number is what counts.
+        const text = `{"a":[1,${num}],"s":${JSON.stringify(str + 'e999')}}`;
+        const parsed = JSON.parse(text);
+        const infinite = !Number.isFinite(parsed.a[1]);
+        if (infinite) assert.equal(scanJson(Buffer.from(text), 32).huge, true, text);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('decodePayload rejects a detection with an infinite number in its free-form metadata', () => {
+    const text = JSON.stringify(simDetection(2)).replace('"metadata":{', '"metadata":{"big":1e999,');
+    const r = decodePayload('detection', Buffer.from(text), {});
+    assert.equal(r.ok, false);
+  });
+
+  it('decodePayload still rejects forbidden keys spelt with escapes', () => {
+    const d = simDetection(1);
+    const text = JSON.stringify(d).replace('"metadata":{', '"metadata":{"\\u0063onstructor":{"x":1},');
+    const r = decodePayload('detection', Buffer.from(text), {});
+    assert.equal(r.ok, false);
+  });
+});
