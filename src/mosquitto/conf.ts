@@ -94,6 +94,9 @@ export function confText(o: ConfOptions, dir: string, generatedBy = 'lpr-mosquit
     `max_queued_bytes ${o.maxQueuedBytes}`,
     `max_inflight_messages ${o.maxInflightMessages}`,
     'queue_qos0_messages false',
+    '# Nagle\'s algorithm held every acked detection ~5 ms (npm run bench -- latency: p99 10 ms with',
+    '# it, ~1.1 ms without, at 2,000 msg/s).',
+    'set_tcp_nodelay true',
     '',
     '# Access log: connections (address, client id, username), refusals, disconnects, subscriptions.',
   );
