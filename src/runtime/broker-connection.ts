@@ -225,6 +225,7 @@ export class BrokerConnection extends EventEmitter {
     client.on('close', () => this.onClose());
     client.on('error', (err) => this.noteError(err));
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
+    batchWritesPerRead(client);
   }
 
   /**
@@ -566,6 +567,25 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
     promise.then(() => {
       clearTimeout(timer);
       resolve();
+    });
+  });
+}
+
+/**
+ * MQTT.js handles the packets of one socket read on consecutive ticks and writes a PUBACK (and
+ * our acks) for each, one syscall apiece: ~7 µs per QoS 1 message in the drain profile. Corking
+ * the socket from the first packet of a read until the event loop moves on sends them together.
+ */
+function batchWritesPerRead(client: MqttClient): void {
+  let corked = false;
+  client.on('packetreceive', () => {
+    const stream = client.stream as unknown as { cork?(): void; uncork(): void; destroyed?: boolean } | undefined;
+    if (corked || !stream?.cork || stream.destroyed) return;
+    stream.cork();
+    corked = true;
+    setImmediate(() => {
+      corked = false;
+      stream.uncork();
     });
   });
 }
