@@ -122,14 +122,6 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         case 'foreign':
           return;
         case 'rejected':
-          reportRejected(node, `detection from camera ${result.cameraId}`, topic, payload, result.error, {
-            type: 'detection',
-            cameraId: result.cameraId,
-            messageId: result.messageId,
-            receivedAt,
-          });
-          sendAck(result.ack);
-          break;
         case 'rate-limited': {
           reportRejected(node, `detection from camera ${result.cameraId}`, topic, payload, result.error, {
             type: 'detection',
@@ -138,8 +130,10 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
             receivedAt,
           });
           sendAck(result.ack);
-          const due = alerts.note(result.cameraId, receivedAt);
-          if (due > 0) publishRateAlert(result.cameraId, due);
+          if (result.kind === 'rate-limited') {
+            const due = alerts.note(result.cameraId, receivedAt);
+            if (due > 0) publishRateAlert(result.cameraId, due);
+          }
           break;
         }
         case 'duplicate':
