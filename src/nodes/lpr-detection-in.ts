@@ -4,6 +4,7 @@ import { POLICY } from '../protocol/policy';
 import { createMessage, type Ack } from '../protocol';
 import { dedupeKey, DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings } from '../runtime/detection-intake';
 import { DedupeJournal } from '../runtime/dedupe-journal';
+import { HandoverQueue } from '../runtime/handover-queue';
 import { AlertThrottle } from '../runtime/rate-limit';
 import { recordLatency } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
@@ -11,13 +12,6 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
-
-/** What waits for Node-RED to hand a detection's output on: its ack, and its dedupe journal line. */
-interface HandOver {
-  ack: Ack | null;
-  delivered: { cameraId: string; messageId: string } | null;
-  at: number;
-}
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   function LprDetectionInNode(this: Node, def: NodeDef): void {
@@ -33,9 +27,12 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     }
     const intake = new DetectionIntake(broker.topics, settings);
     const counts = intake.counts;
-    // Keys of detections sent but not yet handed over: never journalled before they are.
-    const undelivered = new Set<string>();
-    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, undelivered);
+    // Acks and dedupe journal lines wait until Node-RED has handed the output on (see HandoverQueue).
+    const handover = new HandoverQueue<Ack>(({ ack, delivered, at }) => {
+      if (delivered) journal?.append(dedupeKey(delivered.cameraId, delivered.messageId), at);
+      if (ack) publishAck(ack);
+    });
+    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, handover);
     const status = new StatusReporter(node, () => {
       const extra = [
         counts.rejected ? `${counts.rejected} rejected` : '',
@@ -47,12 +44,6 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       return `${counts.accepted} in${extra ? ' · ' + extra : ''}`;
     });
 
-    // Node-RED hands node.send() outputs to the next node on a later tick (setImmediate), and a
-    // runtime stop in between drops them. So whatever says "delivered" (the ack, the dedupe
-    // journal line) waits for that hand-over (our setImmediate is queued behind Node-RED's), and
-    // is not written once closed: the camera then resends what the flow never got, and the next
-    // runtime takes it as new. Every ack waits in the same queue, so a duplicate's ack can't
-    // overtake the original's delivery.
     // The ack topic per camera, built once (the camera id was validated with the detection).
     const ackTopics = new Map<string, string>();
     const ackTopic = (cameraId: string) => {
@@ -64,34 +55,14 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       }
       return t;
     };
-    let closed = false;
-    let handovers: HandOver[] = [];
-    const flushHandovers = () => {
-      const due = handovers;
-      handovers = [];
-      if (closed) return;
-      for (const { ack, delivered, at } of due) {
-        if (delivered) {
-          const key = dedupeKey(delivered.cameraId, delivered.messageId);
-          undelivered.delete(key);
-          journal?.append(key, at);
-        }
-        // createAck already checked the two fields that come from outside; publishMessage would run
-        // the whole Ack schema again (~2.5 µs with the stringify) for an object this node built.
-        if (ack) {
-          broker.connection
-            .publish(ackTopic(ack.camera_id), JSON.stringify(ack), { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain })
-            .catch((err: Error) => node.warn(`ack for ${ack.ack_id} not sent: ${err.message}`));
-        }
-      }
+    // createAck already checked the two fields that come from outside; publishMessage would run the
+    // whole Ack schema again (~2.5 µs with the stringify) for an object this node built.
+    const publishAck = (ack: Ack): void => {
+      broker.connection
+        .publish(ackTopic(ack.camera_id), JSON.stringify(ack), { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain })
+        .catch((err: Error) => node.warn(`ack for ${ack.ack_id} not sent: ${err.message}`));
     };
-    const afterHandover = (ack: Ack | null, delivered: HandOver['delivered'] = null, at = 0) => {
-      if (!ack && !delivered) return;
-      if (handovers.length === 0) setImmediate(flushHandovers);
-      handovers.push({ ack, delivered, at });
-      if (delivered) undelivered.add(dedupeKey(delivered.cameraId, delivered.messageId));
-    };
-    const sendAck = (ack: Ack | null) => afterHandover(ack);
+    const sendAck = (ack: Ack | null) => handover.add(ack);
 
     // Rate-limit alerts on {root}/system/alerts: the first rejection of a camera at once, then at
     // most one per camera per interval with the count since the last one (one sweep timer per node).
@@ -143,7 +114,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split);
           if (msgs[0]) recordLatency(broker.id, 'detection', msgs[0].lpr.latencyMs);
           for (const msg of msgs) node.send(msg as unknown as NodeMessage);
-          afterHandover(result.ack, { cameraId: result.cameraId, messageId: result.detection.message_id }, receivedAt);
+          handover.add(result.ack, { cameraId: result.cameraId, messageId: result.detection.message_id }, receivedAt);
           break;
         }
       }
@@ -155,11 +126,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     broker.register(node, (state) => status.setState(state));
 
     node.on('close', (removed: boolean, done: () => void) => {
-      closed = true;
       // Outputs not handed over were dropped with the flow: not duplicates when they come again.
-      for (const { delivered } of handovers) if (delivered) intake.forgetDedupe(delivered.cameraId, delivered.messageId);
-      handovers = [];
-      undelivered.clear();
+      for (const dropped of handover.close()) intake.forgetDedupe(dropped.cameraId, dropped.messageId);
       // A deleted node's window goes with it; otherwise it is kept for the next start.
       if (removed) journal?.discard();
       else journal?.close();
@@ -184,12 +152,12 @@ function openDedupeJournal(
   node: Node,
   intake: DetectionIntake,
   settings: DetectionInSettings,
-  undelivered: ReadonlySet<string>,
+  handover: HandoverQueue<Ack>,
 ): DedupeJournal | null {
   if (!intake.dedupes || typeof userDir !== 'string' || userDir === '') return null;
   const file = path.join(userDir, 'lpr-detection-in', `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.dedupe`);
   let warned = false;
-  const window = () => intake.dedupeEntries().filter(([key]) => !undelivered.has(key));
+  const window = () => intake.dedupeEntries().filter(([key]) => !handover.isPending(key));
   const journal = new DedupeJournal(file, settings.dedupeSize * 2, window, (err) => {
     if (!warned) node.warn(`dedupe journal ${file}: ${err.message}; duplicates after a restart are possible`);
     warned = true;
