@@ -1,7 +1,7 @@
 /** `lpr-blacklist`: a watch list shared by match nodes, synced over MQTT and persisted. */
 import { EventEmitter } from 'node:events';
 import type { IPublishPacket } from 'mqtt';
-import { createMessage, decodePayload, type BlacklistEntry } from '../protocol';
+import { createMessage, decodePayload, DEFAULT_MAX_BYTES, type BlacklistEntry } from '../protocol';
 import { BlacklistStore, type UpdateAction } from '../blacklist/store';
 import { readBlacklistSettings, type BlacklistSettings } from '../runtime/blacklist-settings';
 import { resolveBroker, type LprBroker } from './shared/broker-api';
@@ -11,6 +11,8 @@ import type { Node, NodeAPI, NodeDef } from './shared/red';
 const PURGE_EVERY_MS = 60_000;
 /** Our own updates come back to us on the shared topic: remember their ids to skip them. */
 const OWN_IDS_KEPT = 1000;
+/** Updates this long are measured before publishing (~130 B per entry: 256 KiB is ~2,000 entries). */
+const LARGE_UPDATE_ENTRIES = 1000;
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   function LprBlacklistNode(this: Node, def: NodeDef): void {
@@ -45,11 +47,23 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     node.broker = broker;
 
     const ownIds: string[] = [];
+    let largestWarned = 0;
     const publishUpdate = (action: UpdateAction, entries: BlacklistEntry[]) => {
       if (!broker) return;
       const update = createMessage('blacklistUpdates', { action, entries });
       ownIds.push(update.message_id);
       if (ownIds.length > OWN_IDS_KEPT) ownIds.shift();
+      // A big list in one message can exceed the broker's message_size_limit, and the broker drops
+      // it without telling the publisher: say so here, once per size class.
+      if (entries.length >= LARGE_UPDATE_ENTRIES) {
+        const bytes = Buffer.byteLength(JSON.stringify(update));
+        if (bytes > DEFAULT_MAX_BYTES && bytes > largestWarned * 2) {
+          largestWarned = bytes;
+          node.warn(
+            `blacklist ${action} of ${entries.length} entries is ${bytes} bytes in one MQTT message: a broker whose message_size_limit is lower (lpr-mosquitto's default is ${DEFAULT_MAX_BYTES}) drops it silently; raise it (lpr-mosquitto --message-size-limit)`,
+          );
+        }
+      }
       broker.publishMessage('blacklistUpdates', undefined, update).catch((err: Error) => node.warn(`blacklist update not published: ${err.message}`));
     };
 

@@ -198,6 +198,24 @@ describe('blacklist nodes on a real Mosquitto', function () {
     }
   });
 
+  it('warns when a replace snapshot is larger than a broker message limit would pass', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ plate_number: `BIG${String(i).padStart(4, '0')}`, province: 'กรุงเทพมหานคร', reason: 'stolen vehicle report', priority: 'high' }));
+    await helper.load(nodes, flow({}, { entries: many }));
+    await waitReady('broker', 3);
+    const warnings: string[] = [];
+    (helper.getNode('list') as any).on('call:warn', (call: any) => warnings.push(String(call.args[0])));
+    const updates = await mosquittoSub(mosquitto.port, UPDATES);
+    try {
+      await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-big', timestamp: new Date().toISOString(), camera_id: 'CAM001' }));
+      const [msg] = await updates.waitFor(1);
+      assert.equal(JSON.parse(msg!.payload).entries.length, 3000, 'the test broker has no size limit: it still arrives');
+      assert.equal(warnings.length, 1, warnings.join('\n'));
+      assert.match(warnings[0]!, /replace of 3000 entries is \d+ bytes in one MQTT message.*message_size_limit/);
+    } finally {
+      updates.stop();
+    }
+  });
+
   it('imports and exports CSV from a flow, rejecting a bad file whole with the line named', async () => {
     await helper.load(nodes, flow());
     const updated = collect('updated');
