@@ -51,7 +51,6 @@ describe('example detections-to-postgres: mosquitto_pub → Mosquitto → Node-R
       console.log(`      skipped: ${found.missing}`);
       this.skip();
     }
-    const started = Date.now();
     postgres = await startPostgres(found.bin);
     broker = await startMosquitto({ extraConfig: ['log_type subscribe'] });
     // pg reads PGHOST, PGPORT, PGUSER and PGDATABASE from Node-RED's environment, as the comment says.
@@ -61,7 +60,6 @@ describe('example detections-to-postgres: mosquitto_pub → Mosquitto → Node-R
     // Debug nodes also write to the log here, so that errors the flow catches can be asserted on.
     flow = pointBrokers(readExample('detections-to-postgres.json'), broker.port).map((n) => (n.type === 'debug' ? { ...n, console: true } : n));
     await deploy();
-    assert.ok(Date.now() - started < 40_000, `setup took ${Date.now() - started} ms`);
   });
 
   after(async function () {
