@@ -6,6 +6,7 @@
  * the server has emitted a given number of detections. At the end every camera's outputs are
  * counted by message_id: lost = sent but never emitted, duplicates = emitted more than once.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -336,4 +337,39 @@ export function formatReport(title: string, r: StreamReport): string {
     `    faults: ${faults || 'none'}`,
     `    per camera: ${r.perCamera.map((c) => `${c.camera} ${c.distinct}/${c.sent}${c.duplicates ? ` +${c.duplicates} dup` : ''} (resent ${c.resent})`).join(', ')}`,
   ].join('\n');
+}
+
+/** The 10,000-detection plan both fault suites run: lpr-sim 4 × 2,000 at 200/s, lpr-camera 2 × 1,000. */
+export function tenThousandPlan(mosquitto: Mosquitto, server: ServerHost, faults: StreamPlan['faults']): StreamPlan {
+  return {
+    mosquitto,
+    server,
+    simCameras: 4,
+    perSimCamera: 2000,
+    simRate: 200,
+    nodeCameras: 2,
+    perNodeCamera: 1000,
+    nodeIntervalMs: 10,
+    ackTimeout: 3,
+    faults,
+    timeoutMs: 120_000,
+  };
+}
+
+/** Every detection of a 10,000 stream reached the flow; with `exactlyOnce`, none of them twice. */
+export function assertAllDelivered(report: StreamReport, exactlyOnce: boolean): void {
+  assert.equal(report.sent, 10_000, 'detections sent');
+  assert.deepEqual(report.errors, [], 'errors at the server');
+  assert.equal(report.foreign, 0, 'outputs from unknown cameras');
+  for (const c of report.perCamera) {
+    assert.equal(c.lost, 0, `${c.camera}: lost`);
+    if (exactlyOnce) assert.equal(c.duplicates, 0, `${c.camera}: duplicates at the output`);
+    assert.equal(c.distinct, c.sent, `${c.camera}: distinct outputs`);
+  }
+  assert.equal(report.received, 10_000);
+  if (exactlyOnce) {
+    assert.equal(report.lost, 0);
+    assert.equal(report.duplicatesAtOutput, 0);
+    assert.equal(report.outputs, 10_000);
+  }
 }
