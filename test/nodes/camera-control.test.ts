@@ -8,7 +8,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { freePort, startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, brokerNode, catchNode, collect, helper, waitReady } from './harness';
+import { brokerConfig, brokerNode, catchNode, collect, helper, waitReady, useHelperServer } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const controlNode = require('../../dist/lpr-camera-control.js');
@@ -74,13 +74,7 @@ describe('lpr-camera-control on a real Mosquitto', function () {
   after(async () => {
     await mosquitto?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   it('round trip: mosquitto_sub sees the Control (QoS 2 topic), mosquitto_pub answers, output 1 has response, request and rtt', async () => {
     await helper.load(nodes, flow(mosquitto));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { allNodes, brokerConfig, collect, helper } from './harness';
+import { allNodes, brokerConfig, collect, helper, useHelperServer } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const analyticsNode = require('../../dist/lpr-checkpoint-analytics.js');
@@ -50,13 +50,7 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
   after(async () => {
     await mosquitto?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   it('publishes CheckpointAnalytics with the exact counts and the retained CheckpointStatus', async function () {
     this.timeout(30_000);

@@ -4,7 +4,7 @@ import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { allNodes, brokerConfig, collect, helper, waitReady } from './harness';
+import { allNodes, brokerConfig, collect, helper, waitReady, useHelperServer } from './harness';
 
 function flow(mosquitto: Mosquitto, inProps: Record<string, unknown> = {}) {
   return [
@@ -43,13 +43,7 @@ describe('lpr-detection-in rate limit on a real Mosquitto', function () {
   after(async () => {
     await mosquitto?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   it('a camera over the limit gets rejected acks for the excess, Catch errors and one throttled alert; a camera under it is unaffected', async () => {
     await helper.load(allNodes, flow(mosquitto));

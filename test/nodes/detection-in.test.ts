@@ -4,7 +4,7 @@ import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { detection, seedDetection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { allNodes, brokerConfig, collect, helper, waitReady } from './harness';
+import { allNodes, brokerConfig, collect, helper, waitReady, useHelperServer } from './harness';
 
 const TOPIC = 'lprserver/cameras/CAM001/detection';
 
@@ -27,13 +27,7 @@ describe('lpr-detection-in on a real Mosquitto', function () {
   after(async () => {
     await mosquitto?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   it('delivers the seed sample published by mosquitto_pub, deep-equal, with msg.lpr', async () => {
     await helper.load(allNodes, flow(mosquitto));

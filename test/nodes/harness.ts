@@ -43,6 +43,17 @@ export function brokerConfig(mosquitto: Mosquitto, extra: Record<string, unknown
   };
 }
 
+/** Mocha hooks: a fresh Node-RED test server for each test, its flows unloaded after it. */
+export function useHelperServer(): void {
+  beforeEach((done) => {
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  });
+}
+
 /** Collects the messages a node receives. */
 export function collect(nodeId: string): any[] {
   const node = helper.getNode(nodeId);

@@ -6,7 +6,7 @@ import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub } from '../fixtures/mqtt-cli';
 import { seedHealth } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { allNodes, brokerConfig, collect, helper, waitReady } from './harness';
+import { allNodes, brokerConfig, collect, helper, waitReady, useHelperServer } from './harness';
 
 function health(camera: string, details: Record<string, unknown> = {}, status = 'healthy') {
   const h = seedHealth();
@@ -50,13 +50,7 @@ describe('lpr-health-monitor on a real Mosquitto', function () {
   after(async () => {
     await mosquitto?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   /** A camera with a will on its health topic, connected through a proxy that can freeze the link. */
   async function willCamera(id: string, keepalive: number) {

@@ -13,7 +13,7 @@ import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { detection } from '../fixtures/samples';
 import { waitUntil } from '../fixtures/wait';
-import { allNodes, brokerConfig, collect, helper, waitReady } from './harness';
+import { allNodes, brokerConfig, collect, helper, waitReady, useHelperServer } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const systemMonitorNode = require('../../dist/lpr-system-monitor.js');
@@ -78,13 +78,7 @@ describe('lpr-system-monitor on a real Mosquitto', function () {
   after(async () => {
     await mosquitto?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   async function load(props: Record<string, unknown> = {}) {
     await helper.load([...allNodes, systemMonitorNode, captureHttpNode], flow(mosquitto, props));

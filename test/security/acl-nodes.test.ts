@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { startProvisionedMosquitto, type ProvisionedMosquitto } from '../fixtures/provisioned-mosquitto';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { collect, helper } from '../nodes/harness';
+import { collect, helper, useHelperServer } from '../nodes/harness';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nodes = [
@@ -38,13 +38,7 @@ describe('security: lpr-camera and the server nodes through the generated ACL', 
   after(async () => {
     await broker?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   function flow() {
     return [

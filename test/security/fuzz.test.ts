@@ -16,7 +16,7 @@ import { DetectionIntake, readDetectionInSettings } from '../../src/runtime/dete
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { detection, seedConfig, seedControl, seedHealth } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, helper } from '../nodes/harness';
+import { brokerConfig, helper, useHelperServer } from '../nodes/harness';
 import { fixedCorpus, generated, isBad, shuffle, type Oracle } from './fuzz-corpus';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -79,13 +79,7 @@ describe('fuzz: bad payloads into every node that reads MQTT (real Mosquitto, re
     process.off('uncaughtException', onUnhandled);
     await mosquitto?.stop();
   });
-  beforeEach((done) => {
-    helper.startServer(done);
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
-  });
+  useHelperServer();
 
   it('no crash, every bad payload reported with a field, every valid one delivered', async () => {
     await helper.load(NODES, [
