@@ -157,7 +157,10 @@ function openDedupeJournal(
   if (!intake.dedupes || typeof userDir !== 'string' || userDir === '') return null;
   const file = path.join(userDir, 'lpr-detection-in', `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.dedupe`);
   let warned = false;
-  const window = () => intake.dedupeEntries().filter(([key]) => !handover.isPending(key));
+  const window = () => {
+    const pending = handover.pendingKeys();
+    return intake.dedupeEntries().filter(([key]) => !pending.has(key));
+  };
   const journal = new DedupeJournal(file, settings.dedupeSize * 2, window, (err) => {
     if (!warned) node.warn(`dedupe journal ${file}: ${err.message}; duplicates after a restart are possible`);
     warned = true;

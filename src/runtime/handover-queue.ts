@@ -23,8 +23,6 @@ export interface Released<A> {
 
 export class HandoverQueue<A> {
   private items: Array<Released<A>> = [];
-  /** Dedupe keys of detections sent but not handed over yet: never journalled before they are. */
-  private readonly pending = new Set<string>();
   private closed = false;
 
   constructor(private readonly release: (item: Released<A>) => void) {}
@@ -34,12 +32,16 @@ export class HandoverQueue<A> {
     if (this.closed || (!ack && !delivered)) return;
     if (this.items.length === 0) setImmediate(() => this.flush());
     this.items.push({ ack, delivered, at });
-    if (delivered) this.pending.add(dedupeKey(delivered.cameraId, delivered.messageId));
   }
 
-  /** Whether a dedupe key belongs to a detection not handed over yet. */
-  isPending(key: string): boolean {
-    return this.pending.has(key);
+  /**
+   * Dedupe keys of the detections sent but not handed over yet (never journalled before they are).
+   * Built on demand: only a journal rewrite asks, so the per-message path keeps no second index.
+   */
+  pendingKeys(): Set<string> {
+    const keys = new Set<string>();
+    for (const { delivered } of this.items) if (delivered) keys.add(dedupeKey(delivered.cameraId, delivered.messageId));
+    return keys;
   }
 
   /** Stops releasing; returns the detections that were sent but never handed over. */
@@ -47,7 +49,6 @@ export class HandoverQueue<A> {
     this.closed = true;
     const dropped = this.items.flatMap((item) => (item.delivered ? [item.delivered] : []));
     this.items = [];
-    this.pending.clear();
     return dropped;
   }
 
@@ -55,9 +56,6 @@ export class HandoverQueue<A> {
     const due = this.items;
     this.items = [];
     if (this.closed) return;
-    for (const item of due) {
-      if (item.delivered) this.pending.delete(dedupeKey(item.delivered.cameraId, item.delivered.messageId));
-      this.release(item);
-    }
+    for (const item of due) this.release(item);
   }
 }
