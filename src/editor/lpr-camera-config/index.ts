@@ -16,6 +16,7 @@ import {
   str,
   selectedBroker,
 } from '../shared/validate';
+import { cameraTopicPreview } from '../shared/topics';
 
 
 RED.nodes.registerType('lpr-camera-config', {
@@ -64,10 +65,10 @@ RED.nodes.registerType('lpr-camera-config', {
       const root = (broker && broker.topicRoot) || 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
-      const id = isAllCameras(camera) ? '+' : str(camera);
-      $('#lpr-camera-config-reported').text(ok ? `${root}/cameras/${id}/config` : '(fix the camera first)');
-      $('#lpr-camera-config-request').text(ok ? `${root}/cameras/${id}/config/request` : '(fix the camera first)');
-      $('#lpr-camera-config-update').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '<msg.camera>' : id}/config/update` : '(fix the camera first)');
+      const fix = '(fix the camera first)';
+      $('#lpr-camera-config-reported').text(ok ? cameraTopicPreview(root, 'config', camera) : fix);
+      $('#lpr-camera-config-request').text(ok ? cameraTopicPreview(root, 'configRequest', camera) : fix);
+      $('#lpr-camera-config-update').text(ok ? cameraTopicPreview(root, 'configUpdate', camera, '<msg.camera>') : fix);
     };
     const showFile = () => {
       $('#lpr-camera-config-row-file').toggle(isTrue(currentValue(node, 'persist', prefix)));

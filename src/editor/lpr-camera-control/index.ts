@@ -14,6 +14,7 @@ import {
   str,
   selectedBroker,
 } from '../shared/validate';
+import { cameraTopicPreview } from '../shared/topics';
 
 const COMMAND_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const PRIORITIES = ['low', 'normal', 'medium', 'high', 'critical'];
@@ -74,9 +75,9 @@ RED.nodes.registerType('lpr-camera-control', {
       const root = (broker && broker.topicRoot) || 'lprserver';
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
-      const id = isAllCameras(camera) ? '<msg.camera>' : str(camera);
-      $('#lpr-camera-control-topic').text(ok ? `${root}/cameras/${id}/control` : '(fix the camera first)');
-      $('#lpr-camera-control-response').text(ok ? `${root}/cameras/${isAllCameras(camera) ? '+' : str(camera)}/control/response` : '(fix the camera first)');
+      const fix = '(fix the camera first)';
+      $('#lpr-camera-control-topic').text(ok ? cameraTopicPreview(root, 'control', camera, '<msg.camera>') : fix);
+      $('#lpr-camera-control-response').text(ok ? cameraTopicPreview(root, 'controlResponse', camera) : fix);
       $('#lpr-camera-control-mqtt5').toggle(!!broker && String(broker.protocolVersion) === '5');
     };
     $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);

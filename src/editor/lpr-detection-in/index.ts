@@ -7,7 +7,6 @@
  */
 import {
   currentValue,
-  detectionSubscription,
   isAllCameras,
   isTrue,
   numberValidator,
@@ -16,6 +15,7 @@ import {
   validateOptionalIdentifier,
   selectedBroker,
 } from '../shared/validate';
+import { detectionSubscription } from '../shared/topics';
 
 RED.nodes.registerType('lpr-detection-in', {
   category: 'LPR',

@@ -11,7 +11,6 @@ import {
   criticalValidator,
   currentValue,
   decimalValidator,
-  healthSubscription,
   isAllCameras,
   isTrue,
   numberValidator,
@@ -20,6 +19,7 @@ import {
   validateStatusList,
   selectedBroker,
 } from '../shared/validate';
+import { healthSubscription } from '../shared/topics';
 
 RED.nodes.registerType('lpr-health-monitor', {
   category: 'LPR',

@@ -191,18 +191,6 @@ export function isAllCameras(camera: unknown): boolean {
 }
 
 /**
- * The subscription the detection-in node makes, for the dialog preview (mirrors TopicTree.filter in
- * src/protocol/topics.ts): `[$share/<group>/]<root>/cameras/<camera|+>/detection`.
- */
-export function detectionSubscription(root: unknown, camera: unknown, sharedGroup: unknown): string {
-  const r = str(root) || 'lprserver';
-  const cam = isAllCameras(camera) ? '+' : str(camera);
-  const group = str(sharedGroup);
-  const filter = `${r}/cameras/${cam}/detection`;
-  return group ? `$share/${group}/${filter}` : filter;
-}
-
-/**
  * Validator factory for a number that may be negative or have decimals (`-5`, `42.5`), as the
  * thresholds of `lpr-health-monitor` are; `min`/`max` are inclusive.
  */
@@ -261,12 +249,6 @@ export function statusList(value: unknown): string[] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-}
-
-/** The subscription the health monitor makes, for the dialog preview: `<root>/cameras/<camera|+>/health`. */
-export function healthSubscription(root: unknown, camera: unknown): string {
-  const r = str(root) || 'lprserver';
-  return `${r}/cameras/${isAllCameras(camera) ? '+' : str(camera)}/health`;
 }
 
 // ---------------------------------------------------------------------------------------------
