@@ -3,24 +3,12 @@
  * LPR topic tree (see `lpr-mosquitto --help`). Progress on stderr, the summary on stdout.
  * Exit 2 for a bad option, 1 when writing or a tool fails.
  */
+import { parseArgsOrExit } from '../cli/parse-args';
 import { formatResult, HELP, MosquittoOptionError, parseMosquittoArgs, provision } from '../mosquitto';
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseMosquittoArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof MosquittoOptionError) {
-      process.stderr.write(`lpr-mosquitto: ${err.message}\nRun lpr-mosquitto --help for the options.\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const options = parsed.options;
+  const options = parseArgsOrExit('lpr-mosquitto', parseMosquittoArgs, MosquittoOptionError, HELP);
+  if (!options) return;
   try {
     const result = await provision(options, { log: (line) => process.stderr.write(`lpr-mosquitto: ${line}\n`) });
     process.stdout.write(formatResult(result, options));

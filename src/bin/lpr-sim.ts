@@ -3,24 +3,12 @@
  * on stdout. SIGINT/SIGTERM stop cleanly (drain acks, offline health, disconnect, exit 0); a second
  * signal exits at once.
  */
+import { parseArgsOrExit } from '../cli/parse-args';
 import { formatSummary, HELP, parseSimArgs, SimOptionError, startSimulator, type Simulator, type SimSummary } from '../sim';
 
 function main(): void {
-  let parsed;
-  try {
-    parsed = parseSimArgs(process.argv.slice(2));
-  } catch (err) {
-    if (err instanceof SimOptionError) {
-      process.stderr.write(`lpr-sim: ${err.message}\nRun lpr-sim --help for the options.\n`);
-      process.exit(2);
-    }
-    throw err;
-  }
-  if (parsed.help) {
-    process.stdout.write(HELP);
-    return;
-  }
-  const options = parsed.options;
+  const options = parseArgsOrExit('lpr-sim', parseSimArgs, SimOptionError, HELP);
+  if (!options) return;
   const log = (line: string) => {
     if (!options.quiet) process.stderr.write(`${line}\n`);
   };
