@@ -8,37 +8,23 @@
  * Every message_id must be emitted exactly once: 0 lost, 0 duplicates at the output.
  */
 import assert from 'node:assert/strict';
-import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { sleep } from '../fixtures/wait';
-import { createServerHost, type ServerHost } from './server-host';
-import { assertAllDelivered, formatReport, runStream, tenThousandPlan, waitServerReady } from './stream';
+import { assertAllDelivered, formatReport, runStream, tenThousandPlan, useFaultRig } from './stream';
 
 const DOWN_MS = 1000;
 
 describe('reliability: broker faults during a 10,000-detection stream', function () {
   this.timeout(150_000);
-  let mosquitto: Mosquitto;
-  let server: ServerHost;
-
-  beforeEach(async () => {
-    mosquitto = await startMosquitto({ persistence: true, extraConfig: ['max_queued_messages 0'] });
-    server = await createServerHost({ mqttPort: mosquitto.port, clientId: 'rel-server', cleanSession: false, dedupe: 300 });
-    await server.start();
-    await waitServerReady(mosquitto, server);
-  });
-  afterEach(async () => {
-    await server?.dispose();
-    await mosquitto?.stop();
-  });
+  const rig = useFaultRig();
 
   it('SIGKILL of Mosquitto twice mid-stream, restarted on the same port: every detection emitted exactly once', async () => {
     const kill = async () => {
-      await mosquitto.kill();
+      await rig.mosquitto.kill();
       await sleep(DOWN_MS);
-      await mosquitto.start();
+      await rig.mosquitto.start();
     };
     const report = await runStream(
-      tenThousandPlan(mosquitto, server, [
+      tenThousandPlan(rig, [
         { atOutputs: 2500, name: 'SIGKILL + restart', run: kill },
         { atOutputs: 6000, name: 'SIGKILL + restart', run: kill },
       ]),
@@ -51,10 +37,10 @@ describe('reliability: broker faults during a 10,000-detection stream', function
 
   it('graceful Mosquitto restart (SIGTERM, persistence saved) mid-stream: every detection emitted exactly once', async () => {
     const restart = async () => {
-      await mosquitto.restart();
+      await rig.mosquitto.restart();
     };
     const report = await runStream(
-      tenThousandPlan(mosquitto, server, [
+      tenThousandPlan(rig, [
         { atOutputs: 3000, name: 'SIGTERM + restart', run: restart },
         { atOutputs: 7000, name: 'SIGTERM + restart', run: restart },
       ]),

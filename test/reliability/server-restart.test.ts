@@ -10,39 +10,24 @@
  * (at least once); those are counted and printed.
  */
 import assert from 'node:assert/strict';
-import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { sleep } from '../fixtures/wait';
-import { createServerHost, type ServerHost } from './server-host';
-import { assertAllDelivered, formatReport, runStream, tenThousandPlan, waitServerReady } from './stream';
+import { assertAllDelivered, formatReport, runStream, tenThousandPlan, useFaultRig } from './stream';
 
 /** How long the server stays down (the cameras go on publishing; their ack timeout is 3 s). */
 const DOWN_MS = 4000;
 
 describe('reliability: server runtime restarts during a 10,000-detection stream', function () {
   this.timeout(150_000);
-  let mosquitto: Mosquitto;
-  let server: ServerHost;
-
-  beforeEach(async () => {
-    mosquitto = await startMosquitto({ persistence: true, extraConfig: ['max_queued_messages 0'] });
-    server = await createServerHost({ mqttPort: mosquitto.port, clientId: 'rel-server', cleanSession: false, dedupe: 300 });
-    await server.start();
-    // The persistent session (and its subscription) exists at the broker before the cameras start.
-    await waitServerReady(mosquitto, server);
-  });
-  afterEach(async () => {
-    await server?.dispose();
-    await mosquitto?.stop();
-  });
+  const rig = useFaultRig();
 
   it('graceful stop (SIGINT) and start of the server runtime, twice: 0 lost, 0 duplicates', async () => {
     const restart = async () => {
-      await server.stop();
+      await rig.server.stop();
       await sleep(DOWN_MS);
-      await server.start();
+      await rig.server.start();
     };
     const report = await runStream(
-      tenThousandPlan(mosquitto, server, [
+      tenThousandPlan(rig, [
         { atOutputs: 2500, name: 'server SIGINT, 4 s down, start', run: restart },
         { atOutputs: 6000, name: 'server SIGINT, 4 s down, start', run: restart },
       ]),
@@ -55,11 +40,11 @@ describe('reliability: server runtime restarts during a 10,000-detection stream'
 
   it('crash (SIGKILL) and start of the server runtime: 0 lost; duplicates counted', async () => {
     const crash = async () => {
-      await server.kill();
+      await rig.server.kill();
       await sleep(DOWN_MS);
-      await server.start();
+      await rig.server.start();
     };
-    const report = await runStream(tenThousandPlan(mosquitto, server, [{ atOutputs: 4000, name: 'server SIGKILL, 4 s down, start', run: crash }]));
+    const report = await runStream(tenThousandPlan(rig, [{ atOutputs: 4000, name: 'server SIGKILL, 4 s down, start', run: crash }]));
     console.log(formatReport('server crash (SIGKILL) + restart (persistent session)', report));
     assertAllDelivered(report, false);
     // Only detections in flight at the crash can come out twice: emitted, ack not yet delivered.

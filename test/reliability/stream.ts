@@ -13,10 +13,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
-import type { Mosquitto } from '../fixtures/mosquitto';
+import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { sleep, waitUntil } from '../fixtures/wait';
 import { helper } from '../nodes/harness';
-import type { ServerHost } from './server-host';
+import { createServerHost, type ServerHost } from './server-host';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const EDGE_NODES = [require('../../dist/lpr-broker.js'), require('../../dist/lpr-camera.js')];
@@ -339,8 +339,33 @@ export function formatReport(title: string, r: StreamReport): string {
   ].join('\n');
 }
 
+/** A fault suite's processes: a Mosquitto with persistence and a server runtime with a persistent session. */
+export interface FaultRig {
+  mosquitto: Mosquitto;
+  server: ServerHost;
+}
+
+/**
+ * Mocha hooks giving each test a fresh rig, its server already subscribed (the persistent session
+ * exists at the broker before the cameras start). The returned object is filled in before each test.
+ */
+export function useFaultRig(): FaultRig {
+  const rig = {} as FaultRig;
+  beforeEach(async () => {
+    rig.mosquitto = await startMosquitto({ persistence: true, extraConfig: ['max_queued_messages 0'] });
+    rig.server = await createServerHost({ mqttPort: rig.mosquitto.port, clientId: 'rel-server', cleanSession: false, dedupe: 300 });
+    await rig.server.start();
+    await waitServerReady(rig.mosquitto, rig.server);
+  });
+  afterEach(async () => {
+    await rig.server?.dispose();
+    await rig.mosquitto?.stop();
+  });
+  return rig;
+}
+
 /** The 10,000-detection plan both fault suites run: lpr-sim 4 × 2,000 at 200/s, lpr-camera 2 × 1,000. */
-export function tenThousandPlan(mosquitto: Mosquitto, server: ServerHost, faults: StreamPlan['faults']): StreamPlan {
+export function tenThousandPlan({ mosquitto, server }: FaultRig, faults: StreamPlan['faults']): StreamPlan {
   return {
     mosquitto,
     server,
