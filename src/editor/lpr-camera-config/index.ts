@@ -14,7 +14,7 @@ import {
   validateCameraFilter,
   prefix,
   str,
-  selectedBroker,
+  selectedRoot,
 } from '../shared/validate';
 import { cameraTopicPreview } from '../shared/topics';
 
@@ -61,8 +61,7 @@ RED.nodes.registerType('lpr-camera-config', {
     const prefix = 'node-input';
     const node = this;
     const showTopics = () => {
-      const broker = selectedBroker(node, prefix);
-      const root = (broker && broker.topicRoot) || 'lprserver';
+      const root = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
       const fix = '(fix the camera first)';

@@ -13,6 +13,7 @@ import {
   prefix,
   str,
   selectedBroker,
+  selectedRoot,
 } from '../shared/validate';
 import { cameraTopicPreview } from '../shared/topics';
 
@@ -72,7 +73,7 @@ RED.nodes.registerType('lpr-camera-control', {
     const node = this;
     const showTopics = () => {
       const broker = selectedBroker(node, prefix);
-      const root = (broker && broker.topicRoot) || 'lprserver';
+      const root = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
       const fix = '(fix the camera first)';

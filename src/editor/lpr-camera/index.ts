@@ -13,7 +13,7 @@ import {
   currentValue,
   numberValidator,
   validateOptionalIdentifier,
-  selectedBroker,
+  selectedRoot,
 } from '../shared/validate';
 
 /** Validator for the required camera id (no "all cameras" here: this node *is* one camera). */
@@ -71,8 +71,7 @@ RED.nodes.registerType('lpr-camera', {
     const prefix = 'node-input';
     const node = this;
     const showTopics = () => {
-      const broker = selectedBroker(node, prefix);
-      const root = (broker && broker.topicRoot) || 'lprserver';
+      const root = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraId(camera) === true;
       $('#lpr-camera-topics').text(ok ? `${root}/cameras/${String(camera).trim()}/…` : '(fix the camera id first)');

@@ -12,7 +12,7 @@ import {
   numberValidator,
   str,
   validateOptionalIdentifier,
-  selectedBroker,
+  selectedRoot,
 } from '../shared/validate';
 
 RED.nodes.registerType('lpr-checkpoint-analytics', {
@@ -44,8 +44,7 @@ RED.nodes.registerType('lpr-checkpoint-analytics', {
     const prefix = 'node-input';
     const node = this;
     const showTopics = () => {
-      const broker = selectedBroker(node, prefix);
-      const root = (broker && broker.topicRoot) || 'lprserver';
+      const root = selectedRoot(node, prefix);
       const cp = str(currentValue(node, 'checkpoint', prefix));
       const id = cp === '' || cp === '+' ? '{checkpoint_id}' : cp;
       $('#lpr-checkpoint-analytics-topic').text(`${root}/checkpoints/${id}/analytics`);

@@ -13,7 +13,7 @@ import {
   orMissing,
   validateCameraFilter,
   validateOptionalIdentifier,
-  selectedBroker,
+  selectedRoot,
 } from '../shared/validate';
 import { detectionSubscription } from '../shared/topics';
 
@@ -69,8 +69,7 @@ RED.nodes.registerType('lpr-detection-in', {
       $('#lpr-detection-in-split-hint').toggle(split.is(':checked'));
     };
     const showSubscription = () => {
-      const broker = selectedBroker(node, prefix);
-      const root = broker ? broker.topicRoot : 'lprserver';
+      const root = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
       const group = currentValue(node, 'sharedGroup', prefix);
       const ok = validateCameraFilter(camera) === true && validateOptionalIdentifier(group) === true;

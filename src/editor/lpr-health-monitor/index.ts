@@ -17,7 +17,7 @@ import {
   statusList,
   validateCameraFilter,
   validateStatusList,
-  selectedBroker,
+  selectedRoot,
 } from '../shared/validate';
 import { healthSubscription } from '../shared/topics';
 
@@ -66,12 +66,8 @@ RED.nodes.registerType('lpr-health-monitor', {
     const prefix = 'node-input';
     const node = this;
 
-    const root = () => {
-      const broker = selectedBroker(node, prefix);
-      return (broker && broker.topicRoot) || 'lprserver';
-    };
     const showTopics = () => {
-      const r = root();
+      const r = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
       $('#lpr-health-monitor-subscription').text(validateCameraFilter(camera) === true ? healthSubscription(r, camera) : '(fix the camera first)');
       $('#lpr-health-monitor-system-topic').text(`${r}/system/health`);

@@ -12,7 +12,7 @@ import {
   numberValidator,
   prefix,
   str,
-  selectedBroker,
+  selectedRoot,
 } from '../shared/validate';
 
 /** The metrics path: `/` then letters, digits, `.`, `_`, `~`, `-`, `/` (as the runtime checks). */
@@ -49,10 +49,7 @@ RED.nodes.registerType('lpr-system-monitor', {
   oneditprepare: function (this: any) {
     const inputPrefix = 'node-input';
     const node = this;
-    const root = () => {
-      const broker = selectedBroker(node, inputPrefix);
-      return (broker && broker.topicRoot) || 'lprserver';
-    };
+    const root = () => selectedRoot(node, inputPrefix);
     const showTopics = () => {
       const r = root();
       $('#lpr-system-monitor-monitoring-topic').text(`${r}/system/monitoring`);

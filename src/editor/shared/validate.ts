@@ -526,6 +526,11 @@ export function selectedBroker(node: any, prefix: string): any {
   return configNode(currentValue(node, 'broker', prefix));
 }
 
+/** The topic root of the broker chosen in the open dialog (`lprserver` until one is chosen). */
+export function selectedRoot(node: any, prefix: string): string {
+  return str(selectedBroker(node, prefix)?.topicRoot) || 'lprserver';
+}
+
 export function blacklistRoot(listId: unknown): string | null {
   const list = configNode(listId);
   if (!list || typeof list.broker !== 'string' || list.broker === '') return null;
