@@ -34,6 +34,8 @@ await build({
 
 // Editor: each node's script is an IIFE for the browser. esbuild keeps the call
 // RED.nodes.registerType('lpr-…', {…}) with its object literal, which the scorecard parses.
+// The classes every dialog shares (hints, inline checkboxes, sections), once in the source.
+const dialogCss = await readFile(path.join(editorDir, 'shared/dialog.css'), 'utf8');
 for (const type of types) {
   const dir = path.join(editorDir, type);
   const out = await build({
@@ -46,7 +48,7 @@ for (const type of types) {
     logLevel: 'warning',
   });
   const script = out.outputFiles[0].text;
-  const template = await readFile(path.join(dir, 'template.html'), 'utf8');
+  const template = `<style>\n${dialogCss.trim()}\n</style>\n` + (await readFile(path.join(dir, 'template.html'), 'utf8'));
   const help = await readFile(path.join(dir, 'help.html'), 'utf8');
   const html = [
     `<script type="text/javascript">\n${script}</script>`,
