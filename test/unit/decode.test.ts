@@ -4,7 +4,6 @@ import {
   decodePayload,
   DEFAULT_MAX_BYTES,
   DEFAULT_MAX_DEPTH,
-  jsonDepth,
   MESSAGE_KINDS,
   validateMessage,
   ValidationError,
@@ -13,6 +12,7 @@ import {
   type MessageKind,
   type ValidationCode,
 } from '../../src/protocol';
+import { jsonDepth } from './json-depth';
 import { seedDetection } from '../fixtures/samples';
 import { referenceDepth } from './arbitraries';
 import { exampleOf } from './messages';

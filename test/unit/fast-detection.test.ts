@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isCertainlyDetection } from '../../src/protocol/fast-detection';
-import { jsonDepth, scanJson, decodePayload } from '../../src/protocol/decode';
+import { scanJson, decodePayload } from '../../src/protocol/decode';
+import { jsonDepth } from './json-depth';
 import { POLICY } from '../../src/protocol/policy';
 import { generateDetection, PlatePool, Random } from '../../src/sim';
 
