@@ -11,6 +11,7 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { sleep } from './fixtures/wait';
 import { ROOT, startNodeRed, type FlowNode, type NodeRedHost } from './fixtures/node-red-host';
 
 const FLOWS_DIR = path.join(ROOT, 'examples/flows');
@@ -158,7 +159,13 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
 
   it('the SQLite database opened and the query endpoints of both database examples answer', async function () {
     assert.match(red.log(), /\[sqlitedb:lpr-sql-db\] opened lpr-detections\.db ok/);
-    const sqlite = await fetch(`${red.base}/lpr/detections?limit=5000`);
+    // Right after the deploy the table may still be being created: the endpoint says so with a 503.
+    let sqlite = await fetch(`${red.base}/lpr/detections?limit=5000`);
+    for (let i = 0; i < 50 && sqlite.status === 503; i++) {
+      await sqlite.arrayBuffer();
+      await sleep(100);
+      sqlite = await fetch(`${red.base}/lpr/detections?limit=5000`);
+    }
     assert.equal(sqlite.status, 200);
     // The SQLite schema is created at deploy, so the (empty) table answers; limit is capped.
     assert.deepEqual(await sqlite.json(), { count: 0, limit: 1000, detections: [] });
