@@ -54,6 +54,7 @@
  * Pure and synchronous: no Node-RED import, no I/O.
  */
 import type { BlacklistEntry } from '../protocol/schemas/blacklist';
+import { readTimestamp } from '../protocol/timestamp';
 import { HashMultiMap, PairBuffer, SmallHashSet, hashString, hashUnits } from './hashtable';
 import { boundedLevenshteinUnits, toUnits } from './levenshtein';
 import { lookalikeKey, normalizePlate, parsePlate, substitutions } from './normalize';
@@ -167,10 +168,9 @@ interface PatternSlot {
   pattern: CompiledPattern;
 }
 
-function parseExpiry(value: unknown): number {
-  if (typeof value !== 'string' || value === '') return Infinity;
-  const t = Date.parse(value);
-  return Number.isNaN(t) ? Infinity : t;
+/** The expiry instant, by the protocol's timestamp rules (a zone-less time is read in UTC, not the server's zone). */
+export function parseExpiry(value: unknown): number {
+  return readTimestamp(value)?.ms ?? Infinity;
 }
 
 function removeFrom<T>(map: Map<string, T[]>, key: string, pred: (t: T) => boolean): void {

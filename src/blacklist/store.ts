@@ -8,7 +8,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { BlacklistEntry, inspectData } from '../protocol';
 import { formatPath, type FieldIssue } from '../protocol/errors';
-import { BlacklistIndex } from './index';
+import { BlacklistIndex, parseExpiry } from './index';
 import { normalizePlate } from './normalize';
 import { isPatternPlate, patternKey } from './pattern';
 import { provinceCode } from './provinces';
@@ -129,7 +129,7 @@ export class BlacklistStore {
     const purged = this.index.purgeExpired(now);
     if (purged > 0) {
       for (const [key, list] of this.dynamic) {
-        const kept = list.filter((e) => !e.expires_at || Date.parse(e.expires_at) > now);
+        const kept = list.filter((e) => parseExpiry(e.expires_at) > now);
         if (kept.length === list.length) continue;
         if (kept.length) this.dynamic.set(key, kept);
         else this.dynamic.delete(key);

@@ -6,7 +6,7 @@
  * when a camera asks on `config/request`. Each config a camera reports on `cameras/{id}/config`
  * comes out with a field-by-field diff against the desired one.
  */
-import { decodePayload, type Config } from '../protocol';
+import { decodePayload, readTimestamp, type Config } from '../protocol';
 import { DesiredConfigStore } from '../control/desired-store';
 import { diffConfig, syncStatus, type SyncStatus } from '../control/diff';
 import { readConfigInput } from '../control/input';
@@ -79,7 +79,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
 
     /** Sets the retained config/update of a camera after a forget: the newest remaining desired config, or nothing. */
     const republishAfterForget = (camera: string): Promise<void> => {
-      const remaining = store.forCamera(camera).sort((a, b) => Date.parse(b.timestamp) - Date.parse(a.timestamp));
+      const at = (c: { timestamp: string }) => readTimestamp(c.timestamp, broker.settings.timeZone)?.ms ?? 0;
+      const remaining = store.forCamera(camera).sort((a, b) => at(b) - at(a));
       if (remaining.length > 0) return broker.publishMessage('configUpdate', camera, remaining[0]!);
       return broker.connection.publish(broker.topics.topic('configUpdate', camera), '', { qos: 2, retain: true });
     };

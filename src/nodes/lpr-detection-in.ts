@@ -111,8 +111,9 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           sendAck(result.ack);
           break;
         case 'detection': {
-          const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split);
-          if (msgs[0]) recordLatency(broker.id, 'detection', msgs[0].lpr.latencyMs);
+          const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split, broker.settings.timeZone);
+          const latency = msgs[0]?.lpr.latencyMs;
+          if (latency != null) recordLatency(broker.id, 'detection', latency);
           for (const msg of msgs) node.send(msg as unknown as NodeMessage);
           handover.add(result.ack, { cameraId: result.cameraId, messageId: result.detection.message_id }, receivedAt);
           break;

@@ -38,7 +38,7 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       return failSetup(node, err);
     }
-    const tracker = new HealthTracker(settings.rules);
+    const tracker = new HealthTracker(settings.rules, broker.settings.timeZone);
     let rejected = 0;
     const status = new StatusReporter(node, () => {
       const c = tracker.counts();

@@ -6,11 +6,8 @@
  * when changing schemas/detection.ts). The value it accepts is the parsed object itself: it came
  * from JSON.parse, so nobody else holds it.
  */
-import { Timestamp } from './schemas/common';
+import { isTimestamp } from './timestamp';
 import { IDENTIFIER_PATTERN } from './identifiers';
-
-/** The schema's own datetime pattern, so the two cannot disagree on timestamps. */
-const TIMESTAMP_PATTERN: RegExp | null = ((Timestamp as unknown as { _zod?: { def?: { pattern?: unknown } } })._zod?.def?.pattern as RegExp | undefined) ?? null;
 
 type Obj = Record<string, unknown>;
 
@@ -82,13 +79,13 @@ function every(list: unknown, max: number, check: (v: unknown) => boolean): bool
 
 /** True only when `data` certainly passes the Detection schema. */
 export function isCertainlyDetection(data: unknown): boolean {
-  if (!TIMESTAMP_PATTERN || !isObj(data)) return false;
+  if (!isObj(data)) return false;
   const d = data.detection_data;
   if (!isObj(d)) return false;
   return (
     str(data.message_id, 1, 128) &&
-    typeof data.timestamp === 'string' &&
-    TIMESTAMP_PATTERN.test(data.timestamp) &&
+    // The schema's own check, so the two cannot disagree on timestamps.
+    isTimestamp(data.timestamp) &&
     identifier(data.camera_id) &&
     (data.checkpoint_id === undefined || identifier(data.checkpoint_id)) &&
     (data.metadata === undefined || isPlain(data.metadata)) &&

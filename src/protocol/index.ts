@@ -3,6 +3,7 @@
  * Pure: no Node-RED import, so cameras, tests and tools can use it as well as the nodes.
  */
 export * from './identifiers';
+export * from './timestamp';
 export * from './errors';
 export * from './policy';
 export * from './topics';

@@ -1,5 +1,6 @@
 /** `lpr-broker` properties -> connection options (pure, so it is unit-tested without Node-RED). */
 import { assertRoot, IdentifierError } from '../protocol/identifiers';
+import { isTimeZone } from '../protocol/timestamp';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
 
 export interface BrokerSettings {
@@ -15,6 +16,8 @@ export interface BrokerSettings {
   usetls: boolean;
   birth: boolean;
   queueLimit: number;
+  /** The site time zone (IANA name): a message time written without a zone is read in it. */
+  timeZone: string;
 }
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
@@ -67,6 +70,8 @@ export function readBrokerSettings(props: Record<string, unknown>, fallbackClien
   } catch (err) {
     throw err instanceof IdentifierError ? new ConfigError('topicRoot', err.message.replace(/^topicRoot: /, '')) : err;
   }
+  const timeZone = readString(props, 'timeZone', 'UTC', 64) || 'UTC';
+  if (!isTimeZone(timeZone)) throw new ConfigError('timeZone', `must be an IANA time zone name such as UTC or Asia/Bangkok, got ${JSON.stringify(timeZone)}`);
   return {
     url: brokerUrl(readString(props, 'broker', 'localhost'), port, usetls),
     protocolVersion,
@@ -80,5 +85,6 @@ export function readBrokerSettings(props: Record<string, unknown>, fallbackClien
     usetls,
     birth: readBoolean(props, 'birth', true),
     queueLimit: readNumber(props, 'queueLimit', 10_000, { min: 0, max: 10_000_000, integer: true }),
+    timeZone,
   };
 }

@@ -2,7 +2,7 @@
  * The `lpr-detection-in` hot path without Node-RED: decode and validate a detection, drop
  * duplicates, decide the ack, and shape the output messages (PROTOCOL.md "Node types").
  */
-import { createAck, decodePayload, parseCameraFilter, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
+import { createAck, decodePayload, isoUtc, parseCameraFilter, readTimestamp, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
 import type { Ack, Detection, TopicTree } from '../protocol';
 import { DedupeWindow } from './dedupe';
 import { RateLimiter } from './rate-limit';
@@ -175,8 +175,18 @@ export interface DetectionMsgMeta {
   messageId: string;
   /** Receipt time, ms since the epoch. */
   receivedAt: number;
-  /** Receipt time minus the detection's own `timestamp` (clock skew included). */
-  latencyMs: number;
+  /**
+   * The detection's `timestamp` as ISO 8601 UTC with ms (`2026-12-04T03:13:45.123Z`); the payload
+   * keeps it as the camera wrote it. A time written without a zone is read in lpr-broker's site
+   * time zone. (Null only for a detection that never passed validation.)
+   */
+  timestamp: string | null;
+  /** The same instant in ms since the epoch. */
+  timestampMs: number | null;
+  /** True when the camera wrote no zone, so the time was read in the site time zone. */
+  timestampZoneless: boolean;
+  /** Receipt time minus the detection's own time (clock skew included). */
+  latencyMs: number | null;
   plateIndex?: number;
 }
 
@@ -188,15 +198,22 @@ export interface DetectionMsg {
   parts?: { id: string; index: number; count: number; type: 'array'; len: 1 };
 }
 
-/** The output: one msg with the detection, or (split) one msg per plate. */
-export function detectionMessages(topic: string, detection: Detection, receivedAt: number, split: boolean): DetectionMsg[] {
+/**
+ * The output: one msg with the detection, or (split) one msg per plate. `timeZone` is the site
+ * time zone a zone-less `timestamp` is read in.
+ */
+export function detectionMessages(topic: string, detection: Detection, receivedAt: number, split: boolean, timeZone = 'UTC'): DetectionMsg[] {
+  const time = readTimestamp(detection.timestamp, timeZone);
   const lpr: DetectionMsgMeta = {
     type: 'detection',
     cameraId: detection.camera_id,
     checkpointId: detection.checkpoint_id ?? null,
     messageId: detection.message_id,
     receivedAt,
-    latencyMs: receivedAt - Date.parse(detection.timestamp),
+    timestamp: time ? isoUtc(time.ms) : null,
+    timestampMs: time ? time.ms : null,
+    timestampZoneless: time ? !time.zoned : false,
+    latencyMs: time ? receivedAt - time.ms : null,
   };
   if (!split) return [{ topic, payload: detection, lpr }];
   const plates = detection.detection_data.plates;

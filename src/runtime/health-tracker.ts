@@ -3,7 +3,7 @@
  * wills and silence to one of healthy / warning / critical / offline, with hysteresis on the
  * numeric thresholds, reporting by exception (a transition only when the state changes).
  */
-import type { Health } from '../protocol';
+import { readTimestamp, type Health } from '../protocol';
 
 export type CameraState = 'healthy' | 'warning' | 'critical' | 'offline';
 export const CAMERA_STATES: readonly CameraState[] = ['healthy', 'warning', 'critical', 'offline'];
@@ -67,7 +67,11 @@ export interface Summary {
 export class HealthTracker {
   private readonly cameras = new Map<string, CameraRecord>();
 
-  constructor(readonly rules: HealthRules) {}
+  /** `timeZone`: the site time zone a zone-less health `timestamp` is read in (lpr-broker's). */
+  constructor(
+    readonly rules: HealthRules,
+    readonly timeZone = 'UTC',
+  ) {}
 
   get size(): number {
     return this.cameras.size;
@@ -97,7 +101,9 @@ export class HealthTracker {
     record.lastSeen = now;
     if (fresh && retained) {
       // How long ago the camera said this, by its own clock, bounded to what we can know.
-      const age = Math.min(Math.max(now - Date.parse(health.timestamp), 0), this.rules.offlineAfterMs);
+      // An unreadable time (only from a message that skipped validation) counts as just now.
+      const said = readTimestamp(health.timestamp, this.timeZone)?.ms ?? now;
+      const age = Math.min(Math.max(now - said, 0), this.rules.offlineAfterMs);
       record.lastSeen = now - age;
       const stale = status !== 'offline' && age >= this.rules.offlineAfterMs;
       record.status = stale ? 'offline' : status;

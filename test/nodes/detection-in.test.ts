@@ -47,6 +47,43 @@ describe('lpr-detection-in on a real Mosquitto', function () {
     assert.equal(msg.lpr.latencyMs, msg.lpr.receivedAt - Date.parse('2024-01-15T10:30:00Z'));
   });
 
+  // Python's datetime.utcnow().isoformat(), as the seed's example camera writes it: no zone.
+  for (const [timeZone, want] of [
+    ['UTC', '2026-12-04T10:00:00.123Z'],
+    ['Asia/Bangkok', '2026-12-04T03:00:00.123Z'],
+  ] as const) {
+    it(`accepts a zone-less timestamp (acked received) and reads it in the site time zone ${timeZone}`, async () => {
+      await helper.load(allNodes, flow(mosquitto, {}, { timeZone }));
+      const out = collect('out');
+      const caught = collect('caught');
+      await waitReady();
+      const acks = await mosquittoSub(mosquitto.port, 'lprserver/cameras/+/detection/ack');
+      try {
+        const d = { ...detection('CAM001', `py-${timeZone}`), timestamp: '2026-12-04T10:00:00.123456' };
+        await mosquittoPub(mosquitto.port, TOPIC, JSON.stringify(d));
+        const [ack] = await acks.waitFor(1);
+        assert.equal(JSON.parse(ack!.payload).status, 'received', ack!.payload);
+        await waitUntil(() => out.length === 1, 'the detection');
+        const msg = out[0];
+        assert.equal(msg.payload.timestamp, '2026-12-04T10:00:00.123456', 'the payload keeps the wire shape');
+        assert.equal(msg.lpr.timestamp, want);
+        assert.equal(msg.lpr.timestampMs, Date.parse(want));
+        assert.equal(msg.lpr.timestampZoneless, true);
+        assert.equal(msg.lpr.latencyMs, msg.lpr.receivedAt - Date.parse(want));
+        assert.equal(caught.length, 0);
+      } finally {
+        acks.stop();
+      }
+    });
+  }
+
+  it('lpr-broker refuses an unknown time zone, naming the field', async () => {
+    await helper.load(allNodes, flow(mosquitto, {}, { timeZone: 'Mars/Olympus' }));
+    const broker = helper.getNode('broker') as any;
+    await waitUntil(() => broker.error.callCount > 0 || (broker.error.args?.length ?? 0) > 0, 'a configuration error');
+    assert.match(String(broker.error.args[0][0]), /timeZone: .*Mars\/Olympus/);
+  });
+
   it('sends a malformed detection to a Catch node with the field path, and keeps going', async () => {
     await helper.load(allNodes, flow(mosquitto));
     const out = collect('out');

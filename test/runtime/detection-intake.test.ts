@@ -299,7 +299,17 @@ describe('runtime/detection-intake', () => {
         {
           topic: TOPIC,
           payload: seed,
-          lpr: { type: 'detection', cameraId: 'CAM001', checkpointId: 'CP001', messageId: 'uuid-string', receivedAt, latencyMs: 1250 },
+          lpr: {
+            type: 'detection',
+            cameraId: 'CAM001',
+            checkpointId: 'CP001',
+            messageId: 'uuid-string',
+            receivedAt,
+            timestamp: '2024-01-15T10:30:00.000Z',
+            timestampMs: Date.parse('2024-01-15T10:30:00Z'),
+            timestampZoneless: false,
+            latencyMs: 1250,
+          },
         },
       ]);
     });
@@ -311,6 +321,28 @@ describe('runtime/detection-intake', () => {
       const [m] = detectionMessages(TOPIC, d, receivedAt, false);
       assert.equal(m?.lpr.checkpointId, null);
       assert.equal(m?.lpr.latencyMs, 40);
+    });
+
+    it('a zone-less timestamp is read in the site time zone: msg.lpr has it in UTC, the payload as sent', () => {
+      // Python's datetime.now().isoformat() on a camera set to Bangkok time.
+      const d = { ...seedDetection(), timestamp: '2024-01-15T17:30:00.123456' } as Detection;
+      const receivedAt = Date.parse('2024-01-15T10:30:01Z');
+      const [bangkok] = detectionMessages(TOPIC, d, receivedAt, false, 'Asia/Bangkok');
+      assert.equal((bangkok?.payload as Detection).timestamp, '2024-01-15T17:30:00.123456');
+      assert.equal(bangkok?.lpr.timestamp, '2024-01-15T10:30:00.123Z');
+      assert.equal(bangkok?.lpr.timestampMs, Date.parse('2024-01-15T10:30:00.123Z'));
+      assert.equal(bangkok?.lpr.timestampZoneless, true);
+      assert.equal(bangkok?.lpr.latencyMs, 877);
+      const [utc] = detectionMessages(TOPIC, d, receivedAt, false);
+      assert.equal(utc?.lpr.timestamp, '2024-01-15T17:30:00.123Z');
+      assert.equal(utc?.lpr.latencyMs, receivedAt - Date.parse('2024-01-15T17:30:00.123Z'));
+    });
+
+    it('intake acks a zone-less detection received (it was rejected, and so lost)', () => {
+      const intake = new DetectionIntake(new TopicTree('lprserver'), settings());
+      const r = intake.handle(TOPIC, bytes({ ...seedDetection(), message_id: 'py-1', timestamp: '2026-12-04T03:13:45.123456' }), Date.parse('2026-12-04T03:13:46Z'));
+      assert.equal(r.kind, 'detection');
+      if (r.kind === 'detection') assert.equal(r.ack?.status, 'received');
     });
 
     it('split: one msg per plate with parts {id, index, count}', () => {

@@ -65,6 +65,15 @@ describe('HealthTracker', () => {
     assert.deepEqual(t.tick(T0 + 60_000).map((x) => x.camera_id), ['OK']);
   });
 
+  it('reads a retained zone-less timestamp in the site time zone', () => {
+    // 07:00 in Bangkok is T0: ten seconds old at the restore, so offline 60 s after T0.
+    const t = new HealthTracker(rules(), 'Asia/Bangkok');
+    assert.equal(t.ingest(health('BKK', {}, { timestamp: '2026-01-01T07:00:00.000001' }), T0 + 10_000, true), null);
+    assert.equal(t.get('BKK')?.status, 'healthy');
+    assert.deepEqual(t.tick(T0 + 59_000), []);
+    assert.deepEqual(t.tick(T0 + 60_000).map((x) => x.camera_id), ['BKK']);
+  });
+
   it('summarises worst first and forgets', () => {
     const t = new HealthTracker(rules());
     t.ingest(health('B'), T0);

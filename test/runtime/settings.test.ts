@@ -225,7 +225,21 @@ describe('runtime/settings', () => {
         usetls: false,
         birth: true,
         queueLimit: 10_000,
+        timeZone: 'UTC',
       });
+    });
+
+    it('reads the site time zone (an IANA name; empty or missing = UTC, as flows saved before it)', () => {
+      assert.equal(readBrokerSettings({ timeZone: 'Asia/Bangkok' }, 'fb').timeZone, 'Asia/Bangkok');
+      assert.equal(readBrokerSettings({ timeZone: ' Europe/Paris ' }, 'fb').timeZone, 'Europe/Paris');
+      assert.equal(readBrokerSettings({ timeZone: '' }, 'fb').timeZone, 'UTC');
+      assert.equal(readBrokerSettings({}, 'fb').timeZone, 'UTC');
+      for (const timeZone of ['Mars/Olympus', 'GMT+25', 'Asia/Bangkok/x']) {
+        const err = configError(() => readBrokerSettings({ timeZone }, 'fb'));
+        assert.equal(err.field, 'timeZone', timeZone);
+        assert.match(err.message, /^timeZone: .*IANA/);
+      }
+      assert.equal(configError(() => readBrokerSettings({ timeZone: 42 }, 'fb')).field, 'timeZone');
     });
 
     it('reads the editor form (strings) and TLS default port', () => {
@@ -268,6 +282,7 @@ describe('runtime/settings', () => {
         [{ usetls: 1 }, 'usetls'],
         [{ broker: 'http://x' }, 'broker'],
         [{ broker: 'a b' }, 'broker'],
+        [{ timeZone: 'Nowhere/Special' }, 'timeZone'],
       ];
       for (const [props, field] of cases) {
         const err = configError(() => readBrokerSettings(props, 'fb'));
@@ -277,7 +292,7 @@ describe('runtime/settings', () => {
     });
 
     it('property: never throws anything but ConfigError for arbitrary property values', () => {
-      const keys = fc.constantFrom('broker', 'port', 'protocolVersion', 'clientId', 'cleanSession', 'keepalive', 'topicRoot', 'usetls', 'reconnectPeriod', 'connectTimeout', 'queueLimit', 'sessionExpiry', 'birth');
+      const keys = fc.constantFrom('broker', 'port', 'protocolVersion', 'clientId', 'cleanSession', 'keepalive', 'topicRoot', 'usetls', 'reconnectPeriod', 'connectTimeout', 'queueLimit', 'sessionExpiry', 'birth', 'timeZone');
       fc.assert(
         fc.property(fc.dictionary(keys, anyValue, { maxKeys: 5 }), (props) => {
           try {

@@ -36,6 +36,7 @@ function hasForbiddenKey(v: unknown): boolean {
 const weird = fc.oneof(
   fc.jsonValue(),
   fc.constantFrom('', 'x'.repeat(32), 'x'.repeat(33), 'x'.repeat(64), 'x'.repeat(65), 'x'.repeat(128), 'x'.repeat(129), '2024-01-15T10:30:00Z', '2024-02-30T10:30:00Z', '2024-01-15 10:30:00', 'CAM 1', '-bad'),
+  fc.constantFrom('2024-01-15T10:30:00.123456', '2024-01-15t10:30z', '2024-01-15T10:30:00+0700', '2024-01-15T10:30:00+07', '2024-01-15T24:00:00Z', '2024-01-15T10:30:00+19:00', '1'),
   fc.constantFrom(-1, 0, -0, 0.5, 1, 1.0000001, 1.5, 1885, 1886, 2200, 2201, 2 ** 53, 2 ** 53 + 2, 1e308, true, false, null),
   fc.constantFrom([], [1, 2, 3], [1, 2, 3, 4], [1, 2, 3, 4, 5], ['1', 2, 3, 4], {}, Array.from({ length: 257 }, () => ({}))),
 );
@@ -69,6 +70,34 @@ describe('fast detection check', () => {
         assert.deepEqual(parsed.data, d);
       }),
       { numRuns: 5000 },
+    );
+  });
+
+  it('agrees with the schema on the timestamp: every accepted form, and junk', () => {
+    const pad = (v: number, n = 2) => String(v).padStart(n, '0');
+    const form = fc
+      .record({
+        ms: fc.integer({ min: 0, max: 4_000_000_000_000 }),
+        sep: fc.constantFrom('T', 't', ' ', '_'),
+        fraction: fc.integer({ min: 0, max: 10 }),
+        zone: fc.constantFrom('', 'Z', 'z', '+07:00', '-0330', '+07', '+18:00', '-18:01', '+7', '+07:60'),
+        edit: fc.option(fc.tuple(fc.nat(), fc.constantFrom('', '0', '9', ':', '-', 'T', ' ', 'x'))),
+      })
+      .map(({ ms, sep, fraction, zone, edit }) => {
+        const d = new Date(ms);
+        let s = `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}${sep}${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
+        if (fraction) s += '.' + '123456789x'.slice(0, fraction);
+        s += zone;
+        if (edit) s = s.slice(0, edit[0] % s.length) + edit[1] + s.slice((edit[0] % s.length) + 1);
+        return s;
+      });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1000 }), fc.oneof(form, fc.string()), (seed, timestamp) => {
+        const d = JSON.parse(JSON.stringify(simDetection(seed)));
+        d.timestamp = timestamp;
+        assert.equal(isCertainlyDetection(d), POLICY.detection.schema.safeParse(d).success, timestamp);
+      }),
+      { numRuns: 3000 },
     );
   });
 

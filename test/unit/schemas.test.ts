@@ -82,6 +82,26 @@ describe('schemas', () => {
       accepted('detection', { ...seedDetection(), timestamp: '2024-01-15T10:30:00.123Z' });
     });
 
+    it('accepts the timestamps cameras really write, in every message kind (kept as sent)', () => {
+      const forms = ['2024-01-15T10:30:00.123456', '2024-01-15T10:30:00', '2024-01-15 10:30:00', '2024-01-15t10:30:00z', '2024-01-15T17:30:00+0700', '2024-01-15T17:30+07', '2024-01-15T10:30:00.123456789Z'];
+      for (const timestamp of forms) {
+        assert.equal(accepted('detection', { ...seedDetection(), timestamp }).timestamp, timestamp);
+        accepted('health', { ...seedHealth(), timestamp, health_details: { ...seedHealth().health_details, last_detection: timestamp } });
+        accepted('config', { ...seedConfig(), timestamp });
+        accepted('control', { ...seedControl(), timestamp });
+        accepted('checkpointAnalytics', { ...exampleOf('checkpointAnalytics'), window_start: timestamp, window_end: timestamp });
+      }
+    });
+
+    it('words an unreadable timestamp with the forms it accepts', () => {
+      for (const timestamp of ['yesterday', '2024-02-30T10:30:00Z', 1705314600000]) {
+        const result = decodePayload('detection', JSON.stringify({ ...seedDetection(), timestamp }));
+        assert.equal(result.ok, false);
+        if (result.ok) continue;
+        assert.match(result.error.message, /^timestamp: not a readable time; accepted: ISO 8601 \/ RFC 3339 such as 2026-12-04T10:15:30Z, .*site time zone/);
+      }
+    });
+
     it('accepts a system/status message without message_id (a will is fixed at connect)', () => {
       accepted('systemStatus', { status: 'offline', timestamp: '2024-01-15T10:30:00Z' });
     });
@@ -148,7 +168,8 @@ describe('schemas', () => {
       ['camera_id a number', 'detection', (m) => (m.camera_id = 1), 'camera_id'],
       ['checkpoint_id with a space', 'detection', (m) => (m.checkpoint_id = 'CP 1'), 'checkpoint_id'],
       ['timestamp not a date', 'detection', (m) => (m.timestamp = 'yesterday'), 'timestamp'],
-      ['timestamp without a zone', 'detection', (m) => (m.timestamp = '2024-01-15T10:30:00'), 'timestamp'],
+      ['timestamp on no calendar', 'detection', (m) => (m.timestamp = '2024-02-30T10:30:00Z'), 'timestamp'],
+      ['timestamp that Date.parse would take', 'detection', (m) => (m.timestamp = '1'), 'timestamp'],
       ['timestamp as epoch millis', 'detection', (m) => (m.timestamp = 1705314600000), 'timestamp'],
       ['message_id missing', 'detection', (m) => delete m.message_id, 'message_id'],
       ['message_id empty', 'detection', (m) => (m.message_id = ''), 'message_id'],

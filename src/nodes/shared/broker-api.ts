@@ -5,6 +5,7 @@ import type { BrokerSettings } from '../../runtime/broker-settings';
 import type { Node, NodeAPI } from './red';
 
 export interface LprBroker extends Node {
+  /** Its settings; `settings.timeZone` is the site time zone a zone-less message time is read in. */
   readonly settings: BrokerSettings;
   readonly topics: TopicTree;
   readonly connection: BrokerConnection;

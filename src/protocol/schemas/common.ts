@@ -1,6 +1,7 @@
 /** Field types shared by every message schema. Unknown extra fields are kept (`.loose()`). */
 import { z } from 'zod';
 import { IDENTIFIER_PATTERN } from '../identifiers';
+import { isTimestamp, TIMESTAMP_ERROR } from '../timestamp';
 
 export const Identifier = z
   .string()
@@ -8,8 +9,11 @@ export const Identifier = z
 
 export const MessageId = z.string().min(1).max(128);
 
-/** ISO 8601 date-time with `Z` or an offset, e.g. `2024-01-15T10:30:00Z`. */
-export const Timestamp = z.iso.datetime({ offset: true });
+/**
+ * An ISO 8601 / RFC 3339 date-time in any form cameras commonly write (see ../timestamp.ts): with
+ * or without a zone, `Z`/`z` or an offset, any fraction. Kept as sent; readTimestamp gives the instant.
+ */
+export const Timestamp = z.string({ error: TIMESTAMP_ERROR }).refine(isTimestamp, { error: TIMESTAMP_ERROR });
 
 export const Score = z.number().min(0).max(1);
 export const Percent = z.number().min(0).max(100);
