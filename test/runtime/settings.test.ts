@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { brokerUrl, defaultClientId, readBrokerSettings } from '../../src/runtime/broker-settings';
 import { ConfigError, readBoolean, readNumber, readString } from '../../src/runtime/settings';
+import { validateTimeZone } from '../../src/editor/shared/validate';
 
 /** Runs `fn` and returns the ConfigError it throws; fails on anything else. */
 function configError(fn: () => unknown): ConfigError {
@@ -240,6 +241,20 @@ describe('runtime/settings', () => {
         assert.match(err.message, /^timeZone: .*IANA/);
       }
       assert.equal(configError(() => readBrokerSettings({ timeZone: 42 }, 'fb')).field, 'timeZone');
+    });
+
+    it('the editor validates the time zone as the runtime does', () => {
+      for (const timeZone of ['', 'UTC', 'Asia/Bangkok', 'America/Argentina/Buenos_Aires', 'Mars/Olympus', 'GMT+25', 'utc', 'Etc/GMT-7']) {
+        let runtimeOk = true;
+        try {
+          readBrokerSettings({ timeZone }, 'fb');
+        } catch {
+          runtimeOk = false;
+        }
+        const editor = validateTimeZone(timeZone, { label: 'Time zone' });
+        assert.equal(editor === true, runtimeOk, timeZone);
+        if (editor !== true) assert.match(editor, /^Time zone: must be an IANA time zone name/);
+      }
     });
 
     it('reads the editor form (strings) and TLS default port', () => {

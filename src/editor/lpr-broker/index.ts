@@ -16,6 +16,7 @@ import {
   portProblem,
   validateBroker,
   validateClientId,
+  validateTimeZone,
   validateTopicRoot,
 } from '../shared/validate';
 
@@ -76,6 +77,7 @@ RED.nodes.registerType('lpr-broker', {
     },
     birth: { value: true },
     queueLimit: { value: 10000, label: 'Offline queue', validate: numberValidator({ min: 0, max: 10000000, unit: 'messages' }) },
+    timeZone: { value: 'UTC', label: 'Time zone', validate: validateTimeZone },
   },
   credentials: {
     user: { type: 'text' },
@@ -93,6 +95,11 @@ RED.nodes.registerType('lpr-broker', {
 
     // Older or hand-written flows may hold numbers/booleans as strings.
     version.val(String(this.protocolVersion ?? 4) === '5' ? '5' : '4');
+    // A flow saved before the property existed reads zone-less times in UTC, as it did.
+    if (this.timeZone === undefined) $('#node-config-input-timeZone').val('UTC');
+    // Offer the zones this browser knows (the runtime checks the name with Node's own list).
+    const zones = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
+    $('#lpr-broker-time-zones').empty().append(['UTC', ...zones.filter((z) => z !== 'UTC')].map((z) => $('<option>').attr('value', z)));
 
     const showTls = () => {
       $('#node-config-row-tls').toggle(usetls.is(':checked'));

@@ -9,6 +9,7 @@
  * the dialog rejects exactly what the runtime would.
  */
 import { identifierProblem, rootProblem } from '../../protocol/identifiers';
+import { isTimeZone } from '../../protocol/timestamp';
 
 export type ValidatorResult = true | string;
 export type Validator = (this: any, value: unknown, opt?: { label?: string }) => ValidatorResult;
@@ -152,6 +153,13 @@ export function validateOptionalIdentifier(value: unknown, opt?: { label?: strin
 export function validateTopicRoot(value: unknown, opt?: { label?: string }): ValidatorResult {
   const problem = rootProblem(str(value));
   return problem === null ? true : `${prefix(opt)}${problem}; no wildcards or empty levels`;
+}
+
+/** Validator for the site time zone: empty (UTC) or a name the browser's Intl knows, as the runtime checks with Node's. */
+export function validateTimeZone(value: unknown, opt?: { label?: string }): ValidatorResult {
+  const text = str(value);
+  if (text === '' || isTimeZone(text)) return true;
+  return `${prefix(opt)}must be an IANA time zone name such as UTC or Asia/Bangkok`;
 }
 
 /** Validator for an optional MQTT client id: empty (stable default) or up to 256 printable characters without spaces. */
