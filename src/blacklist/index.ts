@@ -168,9 +168,12 @@ interface PatternSlot {
   pattern: CompiledPattern;
 }
 
-/** The expiry instant, by the protocol's timestamp rules (a zone-less time is read in UTC, not the server's zone). */
-export function parseExpiry(value: unknown): number {
-  return readTimestamp(value)?.ms ?? Infinity;
+/**
+ * The expiry instant, by the protocol's timestamp rules: a zone-less time is read in the site time
+ * zone (not the server's, as Date.parse would); none, or one that does not parse, never expires.
+ */
+export function parseExpiry(value: unknown, timeZone = 'UTC'): number {
+  return readTimestamp(value, timeZone)?.ms ?? Infinity;
 }
 
 function removeFrom<T>(map: Map<string, T[]>, key: string, pred: (t: T) => boolean): void {
@@ -249,18 +252,26 @@ export class BlacklistIndex {
   private bestType = 0;
   private bestDist = 0;
   private bestProv = 0;
+  readonly timeZone: string;
 
   /**
    * `fuzzyMaxDistance`: deletion levels to build as entries are added (0: none until a fuzzy
    * query asks). `taggedIdLimit` is for tests only: the id count above which near1 drops its tags.
+   * `timeZone`: the site time zone a zone-less `expires_at` is read in (default UTC).
    */
-  constructor(opts?: { fuzzyMaxDistance?: 0 | 1 | 2; taggedIdLimit?: number }) {
+  constructor(opts?: { fuzzyMaxDistance?: 0 | 1 | 2; taggedIdLimit?: number; timeZone?: string }) {
+    this.timeZone = opts?.timeZone ?? 'UTC';
     this.taggedIdLimit = Math.min(opts?.taggedIdLimit ?? MAX_TAGGED_IDS, MAX_TAGGED_IDS);
     this.tagged = this.taggedIdLimit > 0;
     const d = opts?.fuzzyMaxDistance ?? 0;
     this.depth = d >= 2 ? 2 : d >= 1 ? 1 : 0;
     if (this.depth >= 1) this.near1 = new HashMultiMap();
     if (this.depth >= 2) this.near2 = new HashMultiMap();
+  }
+
+  /** When `entry` expires, ms since the epoch (Infinity: never). */
+  expiryOf(entry: Pick<BlacklistEntry, 'expires_at'>): number {
+    return parseExpiry(entry.expires_at, this.timeZone);
   }
 
   /** Entries held (patterns included; expired ones count until purged). */
@@ -737,7 +748,7 @@ export class BlacklistIndex {
     if (len <= INLINE_UNITS && !isPattern) for (let i = 0; i < len; i++) this.u16[u16base + i] = key.charCodeAt(i);
     else this.longKeys.set(id, key);
     this.u8[id * RECORD_BYTES + 26] = len;
-    this.f64[id * (RECORD_BYTES / 8) + 2] = parseExpiry(entry.expires_at);
+    this.f64[id * (RECORD_BYTES / 8) + 2] = this.expiryOf(entry);
     this.u16[u16base + 12] = prov;
     const prio = PRIORITY_RANK[entry.priority ?? 'low'] ?? 0;
     this.u8[id * RECORD_BYTES + 27] = F_LIVE | (isPattern ? F_PATTERN : 0) | (prio << PRIO_SHIFT);

@@ -8,7 +8,7 @@ import { writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { BlacklistEntry, inspectData } from '../protocol';
 import { formatPath, type FieldIssue } from '../protocol/errors';
-import { BlacklistIndex, parseExpiry } from './index';
+import { BlacklistIndex } from './index';
 import { normalizePlate } from './normalize';
 import { isPatternPlate, patternKey } from './pattern';
 import { provinceCode } from './provinces';
@@ -48,8 +48,10 @@ export class BlacklistStore {
     private readonly staticEntries: readonly BlacklistEntry[],
     private readonly file: string | null,
     private readonly onSaveError: (err: Error) => void = () => {},
+    /** The site time zone a zone-less `expires_at` is read in. */
+    timeZone = 'UTC',
   ) {
-    this.index = new BlacklistIndex();
+    this.index = new BlacklistIndex({ timeZone });
   }
 
   get size(): number {
@@ -129,7 +131,7 @@ export class BlacklistStore {
     const purged = this.index.purgeExpired(now);
     if (purged > 0) {
       for (const [key, list] of this.dynamic) {
-        const kept = list.filter((e) => parseExpiry(e.expires_at) > now);
+        const kept = list.filter((e) => this.index.expiryOf(e) > now);
         if (kept.length === list.length) continue;
         if (kept.length) this.dynamic.set(key, kept);
         else this.dynamic.delete(key);

@@ -25,7 +25,14 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       node.error(`invalid configuration: ${(err as Error).message}`);
       return;
     }
-    const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(`could not save the list to ${settings.file}: ${err.message}`));
+    let broker: LprBroker | null = null;
+    if (def.broker) {
+      const resolved = resolveBroker(RED, def.broker);
+      if (resolved instanceof Error) node.warn(`${resolved.message}: the list is not synced over MQTT`);
+      else broker = resolved;
+    }
+    // A zone-less expires_at is read in the broker's site time zone (UTC without a broker).
+    const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(`could not save the list to ${settings.file}: ${err.message}`), broker?.settings.timeZone ?? 'UTC');
     const { loaded, issues } = store.load();
     if (issues.length) node.warn(`${settings.file}: skipped ${issues.length} bad line(s), first: ${issues[0]!.path}: ${issues[0]!.message}`);
     if (loaded) node.log(`loaded ${loaded} entries from ${settings.file}`);
@@ -38,12 +45,6 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       return () => changes.off('change', listener);
     };
 
-    let broker: LprBroker | null = null;
-    if (def.broker) {
-      const resolved = resolveBroker(RED, def.broker);
-      if (resolved instanceof Error) node.warn(`${resolved.message}: the list is not synced over MQTT`);
-      else broker = resolved;
-    }
     node.broker = broker;
 
     const ownIds: string[] = [];

@@ -252,6 +252,18 @@ describe('blacklist index', () => {
       assert.equal(index.match('AB1234', null, opts(), at), null);
     });
 
+    it('a zone-less expires_at is read in the site time zone', () => {
+      // 2026-07-01T07:00 in Bangkok is 00:00Z: expired at 00:00Z, not at 07:00Z.
+      const at = Date.parse(FUTURE);
+      const bangkok = new BlacklistIndex({ timeZone: 'Asia/Bangkok' });
+      bangkok.add([{ plate_number: 'AB1234', expires_at: '2026-07-01T07:00:00' }]);
+      assert.equal(bangkok.match('AB1234', null, opts(), at - 1)?.type, 'exact');
+      assert.equal(bangkok.match('AB1234', null, opts(), at), null);
+      const utc = indexOf([{ plate_number: 'AB1234', expires_at: '2026-07-01T00:00:00' }]);
+      assert.equal(utc.match('AB1234', null, opts(), at - 1)?.type, 'exact');
+      assert.equal(utc.match('AB1234', null, opts(), at), null);
+    });
+
     it('an expired exact entry does not hide a live look-alike', () => {
       const index = indexOf([{ plate_number: 'AB1234', expires_at: PAST, priority: 'critical' }, { plate_number: 'A81234' }]);
       assert.deepEqual(brief(index.match('AB1234', null, opts(), NOW)), { plate: 'A81234', type: 'lookalike', distance: 1, province_match: null });

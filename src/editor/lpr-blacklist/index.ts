@@ -159,7 +159,7 @@ RED.nodes.registerType('lpr-blacklist', {
       priority.val(current);
       input('reason', line2, 'reason', 'Optional: why the plate is listed, e.g. stolen');
       input('list', line2, 'list', 'Optional: the name of the list it belongs to (an entry is identified by plate + province + list)');
-      input('expires_at', line2, 'expires at, e.g. 2025-12-31T23:59:59Z', 'Optional ISO 8601 date-time with a time zone; after it the entry stops matching');
+      input('expires_at', line2, 'expires at, e.g. 2025-12-31T23:59:59Z', 'Optional ISO 8601 date-time; without a zone it is read in the broker\'s time zone (UTC without a broker); after it the entry stops matching');
       $('<div class="lpr-bl-row-message"></div>').appendTo(container);
       container.on('input change', 'input, select', function (this: any, event: any) {
         if (event.type === 'change' && $(this).hasClass(FIELD_CLASS.expires_at!)) {

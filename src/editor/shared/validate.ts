@@ -9,7 +9,7 @@
  * the dialog rejects exactly what the runtime would.
  */
 import { identifierProblem, rootProblem } from '../../protocol/identifiers';
-import { isTimeZone } from '../../protocol/timestamp';
+import { isTimeZone, isTimestamp, readTimestamp } from '../../protocol/timestamp';
 
 export type ValidatorResult = true | string;
 export type Validator = (this: any, value: unknown, opt?: { label?: string }) => ValidatorResult;
@@ -288,41 +288,22 @@ export interface EntryProblem {
 }
 
 /** ISO 8601 date-time with seconds and a time zone, as the runtime's `z.iso.datetime({offset: true})` accepts. */
-const ISO_DATE_TIME_RE = /^(\d{4})-(\d{2})-(\d{2})T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d+)?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(month) ? 30 : 31;
-}
-
-/** Why `value` is not an ISO 8601 date-time the runtime accepts for `expires_at`, or null. */
+/** Why `value` is not a date-time the runtime accepts for `expires_at` (the protocol's timestamp forms), or null. */
 export function isoDateTimeProblem(value: unknown): string | null {
-  const example = 'an ISO 8601 date-time with seconds and a time zone, e.g. 2025-12-31T23:59:59Z or 2025-12-31T23:59:59+07:00';
-  if (typeof value !== 'string') return `must be ${example}`;
-  const m = ISO_DATE_TIME_RE.exec(value);
-  if (!m) return `must be ${example}`;
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return `${m[1]}-${m[2]}-${m[3]} is not a date`;
-  return null;
+  if (isTimestamp(value)) return null;
+  return 'must be an ISO 8601 date-time such as 2025-12-31T23:59:59Z, 2025-12-31T23:59:59+07:00 or 2025-12-31T23:59:59 (read in the broker\'s time zone)';
 }
 
 /**
- * A date typed loosely (`2025-12-31`, `2025-12-31 18:00`, `2025-12-31T18:00`) as the ISO form the
- * runtime needs (`2025-12-31T00:00:00Z`; without a time zone the browser's local time is meant), or
- * null when it is no date. A value that is already valid is returned unchanged.
+ * A date typed loosely as a form the runtime accepts: a date alone (`2025-12-31`) is the start of
+ * that day, without a zone (`2025-12-31T00:00:00`, read in the broker's site time zone); a value
+ * already valid (`2025-12-31 18:00` included) is returned unchanged; null when it is no date.
  */
 export function looseDateTimeToIso(value: unknown): string | null {
   const text = str(value);
-  if (isoDateTimeProblem(text) === null) return text;
-  // Only year-month-day forms: Date.parse reads far too much else ("1" is the year 2001).
-  if (!/^\d{4}-\d{2}-\d{2}(?:$|[T ])/.test(text)) return null;
-  const iso = text.replace(/^(\d{4}-\d{2}-\d{2}) /, '$1T');
-  const time = Date.parse(iso);
-  if (!Number.isFinite(time)) return null;
-  const out = new Date(time).toISOString().replace(/\.000Z$/, 'Z');
-  return isoDateTimeProblem(out) === null ? out : null;
+  if (isTimestamp(text)) return text;
+  const withTime = `${text}T00:00:00`;
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && isTimestamp(withTime) ? withTime : null;
 }
 
 /** Every problem of one watch-list entry (empty when the runtime accepts it), in field order. */
@@ -356,7 +337,9 @@ export function blacklistEntryWarnings(entry: Record<string, unknown>, now = Dat
   const warnings: EntryProblem[] = [];
   const plate = typeof entry.plate_number === 'string' ? entry.plate_number.trim() : '';
   if (plate !== '' && /^[*?]+$/.test(plate)) warnings.push({ field: 'plate_number', message: 'a pattern of only * and ? matches (almost) every plate' });
-  if (typeof entry.expires_at === 'string' && isoDateTimeProblem(entry.expires_at) === null && Date.parse(entry.expires_at) <= now) {
+  // A zone-less time is taken as UTC here: the dialog does not know the broker's zone for certain.
+  const expires = readTimestamp(entry.expires_at, 'UTC');
+  if (expires && expires.ms <= now) {
     warnings.push({ field: 'expires_at', message: 'is in the past: this entry never matches' });
   }
   return warnings;
