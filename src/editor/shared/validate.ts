@@ -287,7 +287,6 @@ export interface EntryProblem {
   message: string;
 }
 
-/** ISO 8601 date-time with seconds and a time zone, as the runtime's `z.iso.datetime({offset: true})` accepts. */
 /** Why `value` is not a date-time the runtime accepts for `expires_at` (the protocol's timestamp forms), or null. */
 export function isoDateTimeProblem(value: unknown): string | null {
   if (isTimestamp(value)) return null;
