@@ -163,6 +163,29 @@ describe('lpr-health-monitor on a real Mosquitto', function () {
     }
   });
 
+  it('reads a retained zone-less health time in the broker\'s time zone (Asia/Bangkok)', async () => {
+    // The camera's clock says Bangkok wall time, 60 s ago, with no zone; offlineAfter is 30 s.
+    const bangkokWall = new Date(Date.now() - 60_000 + 7 * 3_600_000).toISOString().slice(0, 23);
+    await mosquittoPub(mosquitto.port, topic('BKK1'), JSON.stringify({ ...health('BKK1'), timestamp: bangkokWall }), 1, true);
+    try {
+      const nodes = flow(mosquitto);
+      nodes[0] = brokerConfig(mosquitto, { timeZone: 'Asia/Bangkok' });
+      await helper.load(allNodes, nodes);
+      const summary = collect('summary');
+      const caught = collect('caught');
+      await waitReady();
+      await sleep(300);
+      helper.getNode('mon').receive({ payload: 'summary' });
+      await waitUntil(() => summary.length === 1, 'a summary');
+      const cam = summary[0].payload.cameras.find((c: any) => c.camera_id === 'BKK1');
+      // Read in UTC it would be 7 h ahead (so "just now", healthy); read in Bangkok it is 60 s old.
+      assert.equal(cam?.status, 'offline', JSON.stringify(summary[0].payload));
+      assert.equal(caught.length, 0);
+    } finally {
+      await mosquittoPub(mosquitto.port, topic('BKK1'), '', 1, true);
+    }
+  });
+
   it('rejects a malformed health message with the field named, and other cameras carry on', async () => {
     await helper.load(allNodes, flow(mosquitto));
     const changes = collect('changes');
