@@ -229,7 +229,7 @@ export function zoneOffsetMs(ms: number, timeZone: string): number {
   return wall - (ms - (((ms % 1000) + 1000) % 1000));
 }
 
-/** Per zone, the offset of each wall-clock hour known to have no transition within ±9 h. */
+/** Per zone, the offset of wall-clock hours seen to have no offset change within hours of them (a change always comes months apart). */
 const steadyHours = new Map<string, Map<number, number>>();
 
 /**
