@@ -155,6 +155,8 @@ export class BrokerConnection extends EventEmitter {
   private readonly qos2Slots = new Set<Pending>();
   private readonly qos2Waiting: Pending[] = [];
   private qos2Window = QOS2_WINDOW;
+  /** Subscriptions the broker has granted on this connection object: in a resumed session it still has them. */
+  private readonly granted = new WeakSet<Subscription>();
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -341,7 +343,7 @@ export class BrokerConnection extends EventEmitter {
     this.staleFilters.clear();
     for (const sub of this.subs.values()) {
       sub.active = false;
-      this.sendSubscribe(sub);
+      this.sendSubscribe(sub, sessionPresent && this.granted.has(sub));
     }
     while (this.connected && this.queue.length > 0) this.send(this.queue.shift()!);
   }
@@ -396,17 +398,27 @@ export class BrokerConnection extends EventEmitter {
     this.reconnectTimer.unref?.();
   }
 
-  private sendSubscribe(sub: Subscription): void {
+  /**
+   * `resumed`: the broker still holds this subscription (a resumed session). MQTT 5 then asks for
+   * retained messages only if the subscription is new (retain handling 1), so a reconnect does not
+   * replay every retained message as if it were news; a first subscribe (rh 0) gets the current
+   * state. MQTT 3.1.1 has no such option: the nodes judge retained copies (retained-filter.ts).
+   */
+  private sendSubscribe(sub: Subscription, resumed = false): void {
     const client = this.client;
     if (!client) return;
     sub.active = true;
-    const properties = this.options.protocolVersion === 5 ? { subscriptionIdentifier: sub.id } : undefined;
-    client.subscribe(sub.filter, { qos: sub.qos, ...(properties ? { properties } : {}) }, (err, granted) => {
+    const v5 = this.options.protocolVersion === 5;
+    const options = v5 ? { qos: sub.qos, rh: resumed ? 1 : 0, properties: { subscriptionIdentifier: sub.id } } : { qos: sub.qos };
+    client.subscribe(sub.filter, options, (err, granted) => {
       const refused = granted?.find((g) => g.qos > 2);
       if (err || refused) {
         sub.active = false;
         this.noteError(err ?? new Error(`broker refused subscription to ${sub.filter}`), 'subscribe');
-      } else this.emit('subscribed', sub.filter);
+      } else {
+        this.granted.add(sub);
+        this.emit('subscribed', sub.filter);
+      }
     });
   }
 
