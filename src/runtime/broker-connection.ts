@@ -145,6 +145,8 @@ export class BrokerConnection extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private orphans: Orphan[] = [];
   private connackSeen = false;
+  /** The error the current connect attempt met before any CONNACK: the reason it failed. */
+  private attemptError: Error | null = null;
   /** QoS 1/2 publishes handed to MQTT.js and not yet acknowledged, in send order, each with its attempt's token. */
   private readonly unacked = new Map<Pending, object>();
   /** Where a publish that failed because the link fell goes back into the queue, so the order is kept. */
@@ -225,7 +227,11 @@ export class BrokerConnection extends EventEmitter {
       this.onConnect(connack.sessionPresent);
     });
     client.on('close', () => this.onClose());
-    client.on('error', (err) => this.noteError(err));
+    client.on('error', (err) => {
+      // Before the CONNACK an error is why this attempt fails: 'connectFailed' carries it on close.
+      if (!this.connackSeen) this.attemptError ??= err;
+      this.noteError(err);
+    });
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
     batchWritesPerRead(client);
   }
@@ -350,8 +356,12 @@ export class BrokerConnection extends EventEmitter {
 
   private onClose(): void {
     if (this.state === 'closed') return;
-    if (!this.connackSeen) this.metrics.connectionsFailed++;
+    if (!this.connackSeen) {
+      this.metrics.connectionsFailed++;
+      this.emit('connectFailed', connectFailure(this.attemptError, this.options.protocolVersion), this.attemptError);
+    } else this.emit('lost');
     this.connackSeen = false;
+    this.attemptError = null;
     this.metrics.connectionsActive = 0;
     this.metrics.connectedSince = null;
     for (const sub of this.subs.values()) sub.active = false;
@@ -565,6 +575,18 @@ export class BrokerConnection extends EventEmitter {
     this.nextSubId = id >= MAX_SUBSCRIPTION_ID ? 1 : id + 1;
     return id;
   }
+}
+
+/**
+ * Why a connect attempt failed, in words an operator can act on. A broker that closes the socket
+ * without any CONNACK usually does not speak the protocol version asked for (RabbitMQ 3.10 and MQTT 5).
+ */
+export function connectFailure(err: Error | null, protocolVersion: 4 | 5): string {
+  if (!err) return `closed before CONNACK${protocolVersion === 5 ? ' (is MQTT 5 supported?)' : ''}`;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number') return `CONNACK refused: ${err.message.replace(/^Connection refused: /, '')} (reason code ${code})`;
+  if (err.message === 'connack timeout') return 'no CONNACK within the connect timeout';
+  return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
 }
 
 function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject'> {

@@ -49,6 +49,20 @@ export function brokerUrl(broker: string, port: number, usetls: boolean): string
   return url;
 }
 
+/** `url` fit for a log: user name and password (`mqtt://user:secret@host`) replaced by `***`. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//***@');
+  }
+  if (!parsed.username && !parsed.password) return url;
+  parsed.username = '***';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
+}
+
 /** A client id the broker and Mosquitto pattern ACLs accept: no `+`, `#`, `/` or spaces. */
 export function defaultClientId(hostname: string, nodeId: string): string {
   return `lpr-${hostname}-${nodeId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
