@@ -100,6 +100,8 @@ interface Pending {
   options: PublishOptions;
   resolve: () => void;
   reject: (err: Error) => void;
+  /** A birth: true of one connection only. Never sent again once the link fell (a newer one follows). */
+  presence?: true;
 }
 
 interface Orphan {
@@ -344,7 +346,7 @@ export class BrokerConnection extends EventEmitter {
     this.setState('connected');
     this.emit('connect', sessionPresent);
     const birth = this.options.birth?.();
-    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop });
+    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop, presence: true });
     for (const filter of this.staleFilters) this.client?.unsubscribe(filter);
     this.staleFilters.clear();
     for (const sub of this.subs.values()) {
@@ -381,10 +383,12 @@ export class BrokerConnection extends EventEmitter {
    * order, and drop MQTT.js's dead entries for them (a graceful end() would wait for those).
    */
   private takeBackUnacked(): void {
-    const items = [...this.unacked.keys()];
+    const all = [...this.unacked.keys()];
     this.unacked.clear();
-    this.inFlight -= items.length;
-    for (const item of items) this.qos2Slots.delete(item);
+    this.inFlight -= all.length;
+    for (const item of all) this.qos2Slots.delete(item);
+    // A birth sent again after the next connection's own would leave its older timestamp retained.
+    const items = all.filter((item) => !item.presence);
     this.queue.unshift(...items);
     this.requeueAt = items.length;
     const client = this.client;
@@ -537,8 +541,9 @@ export class BrokerConnection extends EventEmitter {
         this.metrics.messagesSent++;
         item.resolve();
       } else if (linkFell) {
-        // Never reached the store (queued behind a replay, MQTT.js #2015): send again on reconnect, in order.
-        this.queue.splice(this.requeueAt++, 0, item);
+        // Never reached the store (queued behind a replay, MQTT.js #2015): send again on reconnect, in
+        // order; except a birth, which the reconnect replaces with a fresh one.
+        if (!item.presence) this.queue.splice(this.requeueAt++, 0, item);
       } else {
         this.metrics.messagesFailed++;
         this.noteError(err, 'publish');

@@ -610,6 +610,34 @@ describe('runtime/broker-connection (real Mosquitto)', function () {
       assert.deepEqual(gone.got, []);
     });
 
+    for (const clean of [true, false]) {
+      it(`a birth the link took down unacknowledged is never sent again after the newer birth (${clean ? 'clean' : 'persistent'} session)`, async () => {
+        const topic = `${uid('birth')}/system/status`;
+        let births = 0;
+        const conn = h.conn(broker.url, {
+          clean,
+          sessionExpiry: 300,
+          reconnectPeriodMs: 300,
+          birth: () => ({ topic, payload: JSON.stringify({ status: 'online', n: ++births }), qos: 1, retain: true }),
+        });
+        let connects = 0;
+        conn.on('connect', () => {
+          // The second connection falls right after its CONNACK: its birth is never acknowledged.
+          if (++connects === 2) (conn as unknown as { client: MqttClient }).client.stream.destroy();
+        });
+        conn.start();
+        await waitFor(() => connects === 1 && conn.queueSize === 0, 'first connection, birth acknowledged');
+        (conn as unknown as { client: MqttClient }).client.stream.destroy();
+        await waitFor(() => connects === 3 && conn.connected && conn.queueSize === 0, 'third connection, queue drained', 8000);
+        await sleep(200);
+        const watcher = await h.subscriber(broker.url, topic);
+        await waitFor(() => watcher.got.length === 1, 'the retained status');
+        assert.equal(births, 3);
+        assert.deepEqual(JSON.parse(watcher.got[0]!), { status: 'online', n: 3 }, 'the retained status is the newest birth');
+        await within(h.raw(broker.url).then((c) => c.publishAsync(topic, '', { qos: 1, retain: true })), 3000, 'clear');
+      });
+    }
+
     it('MQTT 5: a resubscribe on a resumed session asks for no retained copies (rh 1); a first subscribe gets the state (rh 0)', async () => {
       const clientId = uid('rh');
       const topic = `${uid('rh')}/cameras/CAM1/health`;
