@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { brokerUrl, defaultClientId, readBrokerSettings } from '../../src/runtime/broker-settings';
+import { brokerUrl, defaultClientId, readBrokerSettings, redactUrl } from '../../src/runtime/broker-settings';
 import { ConfigError, readBoolean, readNumber, readString } from '../../src/runtime/settings';
 
 /** Runs `fn` and returns the ConfigError it throws; fails on anything else. */
@@ -230,6 +230,22 @@ describe('runtime/settings', () => {
       assert.notEqual(defaultClientId(long, '1a2b3c4d5e6f7a8b'), defaultClientId(long, '1a2b3c4d5e6f7a8c'));
       // Two long host names that differ only past the cut still give two ids (same flows on two hosts).
       assert.notEqual(defaultClientId(`${long}-a`, '1a2b3c4d5e6f7a8b'), defaultClientId(`${long}-b`, '1a2b3c4d5e6f7a8b'));
+    });
+  });
+
+  describe('redactUrl', () => {
+    it('property: the user name and password of a broker URL never survive; a URL without them is unchanged', () => {
+      const word = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split('')), minLength: 4, maxLength: 12 });
+      fc.assert(
+        fc.property(fc.constantFrom('mqtt', 'mqtts', 'ws', 'wss'), word, word, fc.integer({ min: 1, max: 65535 }), (scheme, user, password, port) => {
+          const plain = brokerUrl(`${scheme}://broker.example:${port}`, 1883, false);
+          assert.equal(redactUrl(plain), plain);
+          const url = brokerUrl(`${scheme}://u${user}:p${password}@broker.example:${port}`, 1883, false);
+          const shown = redactUrl(url);
+          assert.ok(!shown.includes(`u${user}`) && !shown.includes(`p${password}`), shown);
+          assert.equal(shown, plain.replace('://', '://***@'));
+        }),
+      );
     });
   });
 
