@@ -4,7 +4,7 @@
  * reconnect; subscriptions are reference-counted, restored on every connect and kept for a short
  * linger so a redeploy neither drops nor duplicates them; messages that arrive for a subscription
  * whose nodes are being redeployed wait (bounded) for the new nodes; reconnects back off with
- * jitter. No Node-RED import: the node adapter in src/nodes is thin and this is testable alone.
+ * jitter; every failed connect is reported with its reason ('connectFailed'). No Node-RED import: the node adapter in src/nodes is thin and this is testable alone.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
