@@ -3,13 +3,16 @@ import os from 'node:os';
 import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
-import { defaultClientId, readBrokerSettings } from '../runtime/broker-settings';
+import { defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
+import { FailureLog } from '../runtime/failure-log';
 import { registerBroker, unregisterBroker } from '../runtime/registry';
 import type { LprBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef } from './shared/red';
 
 /** How long an unused subscription is kept, so a redeploy of its nodes neither drops nor repeats it. */
 const LINGER_MS = 10_000;
+/** A broker that keeps failing is reported at once, then at most once per this interval (with a count). */
+const FAILURE_LOG_INTERVAL_MS = 60_000;
 
 interface TlsConfigNode {
   addTLSOptions(opts: Record<string, unknown>): void;
@@ -104,7 +107,10 @@ export = function register(RED: NodeAPI): void {
     node.settings = settings;
     node.topics = topics;
     node.connection = connection;
-    registerBroker({ id: node.id, name: node.name || settings.url, url: settings.url, clientId: settings.clientId, topicRoot: settings.topicRoot, connection });
+    // The URL may carry user:password; logs and the monitoring registry never show them.
+    const shownUrl = redactUrl(settings.url);
+    const scrub = (text: string) => text.split(settings.url).join(shownUrl);
+    registerBroker({ id: node.id, name: node.name || shownUrl, url: shownUrl, clientId: settings.clientId, topicRoot: settings.topicRoot, connection });
 
     const users = new Map<string, (state: ConnectionState) => void>();
     let flowsStarted = false;
@@ -114,13 +120,24 @@ export = function register(RED: NodeAPI): void {
     // A failing broker fails again on every retry: warn once per distinct failure in a row.
     let lastProblem = '';
     connection.on('problem', (err: Error, type: string) => {
-      const text = `${settings.url}: ${type}: ${err.message}`;
+      // An error before the CONNACK is the reason of a failed connect: reported below, throttled.
+      if (connection.state === 'connecting') return;
+      const text = scrub(`${shownUrl}: ${type}: ${err.message}`);
       if (text !== lastProblem) node.warn(text);
       lastProblem = text;
     });
+    // Every failed connect says why (refused, no CONNACK, CONNACK reason code, TLS), throttled.
+    const failures = new FailureLog(FAILURE_LOG_INTERVAL_MS);
+    connection.on('connectFailed', (reason: string) => {
+      const line = failures.failure(scrub(`connection to ${shownUrl} failed: ${reason}`));
+      if (line) node.warn(line);
+    });
     connection.on('connect', () => {
       lastProblem = '';
+      const failed = failures.success();
+      node.log(`connected to ${shownUrl} as ${settings.clientId}${failed ? ` after ${failed} failed attempt${failed === 1 ? '' : 's'}` : ''}`);
     });
+    connection.on('lost', () => node.log(`connection to ${shownUrl} lost; reconnecting`));
 
     // Connect once every node of the flows exists, so messages a persistent session has queued
     // for us are not sent to nodes that are not wired yet.

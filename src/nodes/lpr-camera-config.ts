@@ -6,11 +6,13 @@
  * when a camera asks on `config/request`. Each config a camera reports on `cameras/{id}/config`
  * comes out with a field-by-field diff against the desired one.
  */
+import type { IPublishPacket } from 'mqtt';
 import { decodePayload, readTimestamp, type Config } from '../protocol';
 import { DesiredConfigStore } from '../control/desired-store';
 import { diffConfig, syncStatus, type SyncStatus } from '../control/diff';
 import { readConfigInput } from '../control/input';
 import { readCameraConfigSettings, type CameraConfigSettings } from '../control/settings';
+import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -46,6 +48,9 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
 
     /** The last config each camera reported, by camera then config_type, with its sync status. */
     const reported = new Map<string, Map<string, { config: Config; status: SyncStatus }>>();
+    /** Reported configs come again (retained) on every reconnect: only news comes out. */
+    const seen = new RetainedFilter();
+    const reportKey = (camera: string, configType: string) => `${camera}\u0000${configType}`;
     let rejected = 0;
     const drifted = () => {
       let n = 0;
@@ -85,12 +90,13 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       return broker.connection.publish(broker.topics.topic('configUpdate', camera), '', { qos: 2, retain: true });
     };
 
-    const onReported = (topic: string, payload: Buffer) => {
+    const onReported = (topic: string, payload: Buffer, packet: IPublishPacket) => {
       const parsed = broker.topics.parse(topic);
       if (!parsed || parsed.kind !== 'config' || !parsed.cameraId) return;
       if (payload.length === 0) {
         // A cleared retained config: the camera is gone (or reset); it has no reported config now.
         reported.delete(parsed.cameraId);
+        seen.forgetWhere((key) => key.startsWith(`${parsed.cameraId}\u0000`));
         node.debug(`reported config of ${parsed.cameraId} cleared`);
         status.touch();
         return;
@@ -109,6 +115,11 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         return;
       }
       const config = result.value;
+      const verdict = seen.admit(reportKey(config.camera_id, config.config_type), { messageId: config.message_id, at: timestampMs(config.timestamp, broker.settings.timeZone) }, packet.retain, receivedAt);
+      if (verdict !== 'news') {
+        node.debug(`retained config ${config.message_id} of ${config.camera_id} not reported again (${verdict})`);
+        return;
+      }
       const desired = store.get(config.camera_id, config.config_type);
       const diff = desired ? diffConfig(desired, config) : [];
       const state = syncStatus(desired, diff);

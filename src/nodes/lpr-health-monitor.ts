@@ -3,6 +3,7 @@ import type { IPublishPacket } from 'mqtt';
 import { assertIdentifier, createMessage, decodePayload } from '../protocol';
 import { readHealthMonitorSettings, type HealthMonitorSettings } from '../runtime/health-settings';
 import { HealthTracker, systemStatus, type Transition } from '../runtime/health-tracker';
+import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
 import { registerHealthSource, unregisterHealthSource } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
@@ -39,6 +40,8 @@ export = function register(RED: NodeAPI): void {
       return failSetup(node, err);
     }
     const tracker = new HealthTracker(settings.rules, broker.settings.timeZone);
+    // Retained health comes again on every reconnect: only news may change a camera's state.
+    const seen = new RetainedFilter();
     let rejected = 0;
     const status = new StatusReporter(node, () => {
       const c = tracker.counts();
@@ -87,6 +90,7 @@ export = function register(RED: NodeAPI): void {
       const receivedAt = Date.now();
       if (payload.length === 0) {
         // An empty retained message clears the camera's health from the broker: the camera is gone.
+        seen.forget(parsed.cameraId);
         if (tracker.forget(parsed.cameraId)) publishSystemHealth();
         status.touch();
         return;
@@ -98,7 +102,16 @@ export = function register(RED: NodeAPI): void {
         status.touch();
         return;
       }
-      const transition = tracker.ingest(result.value, receivedAt, packet.retain);
+      const health = result.value;
+      // A will's timestamp is when the camera connected, not when it went away: judge it by its id alone.
+      const at = health.health_status === 'offline' ? null : timestampMs(health.timestamp, broker.settings.timeZone);
+      // A known camera's retained health older than offlineAfter cannot revive it; a repeat or an older copy is no news.
+      const verdict = seen.admit(health.camera_id, { messageId: health.message_id, at }, packet.retain && tracker.get(health.camera_id) !== undefined, receivedAt, settings.rules.offlineAfterMs);
+      if (verdict !== 'news') {
+        node.debug(`retained health ${health.message_id} of ${health.camera_id} ignored (${verdict})`);
+        return;
+      }
+      const transition = tracker.ingest(health, receivedAt, packet.retain);
       if (transition) report([transition]);
       else {
         // A restored (retained) state changes the counts without a transition: SystemHealth follows.
@@ -122,6 +135,7 @@ export = function register(RED: NodeAPI): void {
         if (action === 'summary') sendSummary(msg);
         else if (action === 'forget') {
           tracker.forget(camera!);
+          seen.forget(camera!);
           status.touch();
           publishSystemHealth();
         } else {

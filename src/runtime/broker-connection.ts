@@ -4,7 +4,7 @@
  * reconnect; subscriptions are reference-counted, restored on every connect and kept for a short
  * linger so a redeploy neither drops nor duplicates them; messages that arrive for a subscription
  * whose nodes are being redeployed wait (bounded) for the new nodes; reconnects back off with
- * jitter. No Node-RED import: the node adapter in src/nodes is thin and this is testable alone.
+ * jitter; every failed connect is reported with its reason ('connectFailed'). No Node-RED import: the node adapter in src/nodes is thin and this is testable alone.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
@@ -100,6 +100,8 @@ interface Pending {
   options: PublishOptions;
   resolve: () => void;
   reject: (err: Error) => void;
+  /** A birth: true of one connection only. Never sent again once the link fell (a newer one follows). */
+  presence?: true;
 }
 
 interface Orphan {
@@ -145,6 +147,8 @@ export class BrokerConnection extends EventEmitter {
   private reconnectTimer: NodeJS.Timeout | null = null;
   private orphans: Orphan[] = [];
   private connackSeen = false;
+  /** The error the current connect attempt met before any CONNACK: the reason it failed. */
+  private attemptError: Error | null = null;
   /** QoS 1/2 publishes handed to MQTT.js and not yet acknowledged, in send order, each with its attempt's token. */
   private readonly unacked = new Map<Pending, object>();
   /** Where a publish that failed because the link fell goes back into the queue, so the order is kept. */
@@ -155,6 +159,8 @@ export class BrokerConnection extends EventEmitter {
   private readonly qos2Slots = new Set<Pending>();
   private readonly qos2Waiting: Pending[] = [];
   private qos2Window = QOS2_WINDOW;
+  /** Subscriptions the broker has granted on this connection object: in a resumed session it still has them. */
+  private readonly granted = new WeakSet<Subscription>();
 
   constructor(readonly options: ConnectionOptions) {
     super();
@@ -223,7 +229,11 @@ export class BrokerConnection extends EventEmitter {
       this.onConnect(connack.sessionPresent);
     });
     client.on('close', () => this.onClose());
-    client.on('error', (err) => this.noteError(err));
+    client.on('error', (err) => {
+      // Before the CONNACK an error is why this attempt fails: 'connectFailed' carries it on close.
+      if (!this.connackSeen) this.attemptError ??= err;
+      this.noteError(err);
+    });
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
     batchWritesPerRead(client);
   }
@@ -336,20 +346,24 @@ export class BrokerConnection extends EventEmitter {
     this.setState('connected');
     this.emit('connect', sessionPresent);
     const birth = this.options.birth?.();
-    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop });
+    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop, presence: true });
     for (const filter of this.staleFilters) this.client?.unsubscribe(filter);
     this.staleFilters.clear();
     for (const sub of this.subs.values()) {
       sub.active = false;
-      this.sendSubscribe(sub);
+      this.sendSubscribe(sub, sessionPresent && this.granted.has(sub));
     }
     while (this.connected && this.queue.length > 0) this.send(this.queue.shift()!);
   }
 
   private onClose(): void {
     if (this.state === 'closed') return;
-    if (!this.connackSeen) this.metrics.connectionsFailed++;
+    if (!this.connackSeen) {
+      this.metrics.connectionsFailed++;
+      this.emit('connectFailed', connectFailure(this.attemptError, this.options.protocolVersion), this.attemptError);
+    } else this.emit('lost');
     this.connackSeen = false;
+    this.attemptError = null;
     this.metrics.connectionsActive = 0;
     this.metrics.connectedSince = null;
     for (const sub of this.subs.values()) sub.active = false;
@@ -369,10 +383,12 @@ export class BrokerConnection extends EventEmitter {
    * order, and drop MQTT.js's dead entries for them (a graceful end() would wait for those).
    */
   private takeBackUnacked(): void {
-    const items = [...this.unacked.keys()];
+    const all = [...this.unacked.keys()];
     this.unacked.clear();
-    this.inFlight -= items.length;
-    for (const item of items) this.qos2Slots.delete(item);
+    this.inFlight -= all.length;
+    for (const item of all) this.qos2Slots.delete(item);
+    // A birth sent again after the next connection's own would leave its older timestamp retained.
+    const items = all.filter((item) => !item.presence);
     this.queue.unshift(...items);
     this.requeueAt = items.length;
     const client = this.client;
@@ -396,17 +412,27 @@ export class BrokerConnection extends EventEmitter {
     this.reconnectTimer.unref?.();
   }
 
-  private sendSubscribe(sub: Subscription): void {
+  /**
+   * `resumed`: the broker still holds this subscription (a resumed session). MQTT 5 then asks for
+   * retained messages only if the subscription is new (retain handling 1), so a reconnect does not
+   * replay every retained message as if it were news; a first subscribe (rh 0) gets the current
+   * state. MQTT 3.1.1 has no such option: the nodes judge retained copies (retained-filter.ts).
+   */
+  private sendSubscribe(sub: Subscription, resumed = false): void {
     const client = this.client;
     if (!client) return;
     sub.active = true;
-    const properties = this.options.protocolVersion === 5 ? { subscriptionIdentifier: sub.id } : undefined;
-    client.subscribe(sub.filter, { qos: sub.qos, ...(properties ? { properties } : {}) }, (err, granted) => {
+    const v5 = this.options.protocolVersion === 5;
+    const options = v5 ? { qos: sub.qos, rh: resumed ? 1 : 0, properties: { subscriptionIdentifier: sub.id } } : { qos: sub.qos };
+    client.subscribe(sub.filter, options, (err, granted) => {
       const refused = granted?.find((g) => g.qos > 2);
       if (err || refused) {
         sub.active = false;
         this.noteError(err ?? new Error(`broker refused subscription to ${sub.filter}`), 'subscribe');
-      } else this.emit('subscribed', sub.filter);
+      } else {
+        this.granted.add(sub);
+        this.emit('subscribed', sub.filter);
+      }
     });
   }
 
@@ -515,8 +541,9 @@ export class BrokerConnection extends EventEmitter {
         this.metrics.messagesSent++;
         item.resolve();
       } else if (linkFell) {
-        // Never reached the store (queued behind a replay, MQTT.js #2015): send again on reconnect, in order.
-        this.queue.splice(this.requeueAt++, 0, item);
+        // Never reached the store (queued behind a replay, MQTT.js #2015): send again on reconnect, in
+        // order; except a birth, which the reconnect replaces with a fresh one.
+        if (!item.presence) this.queue.splice(this.requeueAt++, 0, item);
       } else {
         this.metrics.messagesFailed++;
         this.noteError(err, 'publish');
@@ -553,6 +580,18 @@ export class BrokerConnection extends EventEmitter {
     this.nextSubId = id >= MAX_SUBSCRIPTION_ID ? 1 : id + 1;
     return id;
   }
+}
+
+/**
+ * Why a connect attempt failed, in words an operator can act on. A broker that closes the socket
+ * without any CONNACK usually does not speak the protocol version asked for (RabbitMQ 3.10 and MQTT 5).
+ */
+export function connectFailure(err: Error | null, protocolVersion: 4 | 5): string {
+  if (!err) return `closed before CONNACK${protocolVersion === 5 ? ' (is MQTT 5 supported?)' : ''}`;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'number') return `CONNACK refused: ${err.message.replace(/^Connection refused: /, '')} (reason code ${code})`;
+  if (err.message === 'connack timeout') return 'no CONNACK within the connect timeout';
+  return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
 }
 
 function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject'> {

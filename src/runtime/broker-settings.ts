@@ -1,4 +1,5 @@
 /** `lpr-broker` properties -> connection options (pure, so it is unit-tested without Node-RED). */
+import { createHash } from 'node:crypto';
 import { assertRoot, IdentifierError } from '../protocol/identifiers';
 import { isTimeZone } from '../protocol/timestamp';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
@@ -52,9 +53,38 @@ export function brokerUrl(broker: string, port: number, usetls: boolean): string
   return url;
 }
 
-/** A client id the broker and Mosquitto pattern ACLs accept: no `+`, `#`, `/` or spaces. */
+/** `url` fit for a log: user name and password (`mqtt://user:secret@host`) replaced by `***`. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//***@');
+  }
+  if (!parsed.username && !parsed.password) return url;
+  parsed.username = '***';
+  parsed.password = '';
+  return parsed.toString().replace(/\/$/, '');
+}
+
+const MAX_CLIENT_ID = 64;
+const idSafe = (s: string) => s.replace(/[^A-Za-z0-9_.-]/g, '_');
+const shortHash = (s: string, length: number) => createHash('sha256').update(s).digest('hex').slice(0, length);
+
+/**
+ * A client id the broker and Mosquitto pattern ACLs accept (no `+`, `#`, `/` or spaces, at most 64
+ * characters), the same on every start. The node id is what tells two lpr-brokers of one host apart,
+ * so it is kept whole; a long host name is shortened instead, with a hash of the whole name so two
+ * hosts whose names differ only past the cut (the same flows on two servers) still differ. A node id
+ * Node-RED would not make (unsafe characters, very long) is replaced by a prefix and its hash.
+ */
 export function defaultClientId(hostname: string, nodeId: string): string {
-  return `lpr-${hostname}-${nodeId}`.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
+  let node = idSafe(nodeId);
+  if (node !== nodeId || node.length > 32) node = `${node.slice(0, 19)}_${shortHash(nodeId, 12)}`;
+  const room = MAX_CLIENT_ID - 'lpr-'.length - 1 - node.length;
+  let host = idSafe(hostname);
+  if (host.length > room) host = `${host.slice(0, room - 9)}_${shortHash(hostname, 8)}`;
+  return `lpr-${host}-${node}`;
 }
 
 export function readBrokerSettings(props: Record<string, unknown>, fallbackClientId: string): BrokerSettings {

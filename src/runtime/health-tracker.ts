@@ -87,7 +87,9 @@ export class HealthTracker {
 
   /**
    * Takes a validated health message. A retained message for a camera not yet known restores
-   * its state silently: after a restart that is the state it had, not news.
+   * its state silently: after a restart that is the state it had, not news. Whether a retained
+   * message for a known camera is news at all is for the caller to judge first (retained-filter.ts);
+   * one that is counts from when the camera said it, so silence after it is measured from then.
    */
   ingest(health: Health, now: number, retained = false): Transition | null {
     const id = health.camera_id;
@@ -98,13 +100,12 @@ export class HealthTracker {
       this.cameras.set(id, record);
     }
     const { status, reasons } = this.assess(record, health);
-    record.lastSeen = now;
+    // How long ago the camera said this, by its own clock, bounded to what we can know.
+    // An unreadable time (only from a message that skipped validation) counts as just now.
+    const said = retained ? (readTimestamp(health.timestamp, this.timeZone)?.ms ?? now) : now;
+    const age = Math.min(Math.max(now - said, 0), this.rules.offlineAfterMs);
+    record.lastSeen = now - age;
     if (fresh && retained) {
-      // How long ago the camera said this, by its own clock, bounded to what we can know.
-      // An unreadable time (only from a message that skipped validation) counts as just now.
-      const said = readTimestamp(health.timestamp, this.timeZone)?.ms ?? now;
-      const age = Math.min(Math.max(now - said, 0), this.rules.offlineAfterMs);
-      record.lastSeen = now - age;
       const stale = status !== 'offline' && age >= this.rules.offlineAfterMs;
       record.status = stale ? 'offline' : status;
       record.reasons = stale ? [`no health since ${health.timestamp}`] : reasons;

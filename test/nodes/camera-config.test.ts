@@ -320,3 +320,80 @@ describe('lpr-camera-config on a real Mosquitto', function () {
     }
   });
 });
+
+/**
+ * Issue 13 finding 3: a reconnect brings every retained reported config again. An unchanged one must
+ * not come out again; one that changed while the link was down must.
+ */
+describe('lpr-camera-config across reconnects (retained reports are not news)', function () {
+  this.timeout(30_000);
+  let mosquitto: Mosquitto;
+
+  before(async () => {
+    mosquitto = await startMosquitto({ persistence: true });
+  });
+  after(async () => {
+    await mosquitto?.stop();
+  });
+  beforeEach((done) => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'lpr-camera-config-'));
+    helper.startServer(done);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+    rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const cases = [
+    { name: 'MQTT 3.1.1, clean session, link dropped', protocolVersion: 4, cleanSession: true, fault: 'drop' },
+    { name: 'MQTT 3.1.1, clean session, broker restarted', protocolVersion: 4, cleanSession: true, fault: 'restart' },
+    { name: 'MQTT 5, persistent session, link dropped', protocolVersion: 5, cleanSession: false, fault: 'drop' },
+    { name: 'MQTT 5, persistent session, broker restarted', protocolVersion: 5, cleanSession: false, fault: 'restart' },
+  ] as const;
+
+  for (const c of cases) {
+    it(`${c.name}: an unchanged reported config is not reported again; a new one is`, async () => {
+      const tag = `${c.protocolVersion}${c.cleanSession ? 'c' : 'p'}${c.fault}`;
+      const [same, changed] = [`SAME${tag}`, `CHG${tag}`];
+      const flowDef = flow(mosquitto);
+      // A slow first retry (1-2 s) leaves time to publish while the link is down.
+      Object.assign(flowDef[0]!, { protocolVersion: c.protocolVersion, cleanSession: c.cleanSession, sessionExpiry: 300, clientId: `cfg-${tag}`, reconnectPeriod: 2 });
+      await helper.load(nodes, flowDef);
+      const reports = collect('reports');
+      const broker = helper.getNode('broker') as any;
+      let subscribed = 0;
+      broker.connection.on('subscribed', () => subscribed++);
+      await waitReady('broker', 2);
+      try {
+        await mosquittoPub(mosquitto.port, topic(same, 'config'), reported(same, data()), 2, true);
+        await mosquittoPub(mosquitto.port, topic(changed, 'config'), reported(changed, data()), 2, true);
+        await waitUntil(() => reports.length === 2, 'both reports');
+
+        const connections = broker.connection.metrics.connectionsTotal;
+        subscribed = 0;
+        const update = data();
+        update.confidence_threshold = 0.42;
+        if (c.fault === 'drop') {
+          broker.connection.client.stream.destroy();
+          await waitUntil(() => broker.connection.state === 'disconnected', 'link down');
+          await mosquittoPub(mosquitto.port, topic(changed, 'config'), reported(changed, update), 2, true);
+        } else await mosquitto.restart();
+        await waitUntil(() => broker.connection.metrics.connectionsTotal === connections + 1 && subscribed >= 2, 'reconnected and resubscribed', 15_000);
+        if (c.fault === 'restart') await mosquittoPub(mosquitto.port, topic(changed, 'config'), reported(changed, update), 2, true);
+        await waitUntil(() => reports.length >= 3, 'the new config reported');
+        await sleep(500);
+        assert.deepEqual(
+          reports.map((r) => [r.payload.camera_id, r.payload.reported.config_data.confidence_threshold]),
+          [
+            [same, 0.8],
+            [changed, 0.8],
+            [changed, 0.42],
+          ],
+        );
+      } finally {
+        for (const camera of [same, changed]) await mosquittoPub(mosquitto.port, topic(camera, 'config'), '', 2, true);
+      }
+    });
+  }
+});

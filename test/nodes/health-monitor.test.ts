@@ -246,3 +246,61 @@ describe('lpr-health-monitor on a real Mosquitto', function () {
     }
   });
 });
+
+/**
+ * Issue 13 finding 3: a reconnect brings every retained health again. A camera that went offline by
+ * silence must stay offline (no false state change); genuinely new health still counts.
+ */
+describe('lpr-health-monitor across reconnects (retained health is not news)', function () {
+  this.timeout(30_000);
+  let mosquitto: Mosquitto;
+
+  before(async () => {
+    mosquitto = await startMosquitto({ persistence: true });
+  });
+  after(async () => {
+    await mosquitto?.stop();
+  });
+  useHelperServer();
+
+  const cases = [
+    { name: 'MQTT 3.1.1, clean session, link dropped', protocolVersion: 4, cleanSession: true, fault: 'drop' },
+    { name: 'MQTT 3.1.1, clean session, broker restarted', protocolVersion: 4, cleanSession: true, fault: 'restart' },
+    { name: 'MQTT 3.1.1, persistent session, broker restarted', protocolVersion: 4, cleanSession: false, fault: 'restart' },
+    { name: 'MQTT 5, persistent session, link dropped', protocolVersion: 5, cleanSession: false, fault: 'drop' },
+    { name: 'MQTT 5, persistent session, broker restarted', protocolVersion: 5, cleanSession: false, fault: 'restart' },
+  ] as const;
+
+  for (const c of cases) {
+    it(`${c.name}: a camera offline by silence stays offline; new health still counts`, async () => {
+      const camera = `SIL${c.protocolVersion}${c.cleanSession ? 'c' : 'p'}${c.fault}`;
+      const flowDef = flow(mosquitto, { offlineAfter: 1 });
+      Object.assign(flowDef[0]!, { protocolVersion: c.protocolVersion, cleanSession: c.cleanSession, sessionExpiry: 300, clientId: `mon-${camera}` });
+      await helper.load(allNodes, flowDef);
+      const changes = collect('changes');
+      const broker = helper.getNode('broker') as any;
+      let subscribed = 0;
+      broker.connection.on('subscribed', () => subscribed++);
+      await waitReady();
+      try {
+        await mosquittoPub(mosquitto.port, topic(camera), JSON.stringify(health(camera)), 1, true);
+        await waitUntil(() => changes.length === 2, 'healthy, then offline by silence', 5000);
+        assert.deepEqual(changes.map((m) => m.payload.status), ['healthy', 'offline']);
+
+        const connections = broker.connection.metrics.connectionsTotal;
+        subscribed = 0;
+        if (c.fault === 'drop') broker.connection.client.stream.destroy();
+        else await mosquitto.restart();
+        await waitUntil(() => broker.connection.metrics.connectionsTotal === connections + 1 && subscribed >= 1, 'reconnected and resubscribed', 15_000);
+        await sleep(700);
+        assert.deepEqual(changes.map((m) => m.payload.status), ['healthy', 'offline'], 'no state change from the retained copy');
+
+        await mosquittoPub(mosquitto.port, topic(camera), JSON.stringify(health(camera)), 1, true);
+        await waitUntil(() => changes.length === 3, 'new health counts');
+        assert.equal(changes[2].payload.status, 'healthy');
+      } finally {
+        await mosquittoPub(mosquitto.port, topic(camera), '', 1, true);
+      }
+    });
+  }
+});

@@ -610,6 +610,71 @@ describe('runtime/broker-connection (real Mosquitto)', function () {
       assert.deepEqual(gone.got, []);
     });
 
+    for (const clean of [true, false]) {
+      it(`a birth the link took down unacknowledged is never sent again after the newer birth (${clean ? 'clean' : 'persistent'} session)`, async () => {
+        const topic = `${uid('birth')}/system/status`;
+        let births = 0;
+        const conn = h.conn(broker.url, {
+          clean,
+          sessionExpiry: 300,
+          reconnectPeriodMs: 300,
+          birth: () => ({ topic, payload: JSON.stringify({ status: 'online', n: ++births }), qos: 1, retain: true }),
+        });
+        let connects = 0;
+        conn.on('connect', () => {
+          // The second connection falls right after its CONNACK: its birth is never acknowledged.
+          if (++connects === 2) (conn as unknown as { client: MqttClient }).client.stream.destroy();
+        });
+        conn.start();
+        await waitFor(() => connects === 1 && conn.queueSize === 0, 'first connection, birth acknowledged');
+        (conn as unknown as { client: MqttClient }).client.stream.destroy();
+        await waitFor(() => connects === 3 && conn.connected && conn.queueSize === 0, 'third connection, queue drained', 8000);
+        await sleep(200);
+        const watcher = await h.subscriber(broker.url, topic);
+        await waitFor(() => watcher.got.length === 1, 'the retained status');
+        assert.equal(births, 3);
+        assert.deepEqual(JSON.parse(watcher.got[0]!), { status: 'online', n: 3 }, 'the retained status is the newest birth');
+        await within(h.raw(broker.url).then((c) => c.publishAsync(topic, '', { qos: 1, retain: true })), 3000, 'clear');
+      });
+    }
+
+    it('MQTT 5: a resubscribe on a resumed session asks for no retained copies (rh 1); a first subscribe gets the state (rh 0)', async () => {
+      const clientId = uid('rh');
+      const topic = `${uid('rh')}/cameras/CAM1/health`;
+      const pub = await h.raw(broker.url);
+      await within(pub.publishAsync(topic, 'state-1', { qos: 1, retain: true }), 3000, 'retained publish');
+      try {
+        const conn = await h.started(broker.url, { protocolVersion: 5, clientId, clean: false, sessionExpiry: 300, reconnectPeriodMs: 300 });
+        const sessions: boolean[] = [];
+        conn.on('connect', (present) => sessions.push(present));
+        let subscribed = 0;
+        conn.on('subscribed', () => subscribed++);
+        const got = collector();
+        conn.subscribe(topic, 1, got.handler);
+        await waitFor(() => got.got.length === 1 && subscribed === 1, 'the retained state on the first subscribe');
+        for (let drop = 1; drop <= 2; drop++) {
+          (conn as unknown as { client: MqttClient }).client.stream.destroy();
+          await waitFor(() => conn.metrics.connectionsTotal === 1 + drop && subscribed === 1 + drop, `reconnect ${drop} and resubscribe`, 6000);
+        }
+        await sleep(300);
+        assert.deepEqual(sessions, [true, true], 'the session was resumed');
+        assert.deepEqual(got.got, ['state-1'], 'no retained copy on the resubscribes');
+        await within(pub.publishAsync(topic, 'state-2', { qos: 1, retain: true }), 3000, 'new state');
+        await waitFor(() => got.got.length === 2, 'live news still arrives');
+        await within(conn.close(), 5000, 'close');
+
+        // A new connection object (a Node-RED restart) on the same session: its first subscribe gets the state.
+        const again = await h.started(broker.url, { protocolVersion: 5, clientId, clean: false, sessionExpiry: 300 });
+        const fresh = collector();
+        again.subscribe(topic, 1, fresh.handler);
+        await waitFor(() => fresh.got.length === 1, 'the retained state for the new node');
+        assert.deepEqual(fresh.got, ['state-2']);
+        assert.equal(fresh.packets[0]!.retain, true);
+      } finally {
+        await within(pub.publishAsync(topic, '', { qos: 1, retain: true }), 3000, 'clear retained');
+      }
+    });
+
     for (const protocolVersion of [4, 5] as const) {
       it(`restores subscriptions after a broker restart (MQTT ${protocolVersion}, persistent session)`, async () => {
         const conn = await h.started(broker.url, { protocolVersion, clean: false, sessionExpiry: 300 });

@@ -74,6 +74,18 @@ describe('HealthTracker', () => {
     assert.deepEqual(t.tick(T0 + 60_000).map((x) => x.camera_id), ['BKK']);
   });
 
+  it('a retained message for a known camera counts silence from its own timestamp', () => {
+    const t = new HealthTracker(rules());
+    t.ingest(health('CAM1'), T0);
+    assert.equal(t.tick(T0 + 60_000).length, 1, 'offline by silence');
+    // A health the camera sent while our link was down, delivered retained 50 s after it was written.
+    const back = t.ingest(health('CAM1', {}, { message_id: 'later', timestamp: new Date(T0 + 70_000).toISOString() }), T0 + 120_000, true);
+    assert.deepEqual([back?.previous, back?.status], ['offline', 'healthy']);
+    assert.equal(t.get('CAM1')!.lastSeen, T0 + 70_000);
+    assert.deepEqual(t.tick(T0 + 129_000), []);
+    assert.equal(t.tick(T0 + 130_000).length, 1, 'offline again 60 s after it was written, not after it arrived');
+  });
+
   it('summarises worst first and forgets', () => {
     const t = new HealthTracker(rules());
     t.ingest(health('B'), T0);

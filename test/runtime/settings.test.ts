@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { brokerUrl, defaultClientId, readBrokerSettings } from '../../src/runtime/broker-settings';
+import { brokerUrl, defaultClientId, readBrokerSettings, redactUrl } from '../../src/runtime/broker-settings';
 import { ConfigError, readBoolean, readNumber, readString } from '../../src/runtime/settings';
 import { validateTimeZone } from '../../src/editor/shared/validate';
 
@@ -207,6 +207,46 @@ describe('runtime/settings', () => {
         }),
       );
       assert.equal(defaultClientId('my host', 'a1b2.c3'), 'lpr-my_host-a1b2.c3');
+    });
+
+    it('property: two nodes on one host never share an id, however long the host name; a Node-RED node id is kept whole', () => {
+      const nodeRedId = fc.oneof(fc.stringMatching(/^[0-9a-f]{16}$/), fc.stringMatching(/^[0-9a-f]{8}\.[0-9a-f]{1,6}$/));
+      fc.assert(
+        fc.property(fc.string({ maxLength: 300 }), fc.oneof(nodeRedId, fc.string({ maxLength: 100 })), fc.oneof(nodeRedId, fc.string({ maxLength: 100 })), (host, a, b) => {
+          fc.pre(a !== b);
+          const [x, y] = [defaultClientId(host, a), defaultClientId(host, b)];
+          for (const id of [x, y]) {
+            assert.match(id, /^lpr-[A-Za-z0-9_.-]*$/);
+            assert.ok(id.length <= 64, id);
+          }
+          assert.notEqual(x, y);
+        }),
+      );
+      fc.assert(
+        fc.property(fc.string({ minLength: 1, maxLength: 300 }), nodeRedId, (host, id) => {
+          assert.ok(defaultClientId(host, id).endsWith(`-${id}`), 'the node id is whole at the end');
+        }),
+      );
+      const long = 'build-server-with-a-really-long-fully-qualified-name.ci.example.com';
+      assert.notEqual(defaultClientId(long, '1a2b3c4d5e6f7a8b'), defaultClientId(long, '1a2b3c4d5e6f7a8c'));
+      // Two long host names that differ only past the cut still give two ids (same flows on two hosts).
+      assert.notEqual(defaultClientId(`${long}-a`, '1a2b3c4d5e6f7a8b'), defaultClientId(`${long}-b`, '1a2b3c4d5e6f7a8b'));
+    });
+  });
+
+  describe('redactUrl', () => {
+    it('property: the user name and password of a broker URL never survive; a URL without them is unchanged', () => {
+      const word = fc.string({ unit: fc.constantFrom(...'abcdefghijklmnopqrstuvwxyz0123456789'.split('')), minLength: 4, maxLength: 12 });
+      fc.assert(
+        fc.property(fc.constantFrom('mqtt', 'mqtts', 'ws', 'wss'), word, word, fc.integer({ min: 1, max: 65535 }), (scheme, user, password, port) => {
+          const plain = brokerUrl(`${scheme}://broker.example:${port}`, 1883, false);
+          assert.equal(redactUrl(plain), plain);
+          const url = brokerUrl(`${scheme}://u${user}:p${password}@broker.example:${port}`, 1883, false);
+          const shown = redactUrl(url);
+          assert.ok(!shown.includes(`u${user}`) && !shown.includes(`p${password}`), shown);
+          assert.equal(shown, plain.replace('://', '://***@'));
+        }),
+      );
     });
   });
 

@@ -183,6 +183,10 @@ describe('security: TLS and mTLS with the generated certificates', function () {
       assert.ok(problems.every((p) => /SELF_SIGNED|UNABLE_TO_VERIFY|CERT/.test(p)), problems.join(', '));
       await waitUntil(() => statuses.some((s) => s.startsWith('red/ring/disconnected')), 'a red "disconnected" status');
       assert.ok(!statuses.some((s) => s.startsWith('green')), statuses.join(' | '));
+      // The log says why, once (throttled), not only a red ring.
+      const log = helper.log();
+      const warns = log.args.filter((a: any[]) => a[0]?.id === 'broker' && a[0]?.level === log.WARN).map((a: any[]) => String(a[0].msg));
+      assert.equal(warns.filter((w: string) => /^connection to mqtts:\/\/\S+ failed: .*(SELF_SIGNED|UNABLE_TO_VERIFY|CERT|certificate)/i.test(w)).length, 1, warns.join(' | '));
     });
 
     it('with "Use TLS" but no tls-config node, the server certificate is still checked (system CAs): no connection', async () => {
