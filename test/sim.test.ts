@@ -141,7 +141,7 @@ describe('lpr-sim', function () {
         child.kill('SIGINT');
         assert.equal(await exited, 0);
         assert.match(stdout, /lpr-sim summary: 2 camera\(s\)/);
-        assert.match(stdout, /detections: generated \d+, sent \d+, resent \d+, acked \d+, rejected \d+, dropped \d+, pending \d+/);
+        assert.match(stdout, /detections: generated \d+, sent \d+, resent \d+, acked \d+, deferred \d+, rejected \d+, dropped \d+, pending \d+/);
         assert.match(stderr, /SIGINT: stopping/);
         const health = await mosquittoSub(mosquitto.port, 'lprserver/cameras/+/health');
         try {
