@@ -245,6 +245,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
   private commitTimer: unknown = null;
   /** A group commit's fsync is running (in the thread pool). */
   private syncing = false;
+  private syncingFd: number | null = null;
   private lastCommitAt = -Infinity;
   /** A journal fd closed while its fsync ran: closed when that fsync returns. */
   private retiredFd: number | null = null;
@@ -583,8 +584,10 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     this.syncing = true;
     this.lastCommitAt = this.timers.now();
     const fd = this.fd;
+    this.syncingFd = fd;
     this.fileSync.fsync(fd, (err) => {
       this.syncing = false;
+      this.syncingFd = null;
       if (this.retiredFd === fd) {
         this.retiredFd = null;
         closeQuietly(fd);
@@ -619,7 +622,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     if (this.fd === null) return;
     // A group commit still running on it closes it when done (closing now could let the fd number
     // be reused under that fsync); the compacted file that replaces it was fsynced on its own.
-    if (this.syncing) this.retiredFd = this.fd;
+    if (this.syncing && this.syncingFd === this.fd) this.retiredFd = this.fd;
     else closeQuietly(this.fd);
     this.fd = null;
   }

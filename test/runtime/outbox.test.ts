@@ -736,6 +736,29 @@ describe('edge/outbox: durability (fsync of the journal)', function () {
     box.close();
   });
 
+  it("'group': compactions while a commit runs leak no file descriptor (the synced one is closed when its fsync returns)", () => {
+    const sync = countingSync();
+    const timers = new FakeTimers();
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const { box } = outbox({ send: sender().send, file: path.join(dir, 'cam.ndjson'), durability: 'group', compactMinRecords: 10, fileSync: sync.fileSync }, timers);
+    box.open();
+    for (let i = 0; i < 5; i++) box.add({ message_id: `p${i}` });
+    timers.advance(0);
+    assert.equal(sync.pending.length, 1, 'a commit in flight');
+    // Enough acks for several compactions, each replacing the journal's fd, while that commit runs.
+    for (let i = 0; i < 60; i++) {
+      box.add({ message_id: `q${i}` });
+      box.ack(`q${i}`, 'received');
+    }
+    while (sync.pending.length > 0) {
+      sync.pending.shift()!();
+      timers.advance(100);
+    }
+    box.close();
+    assert.equal(fds(), before);
+  });
+
   it("'none': appends are never fsynced (compaction still is)", () => {
     const sync = countingSync();
     const timers = new FakeTimers();
