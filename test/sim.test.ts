@@ -40,7 +40,7 @@ describe('lpr-sim', function () {
       const values: Record<string, string> = {
         url: 'mqtt://127.0.0.1:1', user: 'u', password: 'p', root: 'site/lpr', cameras: '2', prefix: 'X', first: '7', checkpoint: 'CP9', rate: '2',
         'health-interval': '0', control: 'random', blacklisted: 'AAA1111,กข1234', 'blacklist-ratio': '0.5', 'thai-ratio': '0', 'pool-size': '10',
-        seed: '42', 'ack-timeout': '0.5', 'buffer-size': '5', overflow: 'reject-new', 'persist-dir': '/tmp/x', duration: '3', count: '4', drain: '1',
+        seed: '42', 'ack-timeout': '0.5', 'buffer-size': '5', overflow: 'reject-new', 'persist-dir': '/tmp/x', durability: 'every', 'commit-interval': '20', duration: '3', count: '4', drain: '1',
       };
       const argv: string[] = [];
       for (const name of OPTION_NAMES) {
@@ -52,8 +52,8 @@ describe('lpr-sim', function () {
       assert.equal(parsed.help, false);
       const o = (parsed as { options: any }).options;
       assert.deepEqual(
-        [o.url, o.user, o.password, o.root, o.cameras, o.prefix, o.first, o.checkpoint, o.rate, o.healthInterval, o.control, o.blacklisted, o.blacklistRatio, o.thaiRatio, o.poolSize, o.seed, o.ackTimeout, o.bufferSize, o.overflow, o.persistDir, o.duration, o.count, o.drain, o.noAck, o.requestConfig, o.quiet, o.json],
-        ['mqtt://127.0.0.1:1', 'u', 'p', 'site/lpr', 2, 'X', 7, 'CP9', 2, 0, 'random', ['AAA1111', 'กข1234'], 0.5, 0, 10, 42, 0.5, 5, 'reject-new', '/tmp/x', 3, 4, 1, true, false, true, true],
+        [o.url, o.user, o.password, o.root, o.cameras, o.prefix, o.first, o.checkpoint, o.rate, o.healthInterval, o.control, o.blacklisted, o.blacklistRatio, o.thaiRatio, o.poolSize, o.seed, o.ackTimeout, o.bufferSize, o.overflow, o.persistDir, o.durability, o.commitInterval, o.duration, o.count, o.drain, o.noAck, o.requestConfig, o.quiet, o.json],
+        ['mqtt://127.0.0.1:1', 'u', 'p', 'site/lpr', 2, 'X', 7, 'CP9', 2, 0, 'random', ['AAA1111', 'กข1234'], 0.5, 0, 10, 42, 0.5, 5, 'reject-new', '/tmp/x', 'every', 20, 3, 4, 1, true, false, true, true],
       );
       assert.equal(parseSimArgs(['--rate=3']).help, false);
     });
@@ -73,6 +73,8 @@ describe('lpr-sim', function () {
         [['--url', 'http://x'], 'url'],
         [['--nope'], 'nope'],
         [['--count'], 'count'],
+        [['--durability', 'sometimes'], 'durability'],
+        [['--commit-interval', '-5'], 'commit-interval'],
       ] as const) {
         assert.throws(() => parseSimArgs(args), (e: unknown) => e instanceof SimOptionError && e.option === option, args.join(' '));
       }
@@ -111,7 +113,7 @@ describe('lpr-sim', function () {
         const { code, stdout, stderr } = await run(['--url', mosquitto.url, '--cameras', '3', '--prefix', 'CNT', '--count', '5', '--rate', '20', '--thai-ratio', '0.5', '--blacklist-ratio', '0.2', '--quiet', '--json']);
         assert.equal(code, 0, stderr);
         const summary = JSON.parse(stdout);
-        assert.deepEqual([summary.cameras, summary.generated, summary.sent, summary.acked, summary.pending, summary.rejected, summary.dropped], [3, 15, 15, 15, 0, 0, 0]);
+        assert.deepEqual([summary.cameras, summary.generated, summary.sent, summary.acked, summary.pending, summary.rejected, summary.deferred, summary.dropped], [3, 15, 15, 15, 0, 0, 0, 0]);
         await sleep(300);
         assert.equal(out.length, 15);
         const ids = out.map((m) => m.payload.message_id);
@@ -139,7 +141,7 @@ describe('lpr-sim', function () {
         child.kill('SIGINT');
         assert.equal(await exited, 0);
         assert.match(stdout, /lpr-sim summary: 2 camera\(s\)/);
-        assert.match(stdout, /detections: generated \d+, sent \d+, resent \d+, acked \d+, rejected \d+, dropped \d+, pending \d+/);
+        assert.match(stdout, /detections: generated \d+, sent \d+, resent \d+, acked \d+, deferred \d+, rejected \d+, dropped \d+, pending \d+/);
         assert.match(stderr, /SIGINT: stopping/);
         const health = await mosquittoSub(mosquitto.port, 'lprserver/cameras/+/health');
         try {

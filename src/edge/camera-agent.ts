@@ -28,7 +28,7 @@ import {
   type ValidationCode,
 } from '../protocol';
 import type { BrokerConnection, ConnectionState } from '../runtime/broker-connection';
-import { DetectionOutbox, type AddResult, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
+import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
 
 /** What a camera publishes. */
 export type OutboundKind = 'detection' | 'health' | 'config' | 'controlResponse';
@@ -57,6 +57,9 @@ export interface CameraAgentOptions {
   overflow: OverflowPolicy;
   /** Outbox journal; null = memory only. */
   file: string | null;
+  /** When the journal is fsynced (default group commit). */
+  durability?: Durability;
+  commitIntervalMs?: number;
   /** Largest payload accepted, inbound and outbound (bytes; default 256 KiB, as lpr-detection-in). */
   maxBytes?: number;
   timers?: OutboxTimers;
@@ -132,6 +135,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       overflow: options.overflow,
       settle: options.awaitAck ? 'ack' : 'publish',
       file: options.file,
+      ...(options.durability ? { durability: options.durability } : {}),
+      ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
       validate: (m) => validateMessage('detection', m, { topicCameraId: options.cameraId }).ok,
       ...(options.timers ? { timers: options.timers } : {}),
     });
@@ -287,7 +292,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     switch (kind) {
       case 'detectionAck': {
         const ack = result.value as MessageOf<'detectionAck'>;
-        this.outbox.ack(ack.ack_id, ack.status, ack.error);
+        this.outbox.ack(ack.ack_id, ack.status, ack.error, ack.retry_after_ms);
         break;
       }
       case 'control':

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { identifierProblem } from '../protocol/identifiers';
 import { ConfigError, readBoolean, readNumber, readString } from '../runtime/settings';
-import { OVERFLOW_POLICIES, type OverflowPolicy } from './outbox';
+import { DEFAULT_COMMIT_INTERVAL_MS, DURABILITIES, OVERFLOW_POLICIES, type Durability, type OverflowPolicy } from './outbox';
 
 export interface CameraSettings {
   /** This camera's id: the `{camera_id}` of every topic it uses. */
@@ -19,6 +19,10 @@ export interface CameraSettings {
   requestConfig: boolean;
   /** Wait for the server's ack (true) or consider a detection done once the broker has it. */
   ack: boolean;
+  /** When the journal is fsynced (see Durability in outbox.ts). */
+  durability: Durability;
+  /** Group commit: at most one fsync per this many ms. */
+  commitIntervalMs: number;
 }
 
 export const CAMERA_DEFAULTS = {
@@ -29,6 +33,9 @@ export const CAMERA_DEFAULTS = {
   file: '',
   requestConfig: true,
   ack: true,
+  // A flow saved before these existed gets them too: the group commit costs little (bench `outbox`).
+  durability: 'group' as Durability,
+  commitInterval: DEFAULT_COMMIT_INTERVAL_MS,
 };
 
 function readIdentifier(props: Record<string, unknown>, field: string, required: boolean): string | null {
@@ -49,6 +56,10 @@ export function readCameraSettings(props: Record<string, unknown>): CameraSettin
   if (!(OVERFLOW_POLICIES as readonly string[]).includes(overflow)) {
     throw new ConfigError('overflow', `must be ${OVERFLOW_POLICIES.map((p) => JSON.stringify(p)).join(' or ')}, got ${JSON.stringify(overflow)}`);
   }
+  const durability = readString(props, 'durability', CAMERA_DEFAULTS.durability) || CAMERA_DEFAULTS.durability;
+  if (!(DURABILITIES as readonly string[]).includes(durability)) {
+    throw new ConfigError('durability', `must be ${DURABILITIES.map((p) => JSON.stringify(p)).join(', ')}, got ${JSON.stringify(durability)}`);
+  }
   const file = readString(props, 'file', CAMERA_DEFAULTS.file, 4096);
   if (file.includes('\0')) throw new ConfigError('file', 'must not contain a NUL character');
   return {
@@ -61,6 +72,8 @@ export function readCameraSettings(props: Record<string, unknown>): CameraSettin
     file,
     requestConfig: readBoolean(props, 'requestConfig', CAMERA_DEFAULTS.requestConfig),
     ack: readBoolean(props, 'ack', CAMERA_DEFAULTS.ack),
+    durability: durability as Durability,
+    commitIntervalMs: readNumber(props, 'commitInterval', CAMERA_DEFAULTS.commitInterval, { min: 0, max: 60_000, integer: true }),
   };
 }
 

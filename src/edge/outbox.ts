@@ -2,12 +2,16 @@
  * End-to-end delivery for an edge camera (PROTOCOL.md "Ack"): every detection is kept until the
  * server's `detection/ack` for its `message_id` arrives (`received` or `rejected` both end it),
  * and sent again with the same `message_id` when no ack came within the ack timeout, and at once
- * after every reconnect. The server deduplicates by `message_id`, so a resend is harmless.
+ * after every reconnect. The server deduplicates by `message_id`, so a resend is harmless. An ack
+ * `retry` (the server's rate limit) keeps the detection and sends it again once `retry_after_ms`
+ * has passed: the same per-entry due time as an ack timeout, only set by the server.
  *
  * Bounded: at most `limit` detections wait; beyond that the overflow policy drops the oldest or
  * refuses the new one (both counted and reported). Optionally persisted to an append-only NDJSON
  * journal of `add` and `ack` records, compacted (atomically: temp file + rename) now and then and
  * on close, and replayed on start, so a restart of the camera (or of Node-RED) loses nothing.
+ * Every record is written (to the OS) before `add` returns, so a process crash loses nothing;
+ * `durability` decides when it is also forced to the disk, against a power cut (see Durability).
  *
  * Pure: no Node-RED, no MQTT. The caller supplies `send` (a publish that resolves on PUBACK) and
  * tells the outbox when the link is up (`setOnline`) and when an ack arrives (`ack`). Clock and
@@ -19,6 +23,23 @@ import path from 'node:path';
 
 export type OverflowPolicy = 'drop-oldest' | 'reject-new';
 export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'reject-new'];
+
+/**
+ * When journal records are fsynced. `none`: never (the OS writes them back within seconds; a power
+ * cut can lose those). `group` (default): a group commit, one fsync in the background for all the
+ * records appended since the last, at most every `commitIntervalMs`; after a power cut the journal
+ * holds everything appended before the last commit began. `every`: an fsync per record before
+ * `add` returns (a disk flush per detection). Neither sending nor acks wait for an fsync.
+ */
+export type Durability = 'none' | 'group' | 'every';
+export const DURABILITIES: readonly Durability[] = ['none', 'group', 'every'];
+export const DEFAULT_COMMIT_INTERVAL_MS = 50;
+
+/** The fsync calls the journal makes (node:fs; injectable so tests can count them). */
+export interface FileSync {
+  fsync(fd: number, callback: (err: NodeJS.ErrnoException | null) => void): void;
+  fsyncSync(fd: number): void;
+}
 
 export interface OutboxTimers {
   now(): number;
@@ -58,8 +79,11 @@ export interface OutboxOptions<T extends OutboxMessage> {
   settle?: 'ack' | 'publish';
   /** Journal file; null/undefined/'' = memory only. Its directory is created when missing. */
   file?: string | null;
-  /** fsync the journal after every record (survives a power cut, costs a disk flush per detection). */
-  fsync?: boolean;
+  /** When records are forced to disk (default `group`). */
+  durability?: Durability;
+  /** `group`: at most one fsync per this many ms (default 50; 0 = one per event-loop turn with appends). */
+  commitIntervalMs?: number;
+  fileSync?: FileSync;
   /** Compact the journal once it holds this many records and more than twice the pending ones. */
   compactMinRecords?: number;
   /** ... and at least this often while anything was removed since the last compaction (0 = only by count). */
@@ -80,6 +104,8 @@ export interface OutboxMetrics {
   acked: number;
   /** Acked `rejected` by the server: it will never accept them, so they are not sent again. */
   rejected: number;
+  /** Acked `retry` by the server (over its rate limit): kept and sent again when it said. */
+  deferred: number;
   /** Lost to the overflow policy (the oldest dropped, or a new one refused). */
   dropped: number;
   /** Of `dropped`: new messages refused by `reject-new`. */
@@ -99,13 +125,18 @@ export type AddResult<T> =
   | { status: 'duplicate' }
   | { status: 'refused'; reason: string };
 
-export type AckStatus = 'received' | 'rejected';
+export type AckStatus = 'received' | 'rejected' | 'retry';
+type FinalStatus = 'received' | 'rejected';
 
 interface Entry<T> {
   id: string;
   message: T;
   /** Sends in this process. */
   tries: number;
+  /** Sends since the server last answered (drives the ack-timeout backoff). */
+  unanswered: number;
+  /** A `retry` ack's time to send again (ms), until that send; null = none asked. */
+  retryAt: number | null;
   /** Sent in an earlier process (read back from the journal). */
   restored: boolean;
   inFlight: boolean;
@@ -119,7 +150,7 @@ interface Due {
   gen: number;
 }
 
-type JournalRecord<T> = { t: 'add'; m: T } | { t: 'ack'; id: string; s: AckStatus | 'dropped' };
+type JournalRecord<T> = { t: 'add'; m: T } | { t: 'ack'; id: string; s: FinalStatus | 'dropped' };
 
 /** A binary min-heap of due times. */
 class DueHeap {
@@ -180,6 +211,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     resent: 0,
     acked: 0,
     rejected: 0,
+    deferred: 0,
     dropped: 0,
     refused: 0,
     restored: 0,
@@ -205,6 +237,18 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
   /** Removals journaled since the last compaction. */
   private removalsSinceCompaction = 0;
   private compactTimer: unknown = null;
+  readonly durability: Durability;
+  readonly commitIntervalMs: number;
+  private readonly fileSync: FileSync;
+  /** Records written since the last group commit began. */
+  private dirty = false;
+  private commitTimer: unknown = null;
+  /** A group commit's fsync is running (in the thread pool). */
+  private syncing = false;
+  private syncingFd: number | null = null;
+  private lastCommitAt = -Infinity;
+  /** A journal fd closed while its fsync ran: closed when that fsync returns. */
+  private retiredFd: number | null = null;
 
   constructor(private readonly options: OutboxOptions<T>) {
     super();
@@ -215,6 +259,11 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     this.settle = options.settle ?? 'ack';
     this.maxAckTimeoutMs = Math.max(options.ackTimeoutMs, options.maxAckTimeoutMs ?? 60_000);
     this.file = options.file ? path.resolve(options.file) : null;
+    this.durability = options.durability ?? 'group';
+    if (!DURABILITIES.includes(this.durability)) throw new RangeError(`durability must be one of ${DURABILITIES.join(', ')}`);
+    this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+    if (!(this.commitIntervalMs >= 0 && this.commitIntervalMs <= 3_600_000)) throw new RangeError('commitIntervalMs must be from 0 to 3600000');
+    this.fileSync = options.fileSync ?? fs;
   }
 
   /** Detections waiting for their ack. */
@@ -280,7 +329,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
       for (const m of lost) this.emit('dropped', m, 'overflow');
     }
     for (const m of list) {
-      this.pending.set(m.message_id, { id: m.message_id, message: m, tries: 0, restored: true, inFlight: false, gen: 0 });
+      this.pending.set(m.message_id, { id: m.message_id, message: m, tries: 0, unanswered: 0, retryAt: null, restored: true, inFlight: false, gen: 0 });
     }
     this.metrics.restored = list.length;
     this.metrics.pending = this.pending.size;
@@ -310,7 +359,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
       dropped = oldest.message;
       this.emit('dropped', oldest.message, 'overflow');
     }
-    const entry: Entry<T> = { id, message, tries: 0, restored: false, inFlight: false, gen: 0 };
+    const entry: Entry<T> = { id, message, tries: 0, unanswered: 0, retryAt: null, restored: false, inFlight: false, gen: 0 };
     this.pending.set(id, entry);
     this.metrics.pending = this.pending.size;
     this.journal({ t: 'add', m: message });
@@ -321,15 +370,17 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
 
   /**
    * The server's ack for `id`: `received` or `rejected` both end its delivery (a rejected one
-   * would be rejected again). Returns false when `id` is not pending.
+   * would be rejected again); `retry` keeps it and sends it again once `retryAfterMs` has passed
+   * (not before, not even on a reconnect). Returns false when `id` is not pending.
    */
-  ack(id: string, status: AckStatus, error?: string): boolean {
+  ack(id: string, status: AckStatus, error?: string, retryAfterMs = 0): boolean {
     const entry = this.pending.get(id);
     if (!entry || this.closed) {
       this.metrics.unknownAcks++;
       return false;
     }
-    this.complete(entry, status, error);
+    if (status === 'retry') this.deferRetry(entry, retryAfterMs);
+    else this.complete(entry, status, error);
     return true;
   }
 
@@ -339,9 +390,11 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     this.online = online;
     if (!online) return;
     if (!this.opened) this.open();
+    const now = this.timers.now();
     for (const entry of [...this.pending.values()]) {
       if (!this.online) break;
-      if (!entry.inFlight && this.pending.get(entry.id) === entry) this.send(entry);
+      // One waiting out a `retry` keeps its due time (scheduled): the server asked for that.
+      if (!entry.inFlight && this.pending.get(entry.id) === entry && (entry.retryAt === null || entry.retryAt <= now)) this.send(entry);
     }
   }
 
@@ -354,6 +407,8 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     this.timer = null;
     if (this.compactTimer !== null) this.timers.clearTimeout(this.compactTimer);
     this.compactTimer = null;
+    if (this.commitTimer !== null) this.timers.clearTimeout(this.commitTimer);
+    this.commitTimer = null;
     if (this.file && this.opened) {
       try {
         this.compact();
@@ -367,11 +422,13 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
   // -------------------------------------------------------------------------------------------
 
   private timeoutFor(entry: Entry<T>): number {
-    return Math.min(this.maxAckTimeoutMs, this.options.ackTimeoutMs * 2 ** Math.max(0, Math.min(entry.tries - 1, 20)));
+    return Math.min(this.maxAckTimeoutMs, this.options.ackTimeoutMs * 2 ** Math.max(0, Math.min(entry.unanswered - 1, 20)));
   }
 
   private send(entry: Entry<T>): void {
     entry.tries++;
+    entry.unanswered++;
+    entry.retryAt = null;
     if (entry.tries === 1 && !entry.restored) this.metrics.sent++;
     else this.metrics.resent++;
     entry.inFlight = true;
@@ -387,6 +444,8 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
         if (this.closed || this.pending.get(entry.id) !== entry || entry.gen !== gen) return;
         entry.inFlight = false;
         if (this.settle === 'publish') this.complete(entry, 'received');
+        // A `retry` ack that overtook the PUBACK: its time, not the ack timeout.
+        else if (entry.retryAt !== null) this.schedule(entry, Math.max(0, entry.retryAt - this.timers.now()));
         else this.schedule(entry, this.timeoutFor(entry));
       },
       (err: unknown) => {
@@ -434,7 +493,19 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     this.arm();
   }
 
-  private complete(entry: Entry<T>, status: AckStatus, error?: string): void {
+  /** A `retry` ack: not a failure; the entry is due again at the time the server gave. */
+  private deferRetry(entry: Entry<T>, retryAfterMs: number): void {
+    const wait = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : 0;
+    entry.retryAt = this.timers.now() + wait;
+    // The server answered: the next ack timeout starts from the first again.
+    entry.unanswered = 0;
+    this.metrics.deferred++;
+    // In flight (the ack overtook the PUBACK): the publish's completion schedules it.
+    if (!entry.inFlight) this.schedule(entry, wait);
+    this.emit('change');
+  }
+
+  private complete(entry: Entry<T>, status: FinalStatus, error?: string): void {
     this.remove(entry, status);
     if (status === 'received') {
       this.metrics.acked++;
@@ -446,7 +517,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     this.emit('change');
   }
 
-  private remove(entry: Entry<T>, why: AckStatus | 'dropped'): void {
+  private remove(entry: Entry<T>, why: FinalStatus | 'dropped'): void {
     this.pending.delete(entry.id);
     entry.gen++;
     this.metrics.pending = this.pending.size;
@@ -481,12 +552,48 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
       if (this.fd === null) this.fd = fs.openSync(this.file, 'a');
       const line = JSON.stringify(record) + '\n';
       fs.writeSync(this.fd, line);
-      if (this.options.fsync) fs.fsyncSync(this.fd);
       this.journalRecords++;
+      if (this.durability === 'every') this.fileSync.fsyncSync(this.fd);
+      else if (this.durability === 'group') {
+        this.dirty = true;
+        this.armCommit();
+      }
     } catch (err) {
       // Persistence is degraded, delivery is not: keep going in memory and say so.
       this.emit('problem', err instanceof Error ? err : new Error(String(err)));
     }
+  }
+
+  // Durability: the group commit. One fsync covers every record written before it starts; it
+  // runs in the thread pool (fs.fsync), so neither the event loop nor `add` waits for the disk.
+  // At most one runs at a time and one starts at most every commitIntervalMs: under load the
+  // appends of an interval share one disk flush; after an idle spell the first commit is at once.
+
+  private armCommit(): void {
+    if (this.commitTimer !== null || this.syncing || this.closed) return;
+    const delay = Math.max(0, this.lastCommitAt + this.commitIntervalMs - this.timers.now());
+    this.commitTimer = this.timers.setTimeout(() => {
+      this.commitTimer = null;
+      this.commit();
+    }, delay);
+  }
+
+  private commit(): void {
+    if (!this.dirty || this.fd === null || this.closed) return;
+    this.dirty = false;
+    this.syncing = true;
+    this.lastCommitAt = this.timers.now();
+    const fd = this.fd;
+    this.syncingFd = fd;
+    this.fileSync.fsync(fd, (err) => {
+      this.syncing = false;
+      this.syncingFd = null;
+      if (this.retiredFd === fd) {
+        this.retiredFd = null;
+        closeQuietly(fd);
+      } else if (err && !this.closed) this.emit('problem', err);
+      if (this.dirty) this.armCommit();
+    });
   }
 
   /** Rewrites the journal as the pending `add` records only: temp file, fsync, rename. */
@@ -499,7 +606,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     const fd = fs.openSync(tmp, 'w');
     try {
       if (lines.length > 0) fs.writeSync(fd, lines.join('\n') + '\n');
-      fs.fsyncSync(fd);
+      this.fileSync.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
     }
@@ -507,16 +614,25 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     syncDir(path.dirname(this.file));
     this.journalRecords = lines.length;
     this.removalsSinceCompaction = 0;
+    // The new file is on disk as a whole: nothing left for a group commit.
+    this.dirty = false;
   }
 
   private closeFd(): void {
     if (this.fd === null) return;
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      // already closed
-    }
+    // A group commit still running on it closes it when done (closing now could let the fd number
+    // be reused under that fsync); the compacted file that replaces it was fsynced on its own.
+    if (this.syncing && this.syncingFd === this.fd) this.retiredFd = this.fd;
+    else closeQuietly(this.fd);
     this.fd = null;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // already closed
   }
 }
 

@@ -64,13 +64,19 @@ export = function register(RED: NodeAPI): void {
         bufferSize: settings.bufferSize,
         overflow: settings.overflow,
         file: journalPath(settings, userDirOf(RED), node.id),
+        durability: settings.durability,
+        commitIntervalMs: settings.commitIntervalMs,
       },
     );
     // For diagnostics and tests: the agent with its outbox (pending detections, metrics).
     Object.defineProperty(node, 'lprAgent', { value: agent, configurable: true });
     const metrics = agent.metrics;
     const status = new StatusReporter(node, () => {
-      const extra = [metrics.rejected ? `${metrics.rejected} rejected` : '', metrics.dropped ? `${metrics.dropped} dropped` : '']
+      const extra = [
+        metrics.deferred ? `${metrics.deferred} deferred` : '',
+        metrics.rejected ? `${metrics.rejected} rejected` : '',
+        metrics.dropped ? `${metrics.dropped} dropped` : '',
+      ]
         .filter(Boolean)
         .join(' · ');
       return `${metrics.pending} pending · ${metrics.acked} acked${extra ? ' · ' + extra : ''}`;

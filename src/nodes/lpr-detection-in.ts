@@ -36,7 +36,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     const status = new StatusReporter(node, () => {
       const extra = [
         counts.rejected ? `${counts.rejected} rejected` : '',
-        counts.rateLimited ? `${counts.rateLimited} over rate` : '',
+        counts.deferred ? `${counts.deferred} deferred` : '',
         counts.duplicates ? `${counts.duplicates} dup` : '',
       ]
         .filter(Boolean)
@@ -64,18 +64,19 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     };
     const sendAck = (ack: Ack | null) => handover.add(ack);
 
-    // Rate-limit alerts on {root}/system/alerts: the first rejection of a camera at once, then at
+    // Rate-limit alerts on {root}/system/alerts: the first deferral of a camera at once, then at
     // most one per camera per interval with the count since the last one (one sweep timer per node).
+    // A deferral is not an error (the camera sends the detection again when told), so no Catch.
     const source = (node.name && node.name.trim()) || 'lpr-detection-in';
     const alerts = new AlertThrottle(settings.rateAlertIntervalMs);
-    const publishRateAlert = (cameraId: string, rejected: number) => {
+    const publishRateAlert = (cameraId: string, deferred: number) => {
       const seconds = Math.round(settings.rateAlertIntervalMs / 1000);
       const alert = createMessage('systemAlerts', {
         level: 'warning',
         source: source.slice(0, 256),
         camera_id: cameraId,
-        message: `camera ${cameraId} is over the detection rate limit (${settings.rateLimit}/s, burst ${settings.rateBurst}): ${rejected} detection(s) rejected${rejected > 1 ? ` in the last ${seconds} s` : ''}`,
-        details: { reason: 'rate_limited', rejected, rate_limit: settings.rateLimit, rate_burst: settings.rateBurst, interval_s: seconds },
+        message: `camera ${cameraId} is over the detection rate limit (${settings.rateLimit}/s, burst ${settings.rateBurst}): ${deferred} detection(s) deferred (asked to send again later)${deferred > 1 ? ` in the last ${seconds} s` : ''}`,
+        details: { reason: 'rate_limited', deferred, rate_limit: settings.rateLimit, rate_burst: settings.rateBurst, interval_s: seconds },
       });
       broker.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(`rate-limit alert for ${cameraId} not published: ${err.message}`));
     };
@@ -93,7 +94,6 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         case 'foreign':
           return;
         case 'rejected':
-        case 'rate-limited': {
           reportRejected(node, `detection from camera ${result.cameraId}`, topic, payload, result.error, {
             type: 'detection',
             cameraId: result.cameraId,
@@ -101,10 +101,11 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
             receivedAt,
           });
           sendAck(result.ack);
-          if (result.kind === 'rate-limited') {
-            const due = alerts.note(result.cameraId, receivedAt);
-            if (due > 0) publishRateAlert(result.cameraId, due);
-          }
+          break;
+        case 'deferred': {
+          sendAck(result.ack);
+          const due = alerts.note(result.cameraId, receivedAt);
+          if (due > 0) publishRateAlert(result.cameraId, due);
           break;
         }
         case 'duplicate':

@@ -14,8 +14,7 @@ export type ValidationCode =
   | 'too_deep'
   | 'forbidden_key'
   | 'schema'
-  | 'camera_mismatch'
-  | 'rate_limited';
+  | 'camera_mismatch';
 
 export class ValidationError extends Error {
   constructor(

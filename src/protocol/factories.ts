@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { validateMessage } from './decode';
 import { ValidationError, type FieldIssue } from './errors';
 import { isIdentifier } from './identifiers';
-import type { Ack } from './schemas/ack';
+import { MAX_RETRY_AFTER_MS, type Ack } from './schemas/ack';
 import type { MessageKind, MessageOf } from './policy';
 
 export type Draft<T> = Omit<T, 'message_id' | 'timestamp'> & { message_id?: string; timestamp?: string };
@@ -38,11 +38,8 @@ export function encodeMessage<K extends MessageKind>(kind: K, message: MessageOf
  * not through the schema: it is made for every detection, and its only outside fields are the
  * two checked here (the rest are ours).
  */
-export function createAck(cameraId: string, ackId: string, status: Ack['status'], error?: string): Ack {
-  const issues: FieldIssue[] = [];
-  if (!isIdentifier(cameraId)) issues.push({ path: 'camera_id', message: 'must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit' });
-  if (typeof ackId !== 'string' || ackId.length < 1 || ackId.length > 128) issues.push({ path: 'ack_id', message: 'must be 1-128 characters' });
-  if (issues.length) throw new ValidationError('schema', issues);
+export function createAck(cameraId: string, ackId: string, status: 'received' | 'rejected', error?: string): Ack {
+  checkAckIds(cameraId, ackId);
   return {
     message_id: newMessageId(),
     timestamp: nowIso(),
@@ -51,4 +48,28 @@ export function createAck(cameraId: string, ackId: string, status: Ack['status']
     status,
     ...(error !== undefined ? { error: error.slice(0, 4096) } : {}),
   };
+}
+
+/** A `retry` ack: the detection was not taken; the camera sends it again after `retryAfterMs` (a whole number of ms >= 0). */
+export function createRetryAck(cameraId: string, ackId: string, retryAfterMs: number, error?: string): Ack {
+  checkAckIds(cameraId, ackId);
+  if (!Number.isInteger(retryAfterMs) || retryAfterMs < 0 || retryAfterMs > MAX_RETRY_AFTER_MS) {
+    throw new ValidationError('schema', [{ path: 'retry_after_ms', message: `must be a whole number from 0 to ${MAX_RETRY_AFTER_MS}` }]);
+  }
+  return {
+    message_id: newMessageId(),
+    timestamp: nowIso(),
+    camera_id: cameraId,
+    ack_id: ackId,
+    status: 'retry',
+    retry_after_ms: retryAfterMs,
+    ...(error !== undefined ? { error: error.slice(0, 4096) } : {}),
+  };
+}
+
+function checkAckIds(cameraId: string, ackId: string): void {
+  const issues: FieldIssue[] = [];
+  if (!isIdentifier(cameraId)) issues.push({ path: 'camera_id', message: 'must be 1-64 letters, digits, "_", "." or "-", starting with a letter or digit' });
+  if (typeof ackId !== 'string' || ackId.length < 1 || ackId.length > 128) issues.push({ path: 'ack_id', message: 'must be 1-128 characters' });
+  if (issues.length) throw new ValidationError('schema', issues);
 }

@@ -15,6 +15,12 @@ export class DedupeWindow {
     return this.seen.size;
   }
 
+  /** True when `id` was seen within the window, without recording it. */
+  has(id: string, now: number = Date.now()): boolean {
+    this.expire(now);
+    return this.seen.has(id);
+  }
+
   /** True when `id` was seen within the window (a duplicate); otherwise records it. */
   check(id: string, now: number = Date.now()): boolean {
     this.expire(now);

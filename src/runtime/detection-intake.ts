@@ -2,7 +2,7 @@
  * The `lpr-detection-in` hot path without Node-RED: decode and validate a detection, drop
  * duplicates, decide the ack, and shape the output messages (PROTOCOL.md "Node types").
  */
-import { createAck, decodePayload, isoUtc, parseCameraFilter, readTimestamp, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
+import { createAck, createRetryAck, decodePayload, isoUtc, parseCameraFilter, readTimestamp, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
 import type { Ack, Detection, TopicTree } from '../protocol';
 import { DedupeWindow } from './dedupe';
 import { RateLimiter } from './rate-limit';
@@ -26,13 +26,15 @@ export interface DetectionInSettings {
 
 /**
  * A normal camera detects about once a second (the seed's `detection_interval: 1000`), so 20/s
- * sustained is far above it. The burst is large because a camera that buffered detections while
- * offline sends its backlog at once on reconnect, and a camera does not resend a detection acked
- * `rejected`: 10,000 is lpr-camera's default outbox, so a full backlog of it is never refused.
- * A camera stuck sending hundreds a second is held to 20/s once that burst is spent.
+ * sustained is far above it. A detection over the limit is deferred (acked `retry`, sent again
+ * later), not refused, so the burst no longer has to hold a whole outbox (it was 10,000 when
+ * refusals were final): 1,000 lets a camera back from about a quarter of an hour offline deliver
+ * its backlog at once; a longer backlog keeps flowing at 20/s, twenty times the rate it piled up
+ * at, so it drains in a twentieth of the outage. A flooding camera hands the flow at most 1,000
+ * at once, then 20/s.
  */
 export const DEFAULT_RATE_LIMIT = 20;
-export const DEFAULT_RATE_BURST = 10_000;
+export const DEFAULT_RATE_BURST = 1_000;
 export const DEFAULT_RATE_ALERT_INTERVAL_S = 60;
 
 export function readDetectionInSettings(props: Record<string, unknown>): DetectionInSettings {
@@ -64,7 +66,8 @@ export type IntakeResult =
   | { kind: 'detection'; detection: Detection; cameraId: string; ack: Ack | null }
   | { kind: 'duplicate'; detection: Detection; cameraId: string; ack: Ack | null }
   | { kind: 'rejected'; error: ValidationError; cameraId: string; messageId: string | null; ack: Ack | null }
-  | { kind: 'rate-limited'; error: ValidationError; detection: Detection; cameraId: string; messageId: string; ack: Ack | null }
+  /** Over the camera's rate limit: not taken, not remembered; the ack (`retry`) tells the camera when to send it again. */
+  | { kind: 'deferred'; detection: Detection; cameraId: string; messageId: string; retryAfterMs: number; ack: Ack | null }
   | { kind: 'foreign' };
 
 export interface IntakeCounts {
@@ -73,8 +76,8 @@ export interface IntakeCounts {
   duplicates: number;
   /** Failed validation. */
   rejected: number;
-  /** Valid, but over the camera's rate limit (also acked `rejected`). */
-  rateLimited: number;
+  /** Valid, but over the camera's rate limit: acked `retry` (counted per copy, resends included). */
+  deferred: number;
 }
 
 /** The `message_id` of a payload that failed validation, so the camera can be told to stop resending it. */
@@ -98,7 +101,7 @@ export function dedupeKey(cameraId: string, messageId: string): string {
 }
 
 export class DetectionIntake {
-  readonly counts: IntakeCounts = { received: 0, accepted: 0, duplicates: 0, rejected: 0, rateLimited: 0 };
+  readonly counts: IntakeCounts = { received: 0, accepted: 0, duplicates: 0, rejected: 0, deferred: 0 };
   private readonly dedupe: DedupeWindow | null;
   readonly limiter: RateLimiter | null;
   constructor(
@@ -122,17 +125,20 @@ export class DetectionIntake {
       return { kind: 'rejected', error: result.error, cameraId, messageId, ack };
     }
     const detection = result.value;
-    // Over the limit: rejected before the dedupe window sees it, so a resend once the camera is
-    // under the limit again is a new detection, not a duplicate swallowed unseen. (Checked first
-    // without taking a token, so that the duplicates of a camera under its limit cost none.)
-    if (this.limiter && !this.limiter.available(cameraId, now)) return this.overLimit(detection, cameraId);
-    const ack = this.settings.ack ? createAck(cameraId, detection.message_id, 'received') : null;
-    // A duplicate is acked again (the camera resends when an ack is lost) but not emitted.
-    if (this.dedupe?.check(dedupeKey(cameraId, detection.message_id), now)) {
+    const key = dedupeKey(cameraId, detection.message_id);
+    // A duplicate is acked again (the camera resends when an ack is lost) but not emitted; it is
+    // looked for first, so it takes no token and is never deferred, whatever the camera's rate.
+    if (this.dedupe?.has(key, now)) {
       this.counts.duplicates++;
-      return { kind: 'duplicate', detection, cameraId, ack };
+      return { kind: 'duplicate', detection, cameraId, ack: this.settings.ack ? createAck(cameraId, detection.message_id, 'received') : null };
     }
-    this.limiter?.take(cameraId, now);
+    // Over the limit: deferred before the dedupe window records it, so the resend is taken then.
+    if (this.limiter) {
+      const wait = this.limiter.acquire(cameraId, now);
+      if (wait > 0) return this.defer(detection, cameraId, wait);
+    }
+    this.dedupe?.check(key, now);
+    const ack = this.settings.ack ? createAck(cameraId, detection.message_id, 'received') : null;
     this.counts.accepted++;
     return { kind: 'detection', detection, cameraId, ack };
   }
@@ -157,14 +163,13 @@ export class DetectionIntake {
     return this.dedupe?.restore(entries, now) ?? 0;
   }
 
-  private overLimit(detection: Detection, cameraId: string): IntakeResult {
-    this.counts.rateLimited++;
+  private defer(detection: Detection, cameraId: string, retryAfterMs: number): IntakeResult {
+    this.counts.deferred++;
     const limit = `${this.settings.rateLimit} detections/s, burst ${this.settings.rateBurst}`;
-    const error = new ValidationError('rate_limited', [
-      { path: 'rateLimit', message: `camera ${cameraId} is over the rate limit (${limit}); detection ${detection.message_id} not accepted` },
-    ]);
-    const ack = this.settings.ack ? createAck(cameraId, detection.message_id, 'rejected', `rateLimit: over ${limit} for camera ${cameraId}`) : null;
-    return { kind: 'rate-limited', error, detection, cameraId, messageId: detection.message_id, ack };
+    const ack = this.settings.ack
+      ? createRetryAck(cameraId, detection.message_id, retryAfterMs, `rateLimit: over ${limit} for camera ${cameraId}; send it again in ${retryAfterMs} ms`)
+      : null;
+    return { kind: 'deferred', detection, cameraId, messageId: detection.message_id, retryAfterMs, ack };
   }
 }
 

@@ -9,6 +9,10 @@
  * it is dropped the next time anything is taken (the oldest are at the front: O(1) amortised).
  * Past `maxKeys` live buckets the least recently used one is dropped even if not full; that key
  * starts again with a full bucket (a bounded leniency, only with more keys than `maxKeys`).
+ *
+ * `acquire` is `take` for callers that defer rather than refuse: over the limit it books the key's
+ * next free slot (one per 1/rate after the last one booked) and says how long to wait for it, so
+ * a backlog sent all at once comes back spread at the rate instead of all at the same moment.
  */
 
 export interface RateLimitOptions {
@@ -18,12 +22,18 @@ export interface RateLimitOptions {
   burst: number;
   /** Most buckets kept (default 100,000). */
   maxKeys?: number;
+  /** `acquire`: the shortest wait it answers (ms, default 100): slack for a resend that arrives early. */
+  minWaitMs?: number;
+  /** `acquire`: the longest wait it answers (ms, default 60,000); slots beyond it are not booked. */
+  maxWaitMs?: number;
 }
 
 interface Bucket {
   tokens: number;
   /** When `tokens` was last brought up to date (ms). */
   at: number;
+  /** The latest slot `acquire` booked (ms; 0 = none). */
+  booked: number;
 }
 
 export class RateLimiter {
@@ -32,6 +42,8 @@ export class RateLimiter {
   private readonly maxKeys: number;
   /** Time for an empty bucket to fill (ms): a bucket untouched this long is full again. */
   private readonly refillMs: number;
+  readonly minWaitMs: number;
+  readonly maxWaitMs: number;
   private readonly buckets = new Map<string, Bucket>();
 
   constructor(options: RateLimitOptions) {
@@ -41,6 +53,8 @@ export class RateLimiter {
     this.burst = options.burst;
     this.maxKeys = Math.max(1, options.maxKeys ?? 100_000);
     this.refillMs = (this.burst / this.ratePerSec) * 1000;
+    this.minWaitMs = Math.max(0, options.minWaitMs ?? 100);
+    this.maxWaitMs = Math.max(this.minWaitMs, options.maxWaitMs ?? 60_000);
   }
 
   /** Buckets currently kept (idle-and-full ones are dropped lazily). */
@@ -56,25 +70,53 @@ export class RateLimiter {
 
   /** Takes a token for `key`: true = within the limit, false = over it (nothing is taken). */
   take(key: string, now: number): boolean {
+    const bucket = this.touch(key, now);
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  /**
+   * Takes a token for `key` and returns 0, or, over the limit, returns how many ms to wait before
+   * trying again (a whole number from `minWaitMs` to `maxWaitMs`). The wait is a booked slot: the
+   * first caller is told when the bucket has a token again, each further one the slot 1/rate after
+   * the last one booked, so callers that come back when told find a token each. A wait that would
+   * pass `maxWaitMs` is answered `maxWaitMs` and books nothing (the caller asks again before its turn).
+   */
+  acquire(key: string, now: number): number {
+    const bucket = this.touch(key, now);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return 0;
+    }
+    const untilToken = ((1 - bucket.tokens) * 1000) / this.ratePerSec;
+    let slot = now + Math.max(this.minWaitMs, untilToken);
+    if (bucket.booked > now) slot = Math.max(slot, bucket.booked + 1000 / this.ratePerSec);
+    const wait = Math.ceil(slot - now);
+    if (wait > this.maxWaitMs) return this.maxWaitMs;
+    bucket.booked = slot;
+    return wait;
+  }
+
+  clear(): void {
+    this.buckets.clear();
+  }
+
+  /** The key's bucket brought up to `now`, created full when new, moved to the back (last used). */
+  private touch(key: string, now: number): Bucket {
     this.evictIdle(now);
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
-      bucket = { tokens: this.burst, at: now };
+      bucket = { tokens: this.burst, at: now, booked: 0 };
     } else {
       bucket.tokens = this.level(bucket, now);
       bucket.at = Math.max(bucket.at, now);
       // Re-inserted below: the Map stays ordered by last use.
       this.buckets.delete(key);
     }
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
     this.buckets.set(key, bucket);
     if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
-    return allowed;
-  }
-
-  clear(): void {
-    this.buckets.clear();
+    return bucket;
   }
 
   /** The bucket's tokens at `now` (a clock that went backwards adds nothing). */
@@ -85,7 +127,8 @@ export class RateLimiter {
 
   private evictIdle(now: number): void {
     for (const [key, bucket] of this.buckets) {
-      if (now - bucket.at < this.refillMs) break;
+      // Slots booked ahead keep a bucket: those callers come back expecting their tokens.
+      if (now - bucket.at < this.refillMs || bucket.booked > now) break;
       this.buckets.delete(key);
     }
   }

@@ -110,6 +110,8 @@ export class SimCamera {
         bufferSize: options.bufferSize,
         overflow: options.overflow,
         file: options.persistDir ? path.join(options.persistDir, `${cameraId}.ndjson`) : null,
+        durability: options.durability,
+        commitIntervalMs: options.commitInterval,
       },
     );
     this.onConnected = new Promise((resolve) => this.agent.once('online', () => resolve()));

@@ -1,6 +1,6 @@
 /** `lpr-sim` options: defaults, validation (each error names its option) and the command line. */
 import { identifierProblem, rootProblem } from '../protocol/identifiers';
-import { OVERFLOW_POLICIES, type OverflowPolicy } from '../edge/outbox';
+import { DEFAULT_COMMIT_INTERVAL_MS, DURABILITIES, OVERFLOW_POLICIES, type Durability, type OverflowPolicy } from '../edge/outbox';
 
 export type ControlMode = 'success' | 'error' | 'timeout' | 'random';
 export const CONTROL_MODES: readonly ControlMode[] = ['success', 'error', 'timeout', 'random'];
@@ -28,6 +28,9 @@ export interface SimOptions {
   overflow: OverflowPolicy;
   /** Directory for the outbox journals (one file per camera); '' = memory only. */
   persistDir: string;
+  /** When the journals are fsynced: none, group (a group commit every commitInterval ms) or every record. */
+  durability: Durability;
+  commitInterval: number;
   /** Seconds to run, then stop (null = until stopped). */
   duration: number | null;
   /** Detections per camera, then stop (null = no limit). */
@@ -62,6 +65,8 @@ export const SIM_DEFAULTS: SimOptions = {
   bufferSize: 10_000,
   overflow: 'drop-oldest',
   persistDir: '',
+  durability: 'group',
+  commitInterval: DEFAULT_COMMIT_INTERVAL_MS,
   duration: null,
   count: null,
   drain: 5,
@@ -119,6 +124,8 @@ export function resolveSimOptions(partial: Partial<SimOptions> = {}): SimOptions
   checkNumber('ack-timeout', o.ackTimeout, 0.05, 86_400);
   checkNumber('buffer-size', o.bufferSize, 1, 10_000_000, true);
   if (!OVERFLOW_POLICIES.includes(o.overflow)) throw new SimOptionError('overflow', `must be ${OVERFLOW_POLICIES.join(' or ')}, got ${JSON.stringify(o.overflow)}`);
+  if (!DURABILITIES.includes(o.durability)) throw new SimOptionError('durability', `must be ${DURABILITIES.join(', ')}, got ${JSON.stringify(o.durability)}`);
+  checkNumber('commit-interval', o.commitInterval, 0, 60_000, true);
   if (o.duration !== null) checkNumber('duration', o.duration, 0.001, 365 * 86_400);
   if (o.count !== null) checkNumber('count', o.count, 0, 1_000_000_000, true);
   checkNumber('drain', o.drain, 0, 3600);
@@ -184,6 +191,11 @@ Delivery
   --overflow <policy>       when the buffer is full: drop-oldest or reject-new (default ${SIM_DEFAULTS.overflow})
   --persist-dir <dir>       keep waiting detections in <dir>/<camera>.ndjson so a restart loses
                             nothing                                        (default: memory only)
+  --durability <mode>       when the journal is forced to disk (fsync): none, group (one fsync for
+                            the records of each --commit-interval, in the background) or every
+                            (one per record); group and every survive a power cut
+                                                                           (default ${SIM_DEFAULTS.durability})
+  --commit-interval <ms>    group commit: at most one fsync per this many ms (default ${SIM_DEFAULTS.commitInterval})
 
 Run
   --duration <s>            stop after this many seconds                   (default: until Ctrl-C)
@@ -204,7 +216,7 @@ Example: lpr-sim --url mqtt://127.0.0.1:1883 --cameras 3 --rate 0.5 --blackliste
 export const OPTION_NAMES = [
   'url', 'user', 'password', 'root', 'cameras', 'prefix', 'first', 'checkpoint', 'rate', 'health-interval', 'control',
   'no-config-request', 'blacklisted', 'blacklist-ratio', 'thai-ratio', 'pool-size', 'seed', 'ack-timeout', 'no-ack',
-  'buffer-size', 'overflow', 'persist-dir', 'duration', 'count', 'drain', 'quiet', 'json', 'help',
+  'buffer-size', 'overflow', 'persist-dir', 'durability', 'commit-interval', 'duration', 'count', 'drain', 'quiet', 'json', 'help',
 ] as const;
 
 type Setter = (o: Partial<SimOptions>, value: string) => void;
@@ -238,6 +250,8 @@ const VALUED: Record<string, Setter> = {
   'buffer-size': (o, v) => (o.bufferSize = num('buffer-size')(v)),
   overflow: (o, v) => (o.overflow = v as OverflowPolicy),
   'persist-dir': (o, v) => (o.persistDir = v),
+  durability: (o, v) => (o.durability = v as Durability),
+  'commit-interval': (o, v) => (o.commitInterval = num('commit-interval')(v)),
   duration: (o, v) => (o.duration = num('duration')(v)),
   count: (o, v) => (o.count = num('count')(v)),
   drain: (o, v) => (o.drain = num('drain')(v)),

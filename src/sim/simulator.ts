@@ -16,6 +16,8 @@ export interface SimSummary {
   resent: number;
   acked: number;
   rejected: number;
+  /** Retry acks (the server's rate limit): each such detection was sent again later. */
+  deferred: number;
   dropped: number;
   pending: number;
   blacklistedPlates: number;
@@ -78,6 +80,7 @@ export function startSimulator(input: Partial<SimOptions> = {}, log: (line: stri
       resent: sum('resent'),
       acked: sum('acked'),
       rejected: sum('rejected'),
+      deferred: sum('deferred'),
       dropped: sum('dropped'),
       pending: sum('pending'),
       blacklistedPlates: sum('blacklistedPlates'),
@@ -140,7 +143,7 @@ export function startSimulator(input: Partial<SimOptions> = {}, log: (line: stri
 export function formatSummary(s: SimSummary): string {
   const lines = [
     `lpr-sim summary: ${s.cameras} camera(s), ${s.elapsedSeconds} s`,
-    `  detections: generated ${s.generated}, sent ${s.sent}, resent ${s.resent}, acked ${s.acked}, rejected ${s.rejected}, dropped ${s.dropped}, pending ${s.pending}`,
+    `  detections: generated ${s.generated}, sent ${s.sent}, resent ${s.resent}, acked ${s.acked}, deferred ${s.deferred}, rejected ${s.rejected}, dropped ${s.dropped}, pending ${s.pending}`,
     `  blacklisted plates ${s.blacklistedPlates} · health ${s.healthSent} · control commands ${s.controls} (answered ${s.controlResponses}) · config updates ${s.configUpdates} · health requests ${s.healthRequests}` +
       (s.invalidInbound ? ` · invalid inbound ${s.invalidInbound}` : ''),
   ];

@@ -34,7 +34,7 @@ describe('runtime/detection-intake', () => {
         split: false,
         maxBytes: 262_144,
         rateLimit: 20,
-        rateBurst: 10_000,
+        rateBurst: 1_000,
         rateAlertIntervalMs: 60_000,
       });
     });
@@ -66,7 +66,7 @@ describe('runtime/detection-intake', () => {
 
     it('reads the other fields from editor strings and names them in errors', () => {
       const s = readDetectionInSettings({ ack: 'false', dedupe: '0', dedupeSize: '10', split: 'true', maxBytes: '1024' });
-      assert.deepEqual(s, { camera: null, sharedGroup: null, ack: false, dedupeMs: 0, dedupeSize: 10, split: true, maxBytes: 1024, rateLimit: 20, rateBurst: 10_000, rateAlertIntervalMs: 60_000 });
+      assert.deepEqual(s, { camera: null, sharedGroup: null, ack: false, dedupeMs: 0, dedupeSize: 10, split: true, maxBytes: 1024, rateLimit: 20, rateBurst: 1_000, rateAlertIntervalMs: 60_000 });
       assert.equal(readDetectionInSettings({ dedupe: '1.5' }).dedupeMs, 1500);
       for (const [props, field] of [
         [{ ack: 'nope' }, 'ack'],
@@ -116,7 +116,7 @@ describe('runtime/detection-intake', () => {
       assert.notEqual(r.ack.message_id, 'uuid-string');
       assert.ok(!Number.isNaN(Date.parse(r.ack.timestamp)));
       assert.equal(r.ack.error, undefined);
-      assert.deepEqual(intake.counts, { received: 1, accepted: 1, duplicates: 0, rejected: 0, rateLimited: 0 });
+      assert.deepEqual(intake.counts, { received: 1, accepted: 1, duplicates: 0, rejected: 0, deferred: 0 });
     });
 
     it('keeps unknown extra fields', () => {
@@ -139,7 +139,7 @@ describe('runtime/detection-intake', () => {
       assert.deepEqual(dup.detection, seedDetection());
       // After the window it is new again.
       assert.equal(intake.handle(TOPIC, bytes(seedDetection()), 1000).kind, 'detection');
-      assert.deepEqual(intake.counts, { received: 3, accepted: 2, duplicates: 1, rejected: 0, rateLimited: 0 });
+      assert.deepEqual(intake.counts, { received: 3, accepted: 2, duplicates: 1, rejected: 0, deferred: 0 });
     });
 
     it('dedupes per camera: two cameras reusing a message_id are both emitted', () => {
@@ -182,7 +182,7 @@ describe('runtime/detection-intake', () => {
       assert.equal(r.ack.camera_id, 'CAM001', 'acked on the topic camera');
       assert.equal(r.ack.error, r.error.message);
       assert.match(r.ack.error ?? '', /camera_id/);
-      assert.deepEqual(intake.counts, { received: 1, accepted: 0, duplicates: 0, rejected: 1, rateLimited: 0 });
+      assert.deepEqual(intake.counts, { received: 1, accepted: 0, duplicates: 0, rejected: 1, deferred: 0 });
     });
 
     it('rejects a schema failure naming the field path, acked rejected', () => {
@@ -241,7 +241,7 @@ describe('runtime/detection-intake', () => {
       ]) {
         assert.deepEqual(intake.handle(topic, bytes(seedDetection())), { kind: 'foreign' }, topic);
       }
-      assert.deepEqual(intake.counts, { received: 0, accepted: 0, duplicates: 0, rejected: 0, rateLimited: 0 });
+      assert.deepEqual(intake.counts, { received: 0, accepted: 0, duplicates: 0, rejected: 0, deferred: 0 });
     });
 
     it('works under a multi-level root', () => {

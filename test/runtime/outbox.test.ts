@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, fsync, fsyncSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -403,7 +403,7 @@ describe('edge/outbox: DetectionOutbox', function () {
   describe('properties (fast-check)', function () {
     type Op =
       | { op: 'add'; id: number }
-      | { op: 'ack'; id: number; status: 'received' | 'rejected' }
+      | { op: 'ack'; id: number; status: 'received' | 'rejected' | 'retry'; after: number }
       | { op: 'online'; on: boolean }
       | { op: 'advance'; ms: number }
       | { op: 'settle'; index: number; ok: boolean };
@@ -411,7 +411,15 @@ describe('edge/outbox: DetectionOutbox', function () {
     const ops = fc.array(
       fc.oneof(
         { weight: 5, arbitrary: fc.record({ op: fc.constant('add' as const), id: fc.integer({ min: 0, max: 40 }) }) },
-        { weight: 3, arbitrary: fc.record({ op: fc.constant('ack' as const), id: fc.integer({ min: 0, max: 40 }), status: fc.constantFrom('received' as const, 'rejected' as const) }) },
+        {
+          weight: 3,
+          arbitrary: fc.record({
+            op: fc.constant('ack' as const),
+            id: fc.integer({ min: 0, max: 40 }),
+            status: fc.constantFrom('received' as const, 'rejected' as const, 'retry' as const),
+            after: fc.integer({ min: 0, max: 3000 }),
+          }),
+        },
         { weight: 1, arbitrary: fc.record({ op: fc.constant('online' as const), on: fc.boolean() }) },
         { weight: 2, arbitrary: fc.record({ op: fc.constant('advance' as const), ms: fc.integer({ min: 0, max: 5000 }) }) },
         { weight: 4, arbitrary: fc.record({ op: fc.constant('settle' as const), index: fc.nat(), ok: fc.boolean() }) },
@@ -422,7 +430,13 @@ describe('edge/outbox: DetectionOutbox', function () {
     async function run(list: Op[], limit: number, overflow: 'drop-oldest' | 'reject-new', file?: string) {
       const s = sender();
       const timers = new FakeTimers();
-      const { box } = outbox({ send: s.send, limit, overflow, ackTimeoutMs: 1000, maxAckTimeoutMs: 4000, ...(file ? { file } : {}) }, timers);
+      // No send of an id before the time a `retry` ack gave it.
+      const notBefore = new Map<string, number>();
+      const send = (m: Msg, attempt: number) => {
+        assert.ok(timers.time >= (notBefore.get(m.message_id) ?? 0), `${m.message_id} sent at ${timers.time}, before ${notBefore.get(m.message_id)}`);
+        return s.send(m, attempt);
+      };
+      const { box } = outbox({ send, limit, overflow, ackTimeoutMs: 1000, maxAckTimeoutMs: 4000, ...(file ? { file } : {}) }, timers);
       box.open();
       const outcome = new Map<string, string>(); // id -> acked | rejected | dropped
       const queued = new Set<string>();
@@ -449,7 +463,8 @@ describe('edge/outbox: DetectionOutbox', function () {
             break;
           }
           case 'ack':
-            box.ack(`d${o.id}`, o.status);
+            if (o.status === 'retry' && box.has(`d${o.id}`)) notBefore.set(`d${o.id}`, timers.time + o.after);
+            box.ack(`d${o.id}`, o.status, undefined, o.after);
             break;
           case 'online':
             box.setOnline(o.on);
@@ -541,6 +556,251 @@ describe('edge/outbox: DetectionOutbox', function () {
   });
 });
 
+describe('edge/outbox: retry acks (server rate limit)', function () {
+  it('keeps the detection and resends it (same message_id) no sooner than retry_after_ms; not a failure, and the ack-timeout backoff starts over', async () => {
+    const s = sender('resolve');
+    const { box, timers } = outbox({ send: s.send, ackTimeoutMs: 1000, maxAckTimeoutMs: 8000 });
+    const rejected: string[] = [];
+    box.on('rejected', (m: Msg) => rejected.push(m.message_id));
+    box.setOnline(true);
+    box.add({ message_id: 'x', n: 7 });
+    await flush();
+    // Two ack timeouts first: the next would wait 4 s.
+    timers.advance(1000);
+    await flush();
+    timers.advance(2000);
+    await flush();
+    assert.equal(s.calls.length, 3);
+    assert.equal(box.ack('x', 'retry', undefined, 300), true);
+    assert.equal(box.size, 1, 'kept');
+    timers.advance(299);
+    await flush();
+    assert.equal(s.calls.length, 3, 'not before retry_after_ms');
+    timers.advance(1);
+    await flush();
+    assert.equal(s.calls.length, 4, 'sent again once retry_after_ms has passed');
+    assert.deepEqual(s.calls[3]!.message, { message_id: 'x', n: 7 });
+    // The server answered, so the wait for the next ack is the first one again (1 s, not 4 s).
+    timers.advance(1000);
+    await flush();
+    assert.equal(s.calls.length, 5);
+    box.ack('x', 'received');
+    timers.advance(60_000);
+    await flush();
+    assert.equal(s.calls.length, 5);
+    assert.deepEqual(rejected, []);
+    const { deferred, rejected: rejectedCount, acked, dropped, sendErrors } = box.metrics;
+    assert.deepEqual({ deferred, rejectedCount, acked, dropped, sendErrors }, { deferred: 1, rejectedCount: 0, acked: 1, dropped: 0, sendErrors: 0 });
+  });
+
+  it('a retry ack that overtakes the PUBACK is honoured once the publish completes', async () => {
+    const s = sender();
+    const { box, timers } = outbox({ send: s.send, ackTimeoutMs: 10_000 });
+    box.setOnline(true);
+    box.add({ message_id: 'r' });
+    box.ack('r', 'retry', undefined, 500);
+    s.calls[0]!.resolve();
+    await flush();
+    timers.advance(499);
+    await flush();
+    assert.equal(s.calls.length, 1);
+    timers.advance(1);
+    await flush();
+    assert.equal(s.calls.length, 2, 'resent after 500 ms, not after the 10 s ack timeout');
+  });
+
+  it('a reconnect resends at once only what is not waiting out a retry; the rest when told', async () => {
+    const s = sender('resolve');
+    const { box, timers } = outbox({ send: s.send, ackTimeoutMs: 30_000 });
+    box.setOnline(true);
+    for (const id of ['a', 'b', 'c']) box.add({ message_id: id });
+    await flush();
+    box.ack('a', 'retry', undefined, 5000);
+    box.ack('c', 'retry', undefined, 0);
+    await flush();
+    box.setOnline(false);
+    timers.advance(100);
+    box.setOnline(true);
+    assert.deepEqual(s.ids(), ['a', 'b', 'c', 'b', 'c'], 'a waits for its retry time, c (0 ms) is due');
+    timers.advance(4899);
+    await flush();
+    assert.equal(s.ids().filter((id) => id === 'a').length, 1);
+    timers.advance(1);
+    await flush();
+    assert.equal(s.ids().filter((id) => id === 'a').length, 2);
+  });
+
+  it('a detection repeatedly deferred is kept until it is taken (every one through, at the pace asked)', async () => {
+    const s = sender('resolve');
+    const { box, timers } = outbox({ send: s.send, ackTimeoutMs: 1000 });
+    box.setOnline(true);
+    for (let i = 0; i < 20; i++) box.add({ message_id: `m${i}` });
+    await flush();
+    // A server taking one per 100 ms: each send is acked at once, `received` if its slot has come.
+    let nextFree = timers.time;
+    const answered = new Set<number>();
+    for (let round = 0; round < 500 && box.size > 0; round++) {
+      for (let k = 0; k < s.calls.length; k++) {
+        if (answered.has(k)) continue;
+        answered.add(k);
+        const id = s.calls[k]!.message.message_id;
+        if (timers.time >= nextFree) {
+          nextFree = timers.time + 100;
+          box.ack(id, 'received');
+        } else box.ack(id, 'retry', undefined, nextFree - timers.time);
+      }
+      timers.advance(10);
+      await flush();
+    }
+    assert.equal(box.size, 0);
+    assert.equal(box.metrics.acked, 20);
+    assert.equal(box.metrics.rejected, 0);
+    assert.equal(box.metrics.dropped, 0);
+    assert.ok(box.metrics.deferred > 0);
+  });
+});
+
+describe('edge/outbox: durability (fsync of the journal)', function () {
+  let dir: string;
+  beforeEach(() => {
+    dir = tmpDir();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The real fsync functions, counted. */
+  function countingSync() {
+    const counts = { group: 0, now: 0 };
+    const pending: Array<() => void> = [];
+    return {
+      counts,
+      /** Group commits in flight, completed by the test. */
+      pending,
+      fileSync: {
+        fsync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+          counts.group++;
+          fsyncSync(fd);
+          pending.push(() => cb(null));
+        },
+        fsyncSync: (fd: number) => {
+          counts.now++;
+          fsyncSync(fd);
+        },
+      },
+    };
+  }
+
+  it("defaults to group commit every 50 ms; validates the options", () => {
+    const { box } = outbox({ send: sender().send });
+    assert.equal(box.durability, 'group');
+    assert.equal(box.commitIntervalMs, 50);
+    const send = () => undefined;
+    assert.throws(() => new DetectionOutbox({ send, ackTimeoutMs: 1, limit: 1, overflow: 'drop-oldest', durability: 'sometimes' as never }), /durability/);
+    assert.throws(() => new DetectionOutbox({ send, ackTimeoutMs: 1, limit: 1, overflow: 'drop-oldest', commitIntervalMs: -1 }), /commitIntervalMs/);
+  });
+
+  it("'every': one fsync per journal record, before add() returns", () => {
+    const sync = countingSync();
+    const { box } = outbox({ send: sender().send, file: path.join(dir, 'cam.ndjson'), durability: 'every', fileSync: sync.fileSync });
+    box.open();
+    const base = sync.counts.now;
+    for (const id of ['a', 'b', 'c']) box.add({ message_id: id });
+    assert.equal(sync.counts.now - base, 3);
+    box.ack('a', 'received');
+    assert.equal(sync.counts.now - base, 4);
+    assert.equal(sync.counts.group, 0);
+    box.close();
+  });
+
+  it("'group': appends are written at once and fsynced together, at most once per interval; nothing while idle; add() never waits", () => {
+    const sync = countingSync();
+    const timers = new FakeTimers();
+    const file = path.join(dir, 'cam.ndjson');
+    const { box } = outbox({ send: sender().send, file, durability: 'group', commitIntervalMs: 50, fileSync: sync.fileSync }, timers);
+    box.open();
+    for (let i = 0; i < 100; i++) box.add({ message_id: `m${i}` });
+    assert.equal(readFileSync(file, 'utf8').trim().split('\n').length, 100, 'written before add() returned (a process crash loses nothing)');
+    assert.equal(sync.counts.group, 0, 'no fsync inside add()');
+    timers.advance(0);
+    assert.equal(sync.counts.group, 1, 'one commit for the batch, at once after an idle spell');
+    // More appends while that commit is in flight, then after it: the next commit waits out the interval.
+    box.add({ message_id: 'n1' });
+    sync.pending.shift()!();
+    box.add({ message_id: 'n2' });
+    timers.advance(49);
+    assert.equal(sync.counts.group, 1);
+    timers.advance(1);
+    assert.equal(sync.counts.group, 2, 'n1 and n2 in one commit, 50 ms after the last');
+    sync.pending.shift()!();
+    timers.advance(10_000);
+    assert.equal(sync.counts.group, 2, 'nothing appended, nothing to commit');
+    box.close();
+  });
+
+  it("'group': compactions while a commit runs leak no file descriptor (the synced one is closed when its fsync returns)", () => {
+    const sync = countingSync();
+    const timers = new FakeTimers();
+    const fds = () => readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const { box } = outbox({ send: sender().send, file: path.join(dir, 'cam.ndjson'), durability: 'group', compactMinRecords: 10, fileSync: sync.fileSync }, timers);
+    box.open();
+    for (let i = 0; i < 5; i++) box.add({ message_id: `p${i}` });
+    timers.advance(0);
+    assert.equal(sync.pending.length, 1, 'a commit in flight');
+    // Enough acks for several compactions, each replacing the journal's fd, while that commit runs.
+    for (let i = 0; i < 60; i++) {
+      box.add({ message_id: `q${i}` });
+      box.ack(`q${i}`, 'received');
+    }
+    while (sync.pending.length > 0) {
+      sync.pending.shift()!();
+      timers.advance(100);
+    }
+    box.close();
+    assert.equal(fds(), before);
+  });
+
+  it("'none': appends are never fsynced (compaction still is)", () => {
+    const sync = countingSync();
+    const timers = new FakeTimers();
+    const { box } = outbox({ send: sender().send, file: path.join(dir, 'cam.ndjson'), durability: 'none', fileSync: sync.fileSync }, timers);
+    box.open();
+    const base = sync.counts.now;
+    for (let i = 0; i < 10; i++) box.add({ message_id: `m${i}` });
+    timers.advance(10_000);
+    assert.equal(sync.counts.group, 0);
+    assert.equal(sync.counts.now, base);
+    box.close();
+  });
+
+  it('real file, real timers: what was appended before a group commit is on disk for a fresh outbox', async () => {
+    const file = path.join(dir, 'cam.ndjson');
+    let commits = 0;
+    const fileSync = {
+      fsync: (fd: number, cb: (err: NodeJS.ErrnoException | null) => void) => {
+        fsync(fd, (err) => {
+          if (!err) commits++;
+          cb(err);
+        });
+      },
+      fsyncSync,
+    };
+    const first = new DetectionOutbox<Msg>({ send: () => undefined, ackTimeoutMs: 1000, limit: 1000, overflow: 'drop-oldest', file, durability: 'group', commitIntervalMs: 20, fileSync });
+    first.open();
+    const ids = Array.from({ length: 50 }, (_, i) => `g${i}`);
+    for (const id of ids) first.add({ message_id: id, n: 1 });
+    first.ack('g0', 'received');
+    const deadline = Date.now() + 5000;
+    while (commits === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    assert.ok(commits >= 1, 'a group commit ran');
+    // No close(): as after a power cut, the next start reads what the commit made durable.
+    const second = new DetectionOutbox<Msg>({ send: () => undefined, ackTimeoutMs: 1000, limit: 1000, overflow: 'drop-oldest', file });
+    second.open();
+    assert.deepEqual(second.messages().map((m) => m.message_id), ids.slice(1));
+    second.close();
+    first.close();
+  });
+});
+
 describe('edge/camera-settings', function () {
   it('has safe defaults', () => {
     const s = readCameraSettings({ camera: 'CAM001' });
@@ -554,7 +814,25 @@ describe('edge/camera-settings', function () {
       file: '',
       requestConfig: true,
       ack: true,
+      durability: 'group',
+      commitIntervalMs: 50,
     });
+  });
+
+  it('durability: a flow saved before it existed gets group commit; the choices and the interval are checked', () => {
+    const s = readCameraSettings({ camera: 'C', durability: 'every', commitInterval: '200' });
+    assert.equal(s.durability, 'every');
+    assert.equal(s.commitIntervalMs, 200);
+    assert.equal(readCameraSettings({ camera: 'C', durability: 'none' }).durability, 'none');
+    assert.equal(readCameraSettings({ camera: 'C', durability: '' }).durability, 'group');
+    for (const [props, field] of [
+      [{ camera: 'C', durability: 'always' }, 'durability'],
+      [{ camera: 'C', commitInterval: -1 }, 'commitInterval'],
+      [{ camera: 'C', commitInterval: 'x' }, 'commitInterval'],
+      [{ camera: 'C', commitInterval: 120_000 }, 'commitInterval'],
+    ] as const) {
+      assert.throws(() => readCameraSettings(props), (err: unknown) => err instanceof ConfigError && err.field === field, JSON.stringify(props));
+    }
   });
 
   it('reads dialog values (strings) and names the bad field', () => {

@@ -57,6 +57,33 @@ describe('runtime/rate-limit', () => {
       assert.equal(limiter.size, 100);
     });
 
+    it('acquire(): a token now (0), or a booked slot: the first when a token is back (at least minWaitMs), each next 1/rate later, at most maxWaitMs', () => {
+      const limiter = new RateLimiter({ ratePerSec: 20, burst: 2, minWaitMs: 100, maxWaitMs: 1000 });
+      const t0 = 1_000_000;
+      assert.equal(limiter.acquire('A', t0), 0);
+      assert.equal(limiter.acquire('A', t0), 0);
+      // Empty: a token is back in 50 ms, but the floor is 100 ms; then one slot per 50 ms.
+      const waits = Array.from({ length: 22 }, () => limiter.acquire('A', t0));
+      assert.deepEqual(waits.slice(0, 4), [100, 150, 200, 250]);
+      assert.equal(waits[18], 1000);
+      assert.deepEqual(waits.slice(19), [1000, 1000, 1000], 'beyond maxWaitMs: told to ask again then, nothing booked');
+      // Coming back when told, each finds its token.
+      for (let k = 0; k < 19; k++) assert.equal(limiter.acquire('A', t0 + waits[k]!), 0, `slot ${k}`);
+      // Another key is unaffected; slots in the past are not carried over.
+      assert.equal(limiter.acquire('B', t0), 0);
+      assert.equal(limiter.acquire('A', t0 + 60_000), 0);
+    });
+
+    it('a bucket with slots booked ahead is not forgotten as idle', () => {
+      const limiter = new RateLimiter({ ratePerSec: 10, burst: 1, maxWaitMs: 60_000 }); // refills in 100 ms
+      limiter.acquire('A', 0);
+      for (let i = 0; i < 50; i++) limiter.acquire('A', 0); // booked up to 5 s ahead
+      limiter.take('other', 1000);
+      assert.equal(limiter.size, 2, 'A kept: its callers come back for their slots');
+      limiter.take('other', 6000);
+      assert.equal(limiter.size, 1);
+    });
+
     it('refuses nonsense options', () => {
       assert.throws(() => new RateLimiter({ ratePerSec: 0, burst: 1 }), RangeError);
       assert.throws(() => new RateLimiter({ ratePerSec: NaN, burst: 1 }), RangeError);

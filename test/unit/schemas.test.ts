@@ -56,6 +56,7 @@ describe('schemas', () => {
 
     it('accepts a rejected Ack with its error, and every ControlResponse status', () => {
       accepted('detectionAck', { ...exampleOf('detectionAck'), status: 'rejected', error: 'detection_data.plates[0].confidence: too big' });
+      accepted('detectionAck', { ...exampleOf('detectionAck'), status: 'retry', retry_after_ms: 250 });
       for (const status of ['accepted', 'success', 'error', 'rejected']) {
         accepted('controlResponse', { ...exampleOf('controlResponse'), status });
       }
@@ -188,6 +189,9 @@ describe('schemas', () => {
       ['control parameters a string', 'control', (m) => (m.parameters = 'now'), 'parameters'],
       ['system control command missing', 'systemControl', (m) => delete m.command, 'command'],
       ['ack status unknown', 'detectionAck', (m) => (m.status = 'ok'), 'status'],
+      ['retry ack without retry_after_ms', 'detectionAck', (m) => (m.status = 'retry'), 'retry_after_ms'],
+      ['retry ack with a negative retry_after_ms', 'detectionAck', (m) => ((m.status = 'retry'), (m.retry_after_ms = -1)), 'retry_after_ms'],
+      ['retry ack with a fractional retry_after_ms', 'detectionAck', (m) => ((m.status = 'retry'), (m.retry_after_ms = 1.5)), 'retry_after_ms'],
       ['ack_id empty', 'detectionAck', (m) => (m.ack_id = ''), 'ack_id'],
       ['ack camera_id missing', 'detectionAck', (m) => delete m.camera_id, 'camera_id'],
       ['request camera_id bad', 'configRequest', (m) => (m.camera_id = 'a+b'), 'camera_id'],

@@ -12,6 +12,7 @@ import { identifierProblem } from '../../protocol/identifiers';
 import {
   currentValue,
   numberValidator,
+  orMissing,
   validateOptionalIdentifier,
   selectedRoot,
 } from '../shared/validate';
@@ -32,6 +33,12 @@ function validateFile(value: unknown, opt?: { label?: string }): true | string {
   if (text.length > 4096) return `${label}must be at most 4096 characters`;
   if (text.indexOf('\u0000') >= 0) return `${label}must not contain a NUL character`;
   return true;
+}
+
+function validateDurability(value: unknown, opt?: { label?: string }): true | string {
+  const label = opt && opt.label ? `${opt.label}: ` : '';
+  // Missing (a node saved before the property existed) means the default, group commit.
+  return value === undefined || value === '' || value === 'none' || value === 'group' || value === 'every' ? true : `${label}must be none, group or every`;
 }
 
 function validateOverflow(value: unknown, opt?: { label?: string }): true | string {
@@ -57,6 +64,8 @@ RED.nodes.registerType('lpr-camera', {
     overflow: { value: 'drop-oldest', label: 'When full', validate: validateOverflow },
     persist: { value: true },
     file: { value: '', label: 'File', validate: validateFile },
+    durability: { value: 'group', label: 'On disk', validate: validateDurability },
+    commitInterval: { value: 50, label: 'Commit every', validate: orMissing(numberValidator({ min: 0, max: 60000, unit: 'ms' })) },
     requestConfig: { value: true },
   },
   label: function (this: any) {
@@ -79,12 +88,17 @@ RED.nodes.registerType('lpr-camera', {
     const showAck = () => {
       $('#lpr-camera-row-ackTimeout').toggle($('#node-input-ack').is(':checked'));
     };
+    // Nodes saved before durability existed have no value: show the default the runtime uses.
+    if (!$('#node-input-durability').val()) $('#node-input-durability').val('group');
+    if (String($('#node-input-commitInterval').val() ?? '').trim() === '') $('#node-input-commitInterval').val(50);
     const showPersist = () => {
-      $('#lpr-camera-row-file').toggle($('#node-input-persist').is(':checked'));
+      const persist = $('#node-input-persist').is(':checked');
+      $('#lpr-camera-row-file, #lpr-camera-row-durability').toggle(persist);
+      $('#lpr-camera-row-commitInterval').toggle(persist && $('#node-input-durability').val() === 'group');
     };
     $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);
     $('#node-input-ack').on('change', showAck);
-    $('#node-input-persist').on('change', showPersist);
+    $('#node-input-persist, #node-input-durability').on('change', showPersist);
     showTopics();
     showAck();
     showPersist();

@@ -35,7 +35,7 @@ RED.nodes.registerType('lpr-detection-in', {
     split: { value: false },
     maxBytes: { value: 262144, label: 'Max size', validate: numberValidator({ min: 1, max: 67108864, unit: 'bytes' }) },
     rateLimit: { value: 20, label: 'Rate limit', validate: orMissing(numberValidator({ min: 0, max: 1000000, integer: false, unit: 'detections/s' })) },
-    rateBurst: { value: 10000, label: 'Burst', validate: orMissing(numberValidator({ min: 1, max: 10000000, unit: 'detections' })) },
+    rateBurst: { value: 1000, label: 'Burst', validate: orMissing(numberValidator({ min: 1, max: 10000000, unit: 'detections' })) },
     rateAlertInterval: { value: 60, label: 'Alert at most every', validate: orMissing(numberValidator({ min: 1, max: 86400, integer: false, unit: 's' })) },
   },
   label: function (this: any) {
@@ -54,7 +54,7 @@ RED.nodes.registerType('lpr-detection-in', {
     const split = $('#node-input-split');
     const rate = $('#node-input-rateLimit');
     // Nodes saved before the rate limit existed have no value: show the default the runtime uses.
-    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 10000], ['rateAlertInterval', 60]] as const) {
+    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 1000], ['rateAlertInterval', 60]] as const) {
       if (node[key] === undefined) $(`#node-input-${key}`).val(value);
     }
 

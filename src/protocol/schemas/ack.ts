@@ -2,16 +2,28 @@
 import { z } from 'zod';
 import { Envelope, Identifier, MessageId } from './common';
 
-/** `detection/ack`: `ack_id` is the detection's `message_id`. */
+/** The longest wait a `retry` ack may ask for (a day): a larger value is not a sane answer. */
+export const MAX_RETRY_AFTER_MS = 86_400_000;
+
+/**
+ * `detection/ack`: `ack_id` is the detection's `message_id`. `received` and `rejected` end the
+ * camera's delivery of it; `retry` (our extension) means "not taken: send the same detection
+ * again, no sooner than `retry_after_ms` from now" (the server's per-camera rate limit).
+ */
 export const Ack = z
   .object({
     ...Envelope,
     camera_id: Identifier,
     ack_id: MessageId,
-    status: z.enum(['received', 'rejected']),
+    status: z.enum(['received', 'rejected', 'retry']),
+    retry_after_ms: z.number().int().min(0).max(MAX_RETRY_AFTER_MS).optional(),
     error: z.string().max(4096).optional(),
   })
-  .loose();
+  .loose()
+  .refine((ack) => ack.status !== 'retry' || ack.retry_after_ms !== undefined, {
+    path: ['retry_after_ms'],
+    message: 'is required when status is "retry"',
+  });
 
 /** `health/request`, `config/request`, `blacklist/request`. */
 export const Request = z
