@@ -99,6 +99,12 @@ RED.nodes.registerType('lpr-detection-in', {
     showAck();
     showSubscription();
   },
+  // Set before the editor reads the inputs: it then finds the list unchanged. (For a property with a
+  // node-reference type it would otherwise look the old list up as a config node, and fail.)
+  oneditsave: function (this: any) {
+    const chosen = $('#node-input-ackScope').val();
+    this.ackScope = Array.isArray(chosen) ? chosen.map(String) : [];
+  },
 });
 
 /** ackScope: a list of node ids (empty = the nodes wired to the output). */
