@@ -40,7 +40,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     const intake = new DetectionIntake(broker.topics, settings);
     const counts = intake.counts;
     // Acks and dedupe journal lines wait until Node-RED has handed the output on (see HandoverQueue).
-    const release = ({ ack, delivered, at }: { ack: Ack | null; delivered: { cameraId: string; messageId: string } | null; at: number }) => {
+    const release = ({ ack, delivered, at }: Released<Ack>) => {
       if (delivered) journal?.append(dedupeKey(delivered.cameraId, delivered.messageId), at);
       if (ack) publishAck(ack);
     };
