@@ -9,7 +9,7 @@ import path from 'node:path';
 import { startMosquitto, type Mosquitto } from './fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from './fixtures/mqtt-cli';
 import { pointBrokers, readExample, startNodeRed, type FlowNode, type NodeRedHost } from './fixtures/node-red-host';
-import { COLUMNS, D1, D2, D3, D5, eventually, INVALID, NO_PLATE, R1, R2a, R2b, R3, R5 } from './fixtures/example-detections';
+import { COLUMNS, detection, distinctAcks, EXPECTED_ACKS, D1, D2, D3, D5, eventually, INVALID, NO_PLATE, R1, R2a, R2b, R3, R5 } from './fixtures/example-detections';
 import { sleep, waitUntil } from './fixtures/wait';
 
 interface Db {
@@ -55,7 +55,10 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     broker = await startMosquitto({ extraConfig: ['log_type subscribe'] });
     red = await startNodeRed({ nodeModules: ['node-red-node-sqlite'] });
     // Debug nodes also write to the log here, so that errors the flow catches can be asserted on.
-    flow = pointBrokers(readExample('detections-to-sqlite.json'), broker.port).map((n) => (n.type === 'debug' ? { ...n, console: true } : n));
+    // detection in gives a detection up (no ack) after 2 s rather than the example's 30, to keep the test short.
+    flow = pointBrokers(readExample('detections-to-sqlite.json'), broker.port).map((n) =>
+      n.type === 'debug' ? { ...n, console: true } : n.type === 'lpr-detection-in' ? { ...n, ackTimeout: 2 } : n,
+    );
     // The flow's relative path: Node-RED runs in its userDir here.
     dbFile = path.join(red.userDir, String(flow.find((n) => n.type === 'sqlitedb')!.db));
     await deploy();
@@ -89,12 +92,8 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     const acks = await mosquittoSub(broker.port, 'lprserver/cameras/+/detection/ack');
     try {
       for (const d of [D1, D2, D3, D1, INVALID, NO_PLATE]) await publish(d);
-      // Every detection, the duplicate and the invalid one included, has been through detection in.
-      const got = (await acks.waitFor(6)).map((m) => JSON.parse(m.payload) as { ack_id: string; status: string });
-      assert.deepEqual(
-        got.map((a) => `${a.ack_id} ${a.status}`),
-        ['sql-d1 received', 'sql-d2 received', 'sql-d3 received', 'sql-d1 received', 'sql-bad rejected', 'sql-d4 received'],
-      );
+      // Every detection has been through detection in and acked, the stored ones once stored.
+      assert.deepEqual(await distinctAcks(acks, EXPECTED_ACKS.length), EXPECTED_ACKS);
     } finally {
       acks.stop();
     }
@@ -174,6 +173,29 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
       const res = await get(qs);
       assert.equal(res.status, 400, qs);
       assert.match(String(res.body.error), reason, qs);
+    }
+  });
+
+  it('an insert that fails is not acked, and the camera\'s resend is stored once the table is back', async function () {
+    const acks = await mosquittoSub(broker.port, 'lprserver/cameras/+/detection/ack');
+    const failed = detection('sql-fail', 'CAM004', '2024-01-15T12:00:00Z', [{ plate_number: 'FAIL001', confidence: 0.9 }]);
+    try {
+      // The table goes away under the flow: insert reports "no such table" and passes nothing on.
+      await query(dbFile, 'ALTER TABLE detections RENAME TO detections_away');
+      const before = red.log().length;
+      await publish(failed);
+      await waitUntil(() => /no such table: detections/.test(red.log().slice(before)), 'the insert failed', 10_000);
+      await sleep(3000); // beyond ackTimeout (2 s)
+      assert.deepEqual(acks.messages, [], 'no ack for a detection that was not stored');
+      await query(dbFile, 'ALTER TABLE detections_away RENAME TO detections');
+      // The camera resends it (same message_id): not a duplicate, stored, acked.
+      await publish(failed);
+      assert.deepEqual(await distinctAcks(acks, 1), ['sql-fail received']);
+      const rows = await query(dbFile, "SELECT plate_number FROM detections WHERE message_id = 'sql-fail'");
+      assert.deepEqual(rows, [{ plate_number: 'FAIL001' }]);
+    } finally {
+      acks.stop();
+      await query(dbFile, 'ALTER TABLE detections_away RENAME TO detections').catch(() => undefined);
     }
   });
 });

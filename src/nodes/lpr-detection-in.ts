@@ -1,10 +1,13 @@
 /** `lpr-detection-in`: validated, deduplicated detections from one camera or all, with acks. */
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { POLICY } from '../protocol/policy';
 import { createMessage, type Ack } from '../protocol';
-import { dedupeKey, DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings } from '../runtime/detection-intake';
+import { dedupeKey, DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings, type DetectionMsg } from '../runtime/detection-intake';
+import { ACK_MAX_PENDING, readAckSettings, type AckSettings } from '../runtime/ack-settings';
+import { CompletionTracker, type GivenUp } from '../runtime/completion-tracker';
 import { DedupeJournal } from '../runtime/dedupe-journal';
-import { HandoverQueue } from '../runtime/handover-queue';
+import { HandoverQueue, type Released } from '../runtime/handover-queue';
 import { AlertThrottle } from '../runtime/rate-limit';
 import { recordLatency } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
@@ -13,6 +16,9 @@ import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
 
+/** Labels of our onComplete hooks: unique in the runtime, and without the `.` a label cannot hold. */
+let hookCount = 0;
+
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   function LprDetectionInNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
@@ -20,24 +26,56 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     const broker = resolveBroker(RED, def.broker);
     if (broker instanceof Error) return failSetup(node, broker);
     let settings: DetectionInSettings;
+    let ackSettings: AckSettings;
     try {
       settings = readDetectionInSettings(def);
+      ackSettings = readAckSettings(def);
     } catch (err) {
       return failSetup(node, err);
+    }
+    const hooks = RED.hooks;
+    if (ackSettings.ackWhen === 'complete' && !hooks) {
+      return failSetup(node, new Error('ackWhen "complete" needs Node-RED\'s messaging hooks (Node-RED 2 or later)'));
     }
     const intake = new DetectionIntake(broker.topics, settings);
     const counts = intake.counts;
     // Acks and dedupe journal lines wait until Node-RED has handed the output on (see HandoverQueue).
-    const handover = new HandoverQueue<Ack>(({ ack, delivered, at }) => {
+    const release = ({ ack, delivered, at }: Released<Ack>) => {
       if (delivered) journal?.append(dedupeKey(delivered.cameraId, delivered.messageId), at);
       if (ack) publishAck(ack);
-    });
-    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, handover);
+    };
+    const handover = new HandoverQueue<Ack>(release);
+    // ackWhen "complete": or until the nodes in scope have finished them (see CompletionTracker).
+    const tracker = ackSettings.ackWhen === 'complete' ? completionTracker(node, def, ackSettings, intake, release, () => status.touch()) : null;
+    let hookId: string | null = null;
+    if (tracker && hooks) {
+      hookId = `onComplete.lprDetectionInAck${++hookCount}_${node.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+      // Called for every node's every completion in the runtime: the tracker returns at once for
+      // nodes outside its scope. Never returns false (that would halt the message).
+      hooks.add(hookId, (event: { msg?: { _msgid?: unknown }; node?: { id?: string }; error?: unknown }) => {
+        try {
+          if (event?.node?.id) tracker.complete(event.msg?._msgid, event.node.id, event.error);
+        } catch (err) {
+          node.warn(`ack on completion: ${(err as Error).message}`);
+        }
+      });
+    }
+    const pendingKeys = () => {
+      const keys = handover.pendingKeys();
+      if (tracker) for (const key of tracker.pendingKeys()) keys.add(key);
+      return keys;
+    };
+    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, pendingKeys);
     const status = new StatusReporter(node, () => {
+      const done = tracker?.counts;
       const extra = [
         counts.rejected ? `${counts.rejected} rejected` : '',
         counts.deferred ? `${counts.deferred} deferred` : '',
         counts.duplicates ? `${counts.duplicates} dup` : '',
+        tracker?.pending ? `${tracker.pending} pending` : '',
+        done?.failed ? `${done.failed} failed` : '',
+        done?.timedOut ? `${done.timedOut} timed out` : '',
+        done?.overflowed ? `${done.overflowed} over pending cap` : '',
       ]
         .filter(Boolean)
         .join(' · ');
@@ -109,14 +147,29 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           break;
         }
         case 'duplicate':
+          // A resend while the first copy is still in the flow: the first copy's ack answers both,
+          // once the flow has finished it (or neither is acked and the camera resends again).
+          if (tracker?.isPending(result.cameraId, result.detection.message_id)) break;
           sendAck(result.ack);
           break;
         case 'detection': {
-          const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split, broker.settings.timeZone);
-          const latency = msgs[0]?.lpr.latencyMs;
+          const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split, broker.settings.timeZone) as unknown as NodeMessage[];
+          const latency = (msgs[0] as unknown as DetectionMsg | undefined)?.lpr.latencyMs;
           if (latency != null) recordLatency(broker.id, 'detection', latency);
-          for (const msg of msgs) node.send(msg as unknown as NodeMessage);
-          handover.add(result.ack, { cameraId: result.cameraId, messageId: result.detection.message_id }, receivedAt);
+          const delivered = { cameraId: result.cameraId, messageId: result.detection.message_id };
+          if (tracker && msgs.length > 0) {
+            // Our own _msgid per message, known before the send: the hook reports completions by it.
+            tracker.track(
+              msgs.map((msg) => (msg._msgid = randomBytes(8).toString('hex'))),
+              result.ack,
+              delivered,
+              receivedAt,
+            );
+            for (const msg of msgs) node.send(msg);
+          } else {
+            for (const msg of msgs) node.send(msg);
+            handover.add(result.ack, delivered, receivedAt);
+          }
           break;
         }
       }
@@ -130,6 +183,9 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     node.on('close', (removed: boolean, done: () => void) => {
       // Outputs not handed over were dropped with the flow: not duplicates when they come again.
       for (const dropped of handover.close()) intake.forgetDedupe(dropped.cameraId, dropped.messageId);
+      // Not finished by the flow, so not acked: the cameras resend them, and they must count as new.
+      if (hookId) hooks?.remove(hookId);
+      for (const waiting of tracker?.close() ?? []) intake.forgetDedupe(waiting.cameraId, waiting.messageId);
       // A deleted node's window goes with it; otherwise it is kept for the next start.
       if (removed) journal?.discard();
       else journal?.close();
@@ -154,13 +210,13 @@ function openDedupeJournal(
   node: Node,
   intake: DetectionIntake,
   settings: DetectionInSettings,
-  handover: HandoverQueue<Ack>,
+  pendingKeys: () => Set<string>,
 ): DedupeJournal | null {
   if (!intake.dedupes || typeof userDir !== 'string' || userDir === '') return null;
   const file = path.join(userDir, 'lpr-detection-in', `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.dedupe`);
   let warned = false;
   const window = () => {
-    const pending = handover.pendingKeys();
+    const pending = pendingKeys();
     return intake.dedupeEntries().filter(([key]) => !pending.has(key));
   };
   const journal = new DedupeJournal(file, settings.dedupeSize * 2, window, (err) => {
@@ -176,4 +232,62 @@ function openDedupeJournal(
   }
   journal.rewrite();
   return journal;
+}
+
+/** Say a give-up at most this often (with the count since the last word): a dead database is a flood. */
+const GIVE_UP_WARN_INTERVAL_MS = 10_000;
+
+/**
+ * The ack-on-completion tracker of one node: its scope (the nodes chosen, or else those wired to
+ * the output), a give-up that forgets the dedupe entry (the resend must come through), and a
+ * warning at most every 10 s.
+ */
+function completionTracker(
+  node: Node,
+  def: NodeDef,
+  ack: AckSettings,
+  intake: DetectionIntake,
+  release: (item: Released<Ack>) => void,
+  touch: () => void,
+): CompletionTracker<Ack> | null {
+  const wired = Array.isArray(def.wires) && Array.isArray(def.wires[0]) ? (def.wires[0] as unknown[]).filter((id): id is string => typeof id === 'string') : [];
+  const scope = ack.ackScope.length > 0 ? ack.ackScope : wired;
+  if (scope.length === 0) {
+    node.warn('ack when the flow has finished: no ack scope and nothing wired to the output, so detections are acked on hand-over');
+    return null;
+  }
+  const seconds = ack.ackTimeoutMs / 1000;
+  let lastWarn = 0;
+  let since = 0;
+  const reasons = new Map<string, number>();
+  return new CompletionTracker<Ack>({
+    scope,
+    timeoutMs: ack.ackTimeoutMs,
+    maxPending: ACK_MAX_PENDING,
+    onComplete: (item) => {
+      release(item);
+      touch();
+    },
+    onGiveUp: (item: GivenUp<Ack>) => {
+      intake.forgetDedupe(item.delivered.cameraId, item.delivered.messageId);
+      touch();
+      since++;
+      const why =
+        item.reason === 'error'
+          ? `node ${item.nodeId} reported an error`
+          : item.reason === 'timeout'
+            ? `not finished within ${seconds} s`
+            : `more than ${ACK_MAX_PENDING} waiting`;
+      reasons.set(why, (reasons.get(why) ?? 0) + 1);
+      const now = Date.now();
+      if (now - lastWarn < GIVE_UP_WARN_INTERVAL_MS) return;
+      lastWarn = now;
+      const detail = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
+      const hint = item.reason === 'timeout' ? ` (are the ack scope nodes ${scope.join(', ')} downstream of this node, and do they call done()?)` : '';
+      const error = item.reason === 'error' ? `; last error: ${item.error instanceof Error ? item.error.message : String(item.error)}` : '';
+      node.warn(`${since} detection(s) not acked, the cameras will resend them: ${detail}${hint}${error}; last: ${item.delivered.cameraId} ${item.delivered.messageId}`);
+      since = 0;
+      reasons.clear();
+    },
+  });
 }

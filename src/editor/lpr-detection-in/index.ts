@@ -6,6 +6,7 @@
  * Property names are read by src/nodes/lpr-detection-in.ts; do not rename them.
  */
 import {
+  choiceValidator,
   currentValue,
   isAllCameras,
   isTrue,
@@ -37,6 +38,11 @@ RED.nodes.registerType('lpr-detection-in', {
     rateLimit: { value: 20, label: 'Rate limit', validate: orMissing(numberValidator({ min: 0, max: 1000000, integer: false, unit: 'detections/s' })) },
     rateBurst: { value: 1000, label: 'Burst', validate: orMissing(numberValidator({ min: 1, max: 10000000, unit: 'detections' })) },
     rateAlertInterval: { value: 60, label: 'Alert at most every', validate: orMissing(numberValidator({ min: 1, max: 86400, integer: false, unit: 's' })) },
+    // Flows saved before these existed ack on hand-over, as they did.
+    ackWhen: { value: 'handover', label: 'Ack when', validate: orMissing(choiceValidator(['handover', 'complete'])) },
+    // A list of node ids ('*[]'): Node-RED maps them to the new ids when a flow is imported as a copy.
+    ackScope: { value: [], type: '*[]', label: 'Ack scope', validate: validateAckScope },
+    ackTimeout: { value: 30, label: 'Ack timeout', validate: orMissing(numberValidator({ min: 0.1, max: 86400, integer: false, unit: 's' })) },
   },
   label: function (this: any) {
     return this.name || 'detections ' + (isAllCameras(this.camera) ? 'all cameras' : String(this.camera).trim());
@@ -54,9 +60,11 @@ RED.nodes.registerType('lpr-detection-in', {
     const split = $('#node-input-split');
     const rate = $('#node-input-rateLimit');
     // Nodes saved before the rate limit existed have no value: show the default the runtime uses.
-    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 1000], ['rateAlertInterval', 60]] as const) {
+    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 1000], ['rateAlertInterval', 60], ['ackWhen', 'handover'], ['ackTimeout', 30]] as const) {
       if (node[key] === undefined) $(`#node-input-${key}`).val(value);
     }
+    const ackWhen = $('#node-input-ackWhen');
+    fillAckScope(node);
 
     const showDedupe = () => {
       $('#lpr-detection-in-row-dedupeSize').toggle(String(dedupe.val()).trim() !== '0');
@@ -67,6 +75,9 @@ RED.nodes.registerType('lpr-detection-in', {
     };
     const showSplit = () => {
       $('#lpr-detection-in-split-hint').toggle(split.is(':checked'));
+    };
+    const showAck = () => {
+      $('#lpr-detection-in-ack-complete').toggle(ackWhen.val() === 'complete');
     };
     const showSubscription = () => {
       const root = selectedRoot(node, prefix);
@@ -79,11 +90,52 @@ RED.nodes.registerType('lpr-detection-in', {
     dedupe.on('change keyup', showDedupe);
     split.on('change', showSplit);
     rate.on('change keyup', showRate);
+    ackWhen.on('change', showAck);
     $('#node-input-broker, #node-input-camera, #node-input-sharedGroup').on('change keyup paste', showSubscription);
 
     showDedupe();
     showSplit();
     showRate();
+    showAck();
     showSubscription();
   },
+  // Set before the editor reads the inputs: it then finds the list unchanged. (For a property with a
+  // node-reference type it would otherwise look the old list up as a config node, and fail.)
+  oneditsave: function (this: any) {
+    const chosen = $('#node-input-ackScope').val();
+    this.ackScope = Array.isArray(chosen) ? chosen.map(String) : [];
+  },
 });
+
+/** ackScope: a list of node ids (empty = the nodes wired to the output). */
+function validateAckScope(value: unknown, opt?: { label?: string }): true | string {
+  if (value === undefined || value === null || value === '') return true;
+  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string' || id === '')) return `${opt && opt.label ? opt.label + ': ' : ''}must be a list of node ids`;
+  return true;
+}
+
+/**
+ * The scope list: every other node on this node's tab, as the core Complete node offers them,
+ * with the chosen ones selected. A multiple select, so the editor saves the selection as an array.
+ */
+function fillAckScope(node: any): void {
+  const select = $('#node-input-ackScope');
+  select.empty();
+  const chosen: string[] = Array.isArray(node.ackScope) ? node.ackScope : [];
+  const wired: string[] = Array.isArray(node.wires) && Array.isArray(node.wires[0]) ? node.wires[0] : [];
+  const candidates: any[] = RED.nodes.filterNodes({ z: node.z }).filter((n: any) => n.id !== node.id);
+  for (const n of candidates) {
+    const def = RED.nodes.getType(n.type);
+    let label = '';
+    try {
+      label = def && typeof def.label === 'function' ? def.label.call(n) : (def && def.label) || '';
+    } catch {
+      label = '';
+    }
+    const text = `${label || n.type} (${n.type}${wired.includes(n.id) ? ', wired to the output' : ''})`;
+    $('<option>').val(n.id).text(text).appendTo(select);
+  }
+  // A chosen node that is no longer on the tab stays listed, so saving does not drop it silently.
+  for (const id of chosen) if (!candidates.some((n: any) => n.id === id)) $('<option>').val(id).text(`${id} (not on this tab)`).appendTo(select);
+  select.val(chosen);
+}

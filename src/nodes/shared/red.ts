@@ -36,4 +36,9 @@ export interface NodeAPI {
     getNode(id: string): unknown;
   };
   events: EventEmitter;
+  /** Messaging hooks (Node-RED >= 2); absent from some embedded runtimes and test stubs. */
+  hooks?: {
+    add(id: string, callback: (event: any) => void): void;
+    remove(id: string): void;
+  };
 }
