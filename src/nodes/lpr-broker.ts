@@ -10,6 +10,8 @@ import type { Node, NodeAPI, NodeDef } from './shared/red';
 
 /** How long an unused subscription is kept, so a redeploy of its nodes neither drops nor repeats it. */
 const LINGER_MS = 10_000;
+/** How long messages are held for a node being redeployed (the connection's default hold time). */
+const HOLD_S = 10;
 
 interface TlsConfigNode {
   addTLSOptions(opts: Record<string, unknown>): void;
@@ -100,6 +102,7 @@ export = function register(RED: NodeAPI): void {
       ...(settings.birth ? { will: status('offline'), birth: () => status('online'), goodbye: () => status('offline') } : {}),
       queueLimit: settings.queueLimit,
       lingerMs: LINGER_MS,
+      orphanTtlMs: HOLD_S * 1000,
     });
     node.settings = settings;
     node.topics = topics;
@@ -120,6 +123,21 @@ export = function register(RED: NodeAPI): void {
     });
     connection.on('connect', () => {
       lastProblem = '';
+    });
+    // Held messages nobody came back for: a node's are a real loss (another node may have acked
+    // them); ownerless ones (no node subscribed at all) are reported at most once a minute.
+    let lastOwnerless = 0;
+    let ownerlessSince = 0;
+    connection.on('dropped', (count: number, filter: string | null, owner: string | null) => {
+      if (owner !== null) {
+        node.warn(`${count} message(s) on ${filter} dropped: node ${owner} did not come back within ${HOLD_S} s of its redeploy`);
+        return;
+      }
+      ownerlessSince += count;
+      if (Date.now() - lastOwnerless < 60_000) return;
+      node.warn(`${ownerlessSince} message(s) dropped: no node took them within ${HOLD_S} s${filter ? ` (${filter})` : ''}`);
+      lastOwnerless = Date.now();
+      ownerlessSince = 0;
     });
 
     // Connect once every node of the flows exists, so messages a persistent session has queued
