@@ -474,6 +474,11 @@ export class BrokerConnection extends EventEmitter {
       }, this.holdTtl());
       timer.unref?.();
       sub.away.set(owner, timer);
+    } else if (!keep && handler.owner !== null && !this.ownerPresent(handler.owner) && !this.ownerAway(handler.owner)) {
+      // Deleted for good: what was still held for it is nobody's (not a loss to report).
+      const owner = handler.owner;
+      this.held = this.held.filter((m) => m.owner !== owner);
+      this.gated.delete(owner);
     }
     this.retire(sub);
   }
