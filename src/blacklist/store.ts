@@ -3,8 +3,8 @@
  * entries that arrive over MQTT or from a flow (dynamic, persisted as NDJSON so a restart keeps
  * them). The index always holds both; an update never removes an editor entry.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
-import { writeFile, rename } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { BlacklistEntry, inspectData } from '../protocol';
 import { formatPath, type FieldIssue } from '../protocol/errors';
@@ -43,15 +43,23 @@ export class BlacklistStore {
   private dynamic = new Map<string, BlacklistEntry[]>();
   private writeTimer: NodeJS.Timeout | null = null;
   private writing: Promise<void> = Promise.resolve();
+  /**
+   * Each change is a generation; the file holds `savedGeneration`. A save renames its file into
+   * place only if it is newer than what is there, so a slow save of an older list never lands over
+   * the final flush's newer one.
+   */
+  private generation = 0;
+  private savedGeneration = 0;
+  private tmpCounter = 0;
 
   constructor(
     private readonly staticEntries: readonly BlacklistEntry[],
     private readonly file: string | null,
     private readonly onSaveError: (err: Error) => void = () => {},
-    /** The site time zone a zone-less `expires_at` is read in. */
-    timeZone = 'UTC',
+    /** `timeZone`: the site time zone a zone-less `expires_at` is read in; `saveDelayMs`: how long changes gather before a save. */
+    private readonly options: { timeZone?: string; saveDelayMs?: number } = {},
   ) {
-    this.index = new BlacklistIndex({ timeZone });
+    this.index = new BlacklistIndex({ timeZone: options.timeZone ?? 'UTC' });
   }
 
   get size(): number {
@@ -143,13 +151,19 @@ export class BlacklistStore {
 
   /** Writes pending changes now (on close), synchronously so a redeploy cannot lose them. */
   flushSync(): void {
-    if (!this.writeTimer) return;
-    clearTimeout(this.writeTimer);
+    if (this.writeTimer) clearTimeout(this.writeTimer);
     this.writeTimer = null;
-    if (!this.file) return;
-    mkdirSync(path.dirname(this.file), { recursive: true });
-    writeFileSync(`${this.file}.tmp`, this.serialise());
-    renameSync(`${this.file}.tmp`, this.file);
+    if (!this.file || this.savedGeneration >= this.generation) return;
+    const tmp = this.tmpName();
+    try {
+      mkdirSync(path.dirname(this.file), { recursive: true });
+      writeFileSync(tmp, this.serialise());
+      renameSync(tmp, this.file);
+    } catch (err) {
+      removeQuietly(tmp);
+      throw err;
+    }
+    this.savedGeneration = this.generation;
   }
 
   /** Resolves once every scheduled save has reached the disk. */
@@ -183,21 +197,44 @@ export class BlacklistStore {
       .join('');
   }
 
+  /** A temporary file of its own per write: two writes never share (and clobber) one. */
+  private tmpName(): string {
+    return `${this.file}.${process.pid}.${++this.tmpCounter}.tmp`;
+  }
+
   private scheduleSave(): void {
+    this.generation++;
     if (!this.file || this.writeTimer) return;
     this.writeTimer = setTimeout(() => {
       this.writeTimer = null;
       const file = this.file!;
+      const generation = this.generation;
       const text = this.serialise();
+      const tmp = this.tmpName();
       // Atomic: a crash mid-write leaves the previous file, never half of one.
       this.writing = this.writing
         .then(async () => {
           mkdirSync(path.dirname(file), { recursive: true });
-          await writeFile(`${file}.tmp`, text);
-          await rename(`${file}.tmp`, file);
+          await writeFile(tmp, text);
+          // Checked and renamed in one synchronous step: nothing newer can land in between.
+          if (generation > this.savedGeneration) {
+            renameSync(tmp, file);
+            this.savedGeneration = generation;
+          } else removeQuietly(tmp);
         })
-        .catch((err: Error) => this.onSaveError(err));
-    }, 1000);
+        .catch((err: Error) => {
+          removeQuietly(tmp);
+          this.onSaveError(err);
+        });
+    }, this.options.saveDelayMs ?? 1000);
     this.writeTimer.unref?.();
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // a leftover temporary file is harmless; the error that matters was already reported
   }
 }

@@ -27,7 +27,7 @@ import {
   type TopicTree,
   type ValidationCode,
 } from '../protocol';
-import type { BrokerConnection, ConnectionState } from '../runtime/broker-connection';
+import type { BrokerConnection, ConnectionState, Release } from '../runtime/broker-connection';
 import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
 
 /** What a camera publishes. */
@@ -60,6 +60,8 @@ export interface CameraAgentOptions {
   /** When the journal is fsynced (default group commit). */
   durability?: Durability;
   commitIntervalMs?: number;
+  /** Who subscribes (the lpr-camera node id): what arrives while it is redeployed is held for it. */
+  owner?: string;
   /** Largest payload accepted, inbound and outbound (bytes; default 256 KiB, as lpr-detection-in). */
   maxBytes?: number;
   timers?: OutboxTimers;
@@ -114,7 +116,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, invalid: 0, badAcks: 0 };
   private lastHealth: Health | null = null;
   private lastConfigUpdateId: string | null = null;
-  private unsubscribers: Array<() => void> = [];
+  private unsubscribers: Release[] = [];
   private readonly onState = (state: ConnectionState) => this.stateChanged(state);
   private started = false;
   private stopped = false;
@@ -168,19 +170,24 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     const kinds = INBOUND_KINDS.filter((k) => k !== 'detectionAck' || this.options.awaitAck);
     for (const kind of kinds) {
       const filter = topics.filter(kind, this.options.cameraId);
-      this.unsubscribers.push(connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload)));
+      this.unsubscribers.push(
+        connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload), { owner: this.options.owner }),
+      );
     }
     connection.on('state', this.onState);
     if (connection.connected) this.stateChanged('connected');
   }
 
-  /** Unsubscribes and closes the outbox (its journal keeps what is pending). */
-  stop(): void {
+  /**
+   * Unsubscribes and closes the outbox (its journal keeps what is pending). `keep`: the same owner
+   * starts again soon (a redeploy), so what arrives for it meanwhile is held.
+   */
+  stop(options: { keep?: boolean } = {}): void {
     if (this.stopped) return;
     this.stopped = true;
     if (this.onlineTimer) clearImmediate(this.onlineTimer);
     this.link.connection.off('state', this.onState);
-    for (const off of this.unsubscribers.splice(0)) off();
+    for (const off of this.unsubscribers.splice(0)) off(options);
     this.outbox.close();
   }
 

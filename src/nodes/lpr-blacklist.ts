@@ -1,6 +1,7 @@
 /** `lpr-blacklist`: a watch list shared by match nodes, synced over MQTT and persisted. */
 import { EventEmitter } from 'node:events';
 import type { IPublishPacket } from 'mqtt';
+import type { Release } from '../runtime/broker-connection';
 import { createMessage, decodePayload, DEFAULT_MAX_BYTES, type BlacklistEntry } from '../protocol';
 import { BlacklistStore, type UpdateAction } from '../blacklist/store';
 import { readBlacklistSettings, type BlacklistSettings } from '../runtime/blacklist-settings';
@@ -32,7 +33,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       else broker = resolved;
     }
     // A zone-less expires_at is read in the broker's site time zone (UTC without a broker).
-    const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(`could not save the list to ${settings.file}: ${err.message}`), broker?.settings.timeZone ?? 'UTC');
+    const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(`could not save the list to ${settings.file}: ${err.message}`), { timeZone: broker?.settings.timeZone ?? 'UTC' });
     const { loaded, issues } = store.load();
     if (issues.length) node.warn(`${settings.file}: skipped ${issues.length} bad line(s), first: ${issues[0]!.path}: ${issues[0]!.message}`);
     if (loaded) node.log(`loaded ${loaded} entries from ${settings.file}`);
@@ -75,7 +76,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       return result;
     };
 
-    const unsubscribes: Array<() => void> = [];
+    const unsubscribes: Release[] = [];
     if (broker) {
       const b = broker;
       const onUpdate = (topic: string, payload: Buffer) => {
@@ -98,8 +99,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         }
         publishUpdate('replace', store.snapshot());
       };
-      unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistUpdates'), 1, onUpdate));
-      if (settings.answerRequests) unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistRequest'), 1, onRequest));
+      unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistUpdates'), 1, onUpdate, { owner: node.id }));
+      if (settings.answerRequests) unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistRequest'), 1, onRequest, { owner: node.id }));
       b.register(node, () => {});
     }
 
@@ -108,9 +109,10 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     }, PURGE_EVERY_MS);
     purger.unref?.();
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(purger);
-      for (const unsubscribe of unsubscribes) unsubscribe();
+      // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
+      for (const unsubscribe of unsubscribes) unsubscribe({ keep: !removed });
       broker?.deregister(node);
       try {
         store.flushSync();

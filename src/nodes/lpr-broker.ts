@@ -13,6 +13,8 @@ import type { Node, NodeAPI, NodeDef } from './shared/red';
 const LINGER_MS = 10_000;
 /** A broker that keeps failing is reported at once, then at most once per this interval (with a count). */
 const FAILURE_LOG_INTERVAL_MS = 60_000;
+/** How long messages are held for a node being redeployed (the connection's default hold time). */
+const HOLD_S = 10;
 
 interface TlsConfigNode {
   addTLSOptions(opts: Record<string, unknown>): void;
@@ -103,6 +105,7 @@ export = function register(RED: NodeAPI): void {
       ...(settings.birth ? { will: status('offline'), birth: () => status('online'), goodbye: () => status('offline') } : {}),
       queueLimit: settings.queueLimit,
       lingerMs: LINGER_MS,
+      orphanTtlMs: HOLD_S * 1000,
     });
     node.settings = settings;
     node.topics = topics;
@@ -138,6 +141,21 @@ export = function register(RED: NodeAPI): void {
       node.log(`connected to ${shownUrl} as ${settings.clientId}${failed ? ` after ${failed} failed attempt${failed === 1 ? '' : 's'}` : ''}`);
     });
     connection.on('lost', () => node.log(`connection to ${shownUrl} lost; reconnecting`));
+    // Held messages nobody came back for: a node's are a real loss (another node may have acked
+    // them); ownerless ones (no node subscribed at all) are reported at most once a minute.
+    let lastOwnerless = 0;
+    let ownerlessSince = 0;
+    connection.on('dropped', (count: number, filter: string | null, owner: string | null) => {
+      if (owner !== null) {
+        node.warn(`${count} message(s) on ${filter} dropped: node ${owner} did not come back within ${HOLD_S} s of its redeploy`);
+        return;
+      }
+      ownerlessSince += count;
+      if (Date.now() - lastOwnerless < 60_000) return;
+      node.warn(`${ownerlessSince} message(s) dropped: no node took them within ${HOLD_S} s${filter ? ` (${filter})` : ''}`);
+      lastOwnerless = Date.now();
+      ownerlessSince = 0;
+    });
 
     // Connect once every node of the flows exists, so messages a persistent session has queued
     // for us are not sent to nodes that are not wired yet.

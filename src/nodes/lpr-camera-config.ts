@@ -181,8 +181,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     };
 
     const unsubscribes = [
-      broker.connection.subscribe(broker.topics.filter('config', settings.camera), 2, onReported),
-      broker.connection.subscribe(broker.topics.filter('configRequest', settings.camera), 2, onRequest),
+      broker.connection.subscribe(broker.topics.filter('config', settings.camera), 2, onReported, { owner: node.id }),
+      broker.connection.subscribe(broker.topics.filter('configRequest', settings.camera), 2, onRequest, { owner: node.id }),
     ];
     broker.register(node, (state) => status.setState(state));
 
@@ -230,8 +230,9 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       });
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      for (const unsubscribe of unsubscribes) unsubscribe();
+    node.on('close', (removed: boolean, done: () => void) => {
+      // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
+      for (const unsubscribe of unsubscribes) unsubscribe({ keep: !removed });
       broker.deregister(node);
       status.stop();
       try {

@@ -122,7 +122,7 @@ export = function register(RED: NodeAPI): void {
       status.touch();
     };
 
-    const unsubscribe = broker.connection.subscribe(broker.topics.filter('controlResponse', settings.camera), 2, onResponse);
+    const unsubscribe = broker.connection.subscribe(broker.topics.filter('controlResponse', settings.camera), 2, onResponse, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
 
     node.on('input', (msg: NodeMessage, send: Send, done: Done) => {
@@ -165,10 +165,11 @@ export = function register(RED: NodeAPI): void {
       );
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       closing = true;
       pending.clear('node closed');
-      unsubscribe();
+      // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
+      unsubscribe({ keep: !removed });
       broker.deregister(node);
       status.stop();
       done();

@@ -66,6 +66,7 @@ export = function register(RED: NodeAPI): void {
         file: journalPath(settings, userDirOf(RED), node.id),
         durability: settings.durability,
         commitIntervalMs: settings.commitIntervalMs,
+        owner: node.id,
       },
     );
     // For diagnostics and tests: the agent with its outbox (pending detections, metrics).
@@ -172,7 +173,8 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (removed: boolean, done: () => void) => {
-      agent.stop();
+      // Redeployed (not removed): acks and commands that arrive meanwhile are held for the new instance.
+      agent.stop({ keep: !removed });
       // A deleted node leaves no empty journal behind in the user directory (a non-empty one is kept).
       const file = agent.outbox.journalFile;
       if (removed && file && settings.file === '' && agent.outbox.size === 0) {

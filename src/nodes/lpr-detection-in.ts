@@ -177,7 +177,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     };
 
     const filter = broker.topics.filter('detection', settings.camera, settings.sharedGroup);
-    const unsubscribe = broker.connection.subscribe(filter, 1, onMessage);
+    const unsubscribe = broker.connection.subscribe(filter, 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
 
     node.on('close', (removed: boolean, done: () => void) => {
@@ -190,7 +190,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       if (removed) journal?.discard();
       else journal?.close();
       if (sweep) clearInterval(sweep);
-      unsubscribe();
+      // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
+      unsubscribe({ keep: !removed });
       broker.deregister(node);
       status.stop();
       done();

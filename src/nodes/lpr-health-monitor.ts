@@ -121,7 +121,7 @@ export = function register(RED: NodeAPI): void {
     };
 
     // QoS 1 so that a camera's will, often sent QoS 1, is not downgraded.
-    const unsubscribe = broker.connection.subscribe(broker.topics.filter('health', settings.camera), 1, onMessage);
+    const unsubscribe = broker.connection.subscribe(broker.topics.filter('health', settings.camera), 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
 
     registerHealthSource(node.id, () => tracker.states());
@@ -150,12 +150,13 @@ export = function register(RED: NodeAPI): void {
       }
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(ticker);
       unregisterHealthSource(node.id);
       if (summaries) clearInterval(summaries);
       if (systemHealthDue) clearTimeout(systemHealthDue);
-      unsubscribe();
+      // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
+      unsubscribe({ keep: !removed });
       broker.deregister(node);
       status.stop();
       done();

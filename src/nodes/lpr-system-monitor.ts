@@ -4,6 +4,7 @@
  * Prometheus text exposition on an HTTP path; `report_now` over `{root}/system/control`.
  */
 import type { IPublishPacket } from 'mqtt';
+import type { Release } from '../runtime/broker-connection';
 import { createMessage, decodePayload, ValidationError } from '../protocol';
 import { PROMETHEUS_CONTENT_TYPE, readSystemMonitorSettings, renderPrometheus, sampleOf, SnapshotBuilder, type Snapshot, type SystemMonitorSettings as Settings } from '../monitor';
 import { brokers, cameraHealthStates } from '../runtime/registry';
@@ -101,7 +102,7 @@ export = function register(RED: NodeAPI): void {
     const timer = settings.intervalMs > 0 ? setInterval(() => report(), settings.intervalMs) : null;
 
     // {root}/system/control: the commands this node understands.
-    let unsubscribe: (() => void) | null = null;
+    let unsubscribe: Release | null = null;
     if (settings.control) {
       const onControl = (topic: string, payload: Buffer, _packet: IPublishPacket) => {
         const receivedAt = Date.now();
@@ -113,7 +114,7 @@ export = function register(RED: NodeAPI): void {
         if (REPORT_COMMANDS.has(result.value.command)) report({ control: result.value });
         else node.warn(`system/control: command "${result.value.command}" is not one lpr-system-monitor handles (report_now, report)`);
       };
-      unsubscribe = broker.connection.subscribe(broker.topics.filter('systemControl'), 2, onControl);
+      unsubscribe = broker.connection.subscribe(broker.topics.filter('systemControl'), 2, onControl, { owner: node.id });
     }
     broker.register(node, (state) => status.setState(state));
 
@@ -172,9 +173,10 @@ export = function register(RED: NodeAPI): void {
       }
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       if (timer) clearInterval(timer);
-      unsubscribe?.();
+      // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
+      unsubscribe?.({ keep: !removed });
       if (app && handler) {
         const router = app._router ?? app.router;
         if (router) router.stack = router.stack.filter((layer) => !layer.route?.stack?.some((s) => s.handle === handler));

@@ -2,9 +2,10 @@
  * One MQTT.js client shared by every node of an `lpr-broker`, with what the core MQTT node lacks
  * (MQTT-PITFALLS.md): publishes made while disconnected are held in a bounded queue and sent on
  * reconnect; subscriptions are reference-counted, restored on every connect and kept for a short
- * linger so a redeploy neither drops nor duplicates them; messages that arrive for a subscription
- * whose nodes are being redeployed wait (bounded) for the new nodes; reconnects back off with
- * jitter; every failed connect is reported with its reason ('connectFailed'). No Node-RED import: the node adapter in src/nodes is thin and this is testable alone.
+ * linger so a redeploy neither drops nor duplicates them; messages that arrive for a node being
+ * redeployed wait (bounded) for its new instance, even while other nodes on the same filter take
+ * them live; reconnects back off with jitter; every failed connect is reported with its reason
+ * ('connectFailed'). No Node-RED import: the node adapter in src/nodes is thin and this is testable alone.
  */
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
@@ -56,11 +57,27 @@ export interface ConnectionOptions {
   lingerMs?: number;
   /** Messages held for handlers that are about to (re)subscribe, at most this many ... */
   orphanLimit?: number;
-  /** ... for at most this long. */
+  /** ... for at most this long (also how long an owner released with `keep` is waited for). */
   orphanTtlMs?: number;
 }
 
 export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
+
+export interface SubscribeOptions {
+  /**
+   * Who subscribes, stable across a redeploy (a Node-RED node id). What arrives while its owner is
+   * released with `keep` is held for its next subscription, whoever else takes it meanwhile.
+   */
+  owner?: string;
+}
+
+export interface ReleaseOptions {
+  /** The owner is coming back (a redeploy, not a removal): hold what arrives for it meanwhile. */
+  keep?: boolean;
+}
+
+/** Removes a handler added by `subscribe`. */
+export type Release = (options?: ReleaseOptions) => void;
 
 export interface PublishOptions {
   qos: QoS;
@@ -75,7 +92,7 @@ export interface ConnectionMetrics {
   messagesSent: number;
   messagesReceived: number;
   messagesFailed: number;
-  /** Inbound messages no handler took within the orphan window. */
+  /** Inbound messages held for a handler that did not come back in time, or that no handler took. */
   messagesDropped: number;
   errorsTotal: number;
   errorsByType: Record<string, number>;
@@ -84,11 +101,18 @@ export interface ConnectionMetrics {
   connectedSince: number | null;
 }
 
+interface Handler {
+  fn: MessageHandler;
+  owner: string | null;
+}
+
 interface Subscription {
   filter: string;
   qos: QoS;
   id: number;
-  handlers: Set<MessageHandler>;
+  handlers: Set<Handler>;
+  /** Owners released with `keep` and not back yet, each with the timer that gives up on it. */
+  away: Map<string, NodeJS.Timeout>;
   /** Granted by the broker on the current connection. */
   active: boolean;
   linger?: NodeJS.Timeout;
@@ -104,11 +128,15 @@ interface Pending {
   presence?: true;
 }
 
-interface Orphan {
+/** An inbound message waiting for its handler: an owner being redeployed, or (owner null) whichever handler subscribes next. */
+interface Held {
   topic: string;
   payload: Buffer;
   packet: IPublishPacket;
   at: number;
+  owner: string | null;
+  /** The subscription it came in on ('' when none took it). */
+  filter: string;
 }
 
 const MAX_SUBSCRIPTION_ID = 268_435_455;
@@ -145,7 +173,11 @@ export class BrokerConnection extends EventEmitter {
   private inFlight = 0;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private orphans: Orphan[] = [];
+  /** Held messages, in arrival order. */
+  private held: Held[] = [];
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** Owners back from a redeploy with messages still held for them: their live messages queue behind. */
+  private readonly gated = new Set<string>();
   private connackSeen = false;
   /** The error the current connect attempt met before any CONNACK: the reason it failed. */
   private attemptError: Error | null = null;
@@ -240,13 +272,15 @@ export class BrokerConnection extends EventEmitter {
 
   /**
    * Adds `handler` for `filter` and returns the function that removes it. The broker is asked
-   * once per filter, however many nodes share it, at the highest QoS any of them wants.
+   * once per filter, however many nodes share it, at the highest QoS any of them wants. An owner
+   * coming back from a redeploy gets what was held for it at the next `deliverOrphans()`, before
+   * any message that arrives in between.
    */
-  subscribe(filter: string, qos: QoS, handler: MessageHandler): () => void {
+  subscribe(filter: string, qos: QoS, handler: MessageHandler, options: SubscribeOptions = {}): Release {
     let sub = this.subs.get(filter);
     if (!sub) {
       this.staleFilters.delete(filter);
-      sub = { filter, qos, id: this.allocateSubId(), handlers: new Set(), active: false };
+      sub = { filter, qos, id: this.allocateSubId(), handlers: new Set(), away: new Map(), active: false };
       this.subs.set(filter, sub);
       this.subsById.set(sub.id, sub);
     }
@@ -258,26 +292,40 @@ export class BrokerConnection extends EventEmitter {
       sub.qos = qos;
       sub.active = false;
     }
-    sub.handlers.add(handler);
+    const entry: Handler = { fn: handler, owner: options.owner ?? null };
+    sub.handlers.add(entry);
+    if (entry.owner !== null) this.ownerBack(entry.owner);
     if (this.connected && !sub.active) this.sendSubscribe(sub);
     const owned = sub;
     let removed = false;
-    return () => {
+    return (release: ReleaseOptions = {}) => {
       if (removed) return;
       removed = true;
-      this.release(owned, handler);
+      this.release(owned, entry, release.keep === true);
     };
   }
 
-  /** Hands held messages to handlers that now match them (call once the flows have started). */
+  /**
+   * Hands held messages to the handlers they wait for (call once the flows have started): an
+   * owner's to that owner, the others to whichever handlers match them now. Messages for an owner
+   * not back yet keep waiting until the hold time is up.
+   */
   deliverOrphans(): void {
-    if (this.orphans.length === 0) return;
-    const cutoff = Date.now() - (this.options.orphanTtlMs ?? 10_000);
-    const held = this.orphans;
-    this.orphans = [];
-    for (const o of held) {
-      if (o.at < cutoff || !this.route(o.topic, o.payload, o.packet, false)) this.metrics.messagesDropped++;
+    if (this.held.length === 0) return;
+    const cutoff = Date.now() - this.holdTtl();
+    const held = this.held;
+    this.held = [];
+    const drops = new Dropped();
+    for (const m of held) {
+      if (m.at < cutoff) drops.add(m);
+      else if (m.owner !== null && !this.ownerPresent(m.owner)) {
+        if (this.ownerAway(m.owner)) this.held.push(m);
+        else drops.add(m);
+      } else if (!this.handOver(m)) drops.add(m);
     }
+    this.gated.clear();
+    this.reportDrops(drops);
+    this.scheduleHoldCheck();
   }
 
   /**
@@ -306,10 +354,16 @@ export class BrokerConnection extends EventEmitter {
     this.setState('closed');
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    for (const sub of this.subs.values()) if (sub.linger) clearTimeout(sub.linger);
+    for (const sub of this.subs.values()) {
+      if (sub.linger) clearTimeout(sub.linger);
+      for (const timer of sub.away.values()) clearTimeout(timer);
+    }
     this.subs.clear();
     this.subsById.clear();
-    this.orphans = [];
+    this.held = [];
+    this.gated.clear();
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
     for (const item of [...this.queue.splice(0), ...this.qos2Waiting.splice(0)]) {
       this.metrics.messagesFailed++;
       item.reject(new Error('connection closed before the message could be sent'));
@@ -436,11 +490,33 @@ export class BrokerConnection extends EventEmitter {
     });
   }
 
-  private release(sub: Subscription, handler: MessageHandler): void {
+  private release(sub: Subscription, handler: Handler, keep: boolean): void {
     sub.handlers.delete(handler);
-    if (sub.handlers.size > 0 || this.subs.get(sub.filter) !== sub) return;
+    if (this.subs.get(sub.filter) !== sub) return;
+    if (keep && handler.owner !== null && !sub.away.has(handler.owner)) {
+      const owner = handler.owner;
+      const timer = setTimeout(() => {
+        sub.away.delete(owner);
+        this.retire(sub);
+      }, this.holdTtl());
+      timer.unref?.();
+      sub.away.set(owner, timer);
+    } else if (!keep && handler.owner !== null && !this.ownerPresent(handler.owner) && !this.ownerAway(handler.owner)) {
+      // Deleted for good: what was still held for it is nobody's (not a loss to report).
+      const owner = handler.owner;
+      this.held = this.held.filter((m) => m.owner !== owner);
+      this.gated.delete(owner);
+    }
+    this.retire(sub);
+  }
+
+  /** Unsubscribes (after the linger) a subscription that no handler uses and no owner will come back to. */
+  private retire(sub: Subscription): void {
+    const unused = () => sub.handlers.size === 0 && sub.away.size === 0 && this.subs.get(sub.filter) === sub;
+    if (!unused() || sub.linger) return;
     const drop = () => {
-      if (sub.handlers.size > 0 || this.subs.get(sub.filter) !== sub) return;
+      delete sub.linger;
+      if (!unused()) return;
       this.subs.delete(sub.filter);
       this.subsById.delete(sub.id);
       if (this.connected) {
@@ -456,50 +532,155 @@ export class BrokerConnection extends EventEmitter {
   }
 
   private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const at = Date.now();
     this.metrics.messagesReceived++;
-    this.metrics.lastMessageReceived = Date.now();
-    if (!this.route(topic, payload, packet, true)) this.hold({ topic, payload, packet, at: Date.now() });
+    this.metrics.lastMessageReceived = at;
+    if (!this.route(topic, payload, packet, at)) this.hold({ topic, payload, packet, at, owner: null, filter: '' });
   }
 
-  /** Calls the handlers the message is for; false when there were none. */
-  private route(topic: string, payload: Buffer, packet: IPublishPacket, useIds: boolean): boolean {
-    let delivered = false;
-    const ids = useIds ? packet.properties?.subscriptionIdentifier : undefined;
+  /** Gives the message to the handlers of every subscription it is for; false when none took or kept it. */
+  private route(topic: string, payload: Buffer, packet: IPublishPacket, at: number): boolean {
+    let taken = false;
+    const ids = packet.properties?.subscriptionIdentifier;
     if (ids !== undefined) {
       // MQTT 5: the broker says which subscriptions matched, so overlapping filters never double-deliver.
       for (const id of Array.isArray(ids) ? ids : [ids]) {
         const sub = this.subsById.get(id);
-        if (sub && this.callHandlers(sub, topic, payload, packet)) delivered = true;
+        if (sub && this.take(sub, topic, payload, packet, at)) taken = true;
+      }
+      return taken;
+    }
+    for (const sub of this.subs.values()) {
+      if (topicMatches(sub.filter, topic) && this.take(sub, topic, payload, packet, at)) taken = true;
+    }
+    return taken;
+  }
+
+  /**
+   * Calls `sub`'s handlers, and holds the message for each owner of the subscription that is away
+   * (being redeployed) or back with older messages still waiting for it.
+   */
+  private take(sub: Subscription, topic: string, payload: Buffer, packet: IPublishPacket, at: number): boolean {
+    let heldFor: Set<string> | null = null;
+    const holdFor = (owner: string) => {
+      if (heldFor?.has(owner)) return;
+      (heldFor ??= new Set()).add(owner);
+      this.hold({ topic, payload, packet, at, owner, filter: sub.filter });
+    };
+    for (const handler of sub.handlers) {
+      if (handler.owner !== null && this.gated.size > 0 && this.gated.has(handler.owner)) holdFor(handler.owner);
+      else this.call(handler, topic, payload, packet);
+    }
+    for (const owner of sub.away.keys()) holdFor(owner);
+    return sub.handlers.size > 0 || sub.away.size > 0;
+  }
+
+  private call(handler: Handler, topic: string, payload: Buffer, packet: IPublishPacket): void {
+    try {
+      handler.fn(topic, payload, packet);
+    } catch (err) {
+      // A handler bug must not stop delivery to the others or kill the client.
+      this.noteError(err as Error, 'handler');
+    }
+  }
+
+  /**
+   * Delivers a held message now: to its owner's handlers on the filter it came in on, or on another
+   * of the owner's filters that matches it (its filter changed in the redeploy); an ownerless one to
+   * every handler whose filter matches. False when nobody is there for it.
+   */
+  private handOver(m: Held): boolean {
+    const matching = [...this.subs.values()].filter((sub) => topicMatches(sub.filter, m.topic));
+    if (m.owner === null) {
+      let delivered = false;
+      for (const sub of matching) {
+        for (const handler of sub.handlers) {
+          this.call(handler, m.topic, m.payload, m.packet);
+          delivered = true;
+        }
       }
       return delivered;
     }
-    for (const sub of this.subs.values()) {
-      if (topicMatches(sub.filter, topic) && this.callHandlers(sub, topic, payload, packet)) delivered = true;
-    }
-    return delivered;
+    const mine = (sub: Subscription) => [...sub.handlers].filter((handler) => handler.owner === m.owner);
+    const same = this.subs.get(m.filter);
+    let handlers = same ? mine(same) : [];
+    for (const sub of matching) if (handlers.length === 0) handlers = mine(sub);
+    for (const handler of handlers) this.call(handler, m.topic, m.payload, m.packet);
+    return handlers.length > 0;
   }
 
-  private callHandlers(sub: Subscription, topic: string, payload: Buffer, packet: IPublishPacket): boolean {
-    for (const handler of sub.handlers) {
-      try {
-        handler(topic, payload, packet);
-      } catch (err) {
-        // A handler bug must not stop delivery to the others or kill the client.
-        this.noteError(err as Error, 'handler');
-      }
-    }
-    return sub.handlers.size > 0;
-  }
-
-  private hold(orphan: Orphan): void {
+  private hold(m: Held): void {
     const limit = this.options.orphanLimit ?? 10_000;
-    const cutoff = orphan.at - (this.options.orphanTtlMs ?? 10_000);
-    while (this.orphans.length > 0 && (this.orphans.length >= limit || this.orphans[0]!.at < cutoff)) {
-      this.orphans.shift();
-      this.metrics.messagesDropped++;
+    const drops = new Dropped();
+    while (this.held.length > 0 && this.held.length >= limit) drops.add(this.held.shift()!);
+    if (limit > 0) this.held.push(m);
+    else drops.add(m);
+    this.reportDrops(drops);
+    this.scheduleHoldCheck();
+  }
+
+  /** An owner subscribes again: it is no longer away; what is held for it waits for deliverOrphans(). */
+  private ownerBack(owner: string): void {
+    for (const sub of [...this.subs.values()]) {
+      const timer = sub.away.get(owner);
+      if (timer === undefined) continue;
+      clearTimeout(timer);
+      sub.away.delete(owner);
+      // It may have come back on another filter: the old one may now be unused.
+      this.retire(sub);
     }
-    if (limit > 0) this.orphans.push(orphan);
-    else this.metrics.messagesDropped++;
+    if (this.held.some((m) => m.owner === owner)) this.gated.add(owner);
+  }
+
+  private ownerPresent(owner: string): boolean {
+    for (const sub of this.subs.values()) for (const handler of sub.handlers) if (handler.owner === owner) return true;
+    return false;
+  }
+
+  private ownerAway(owner: string): boolean {
+    for (const sub of this.subs.values()) if (sub.away.has(owner)) return true;
+    return false;
+  }
+
+  private holdTtl(): number {
+    return this.options.orphanTtlMs ?? 10_000;
+  }
+
+  /**
+   * At the end of the hold time: a message whose owner is back (the flows never reported started)
+   * goes to it late, with everything held for that owner, rather than being lost; the rest is dropped.
+   */
+  private scheduleHoldCheck(): void {
+    if (this.holdTimer || this.held.length === 0 || this.state === 'closed') return;
+    const due = this.held[0]!.at + this.holdTtl() - Date.now();
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      const cutoff = Date.now() - this.holdTtl();
+      const drops = new Dropped();
+      while (this.held.length > 0 && this.held[0]!.at <= cutoff) {
+        const m = this.held[0]!;
+        if (m.owner !== null && this.ownerPresent(m.owner)) this.flushOwner(m.owner, drops);
+        else drops.add(this.held.shift()!);
+      }
+      this.reportDrops(drops);
+      this.scheduleHoldCheck();
+    }, Math.max(0, due) + 1);
+    this.holdTimer.unref?.();
+  }
+
+  private flushOwner(owner: string, drops: Dropped): void {
+    const mine = this.held.filter((m) => m.owner === owner);
+    this.held = this.held.filter((m) => m.owner !== owner);
+    this.gated.delete(owner);
+    for (const m of mine) if (!this.handOver(m)) drops.add(m);
+  }
+
+  /** Counts dropped messages and reports them, one event per filter and owner. */
+  private reportDrops(drops: Dropped): void {
+    for (const { count, filter, owner } of drops.groups()) {
+      this.metrics.messagesDropped += count;
+      this.emit('dropped', count, filter, owner);
+    }
   }
 
   private enqueue(item: Pending): void {
@@ -592,6 +773,23 @@ export function connectFailure(err: Error | null, protocolVersion: 4 | 5): strin
   if (typeof code === 'number') return `CONNACK refused: ${err.message.replace(/^Connection refused: /, '')} (reason code ${code})`;
   if (err.message === 'connack timeout') return 'no CONNACK within the connect timeout';
   return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
+}
+
+/** Dropped held messages, grouped by filter and owner for one report each. */
+class Dropped {
+  private readonly byKey = new Map<string, { count: number; filter: string | null; owner: string | null }>();
+
+  add(m: Held): void {
+    const filter = m.filter === '' ? null : m.filter;
+    const key = `${m.owner ?? ''}\u0000${filter ?? ''}`;
+    const group = this.byKey.get(key);
+    if (group) group.count++;
+    else this.byKey.set(key, { count: 1, filter, owner: m.owner });
+  }
+
+  groups(): Iterable<{ count: number; filter: string | null; owner: string | null }> {
+    return this.byKey.values();
+  }
 }
 
 function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject'> {

@@ -325,6 +325,105 @@ describe('runtime/broker-connection (real Mosquitto)', function () {
           }
         });
 
+        it('holds per subscriber: an owner released with keep gets what arrived while it was away, in order, once, before live ones', async () => {
+          const conn = await h.started(broker.url, { protocolVersion, lingerMs: 10_000, orphanTtlMs: 10_000 });
+          const filter = `${uid('k')}/cameras/+/detection`;
+          const topic = filter.replace('+', 'CAM1');
+          const subscribed: string[] = [];
+          conn.on('subscribed', (f) => subscribed.push(f));
+          const a = collector();
+          const b = collector();
+          const offA = conn.subscribe(filter, 1, a.handler, { owner: 'node-a' });
+          conn.subscribe(filter, 1, b.handler, { owner: 'node-b' });
+          await waitFor(() => subscribed.includes(filter), 'SUBACK');
+          const pub = await h.raw(broker.url, { protocolVersion });
+          await publishAll(pub, topic, ['m0']);
+          await waitFor(() => a.got.length === 1 && b.got.length === 1, 'm0 at both');
+
+          // node-a is redeployed: it goes (keep), N messages arrive that node-b takes (and acks) live.
+          offA({ keep: true });
+          const N = 40;
+          const away = Array.from({ length: N }, (_, i) => `k${i}`);
+          await publishAll(pub, topic, away);
+          await waitFor(() => b.got.length === N + 1, 'node-b got them live');
+          // node-a comes back; a message arriving before the flows have started queues behind the held ones.
+          const a2 = collector();
+          conn.subscribe(filter, 1, a2.handler, { owner: 'node-a' });
+          await publishAll(pub, topic, ['after1']);
+          await waitFor(() => b.got.length === N + 2, 'after1 at node-b');
+          assert.deepEqual(a2.got, [], 'nothing before the flows have started');
+          conn.deliverOrphans(); // flows:started
+          assert.deepEqual(a2.got, [...away, 'after1'], 'all N, in order, then the live one');
+          conn.deliverOrphans();
+          await publishAll(pub, topic, ['after2']);
+          await waitFor(() => a2.got.length === N + 2 && b.got.length === N + 3, 'after2 live at both');
+          await sleep(50);
+          assert.deepEqual(a2.got, [...away, 'after1', 'after2'], 'exactly once');
+          assert.deepEqual(a.got, ['m0']);
+          assert.deepEqual(b.got, ['m0', ...away, 'after1', 'after2']);
+          assert.equal(conn.metrics.messagesDropped, 0);
+        });
+
+        it('an owner that does not come back within the hold time: its messages are dropped, counted and reported by filter', async () => {
+          const conn = await h.started(broker.url, { protocolVersion, lingerMs: 10_000, orphanTtlMs: 300 });
+          const filter = `${uid('g')}/cameras/+/detection`;
+          const topic = filter.replace('+', 'CAM1');
+          const subscribed: string[] = [];
+          conn.on('subscribed', (f) => subscribed.push(f));
+          const dropped: Array<{ count: number; filter: string | null; owner: string | null }> = [];
+          conn.on('dropped', (count: number, f: string | null, owner: string | null) => dropped.push({ count, filter: f, owner }));
+          const b = collector();
+          const offA = conn.subscribe(filter, 1, () => {}, { owner: 'gone' });
+          const offRemoved = conn.subscribe(filter, 1, () => {}, { owner: 'removed' });
+          conn.subscribe(filter, 1, b.handler, { owner: 'stays' });
+          await waitFor(() => subscribed.includes(filter), 'SUBACK');
+          offA({ keep: true });
+          offRemoved({ keep: false }); // deleted for good: nothing is kept for it
+          const pub = await h.raw(broker.url, { protocolVersion });
+          await publishAll(pub, topic, ['g1', 'g2', 'g3']);
+          await waitFor(() => b.got.length === 3, 'live at the other');
+          assert.equal(conn.metrics.messagesDropped, 0, 'held while within the hold time');
+          await waitFor(() => conn.metrics.messagesDropped === 3, 'dropped at the end of the hold time', 3000);
+          assert.deepEqual(dropped, [{ count: 3, filter, owner: 'gone' }]);
+          // Coming back later is a fresh start: nothing old, live messages as usual.
+          const late = collector();
+          conn.subscribe(filter, 1, late.handler, { owner: 'gone' });
+          conn.deliverOrphans();
+          await publishAll(pub, topic, ['g4']);
+          await waitFor(() => late.got.length === 1, 'g4');
+          assert.deepEqual(late.got, ['g4']);
+          assert.equal(conn.metrics.messagesDropped, 3);
+        });
+
+        it('an owner that comes back on another filter gets what it held that the new filter matches', async () => {
+          const conn = await h.started(broker.url, { protocolVersion, lingerMs: 10_000, orphanTtlMs: 10_000 });
+          const root = uid('f');
+          const all = `${root}/cameras/+/detection`;
+          const subscribed: string[] = [];
+          conn.on('subscribed', (f) => subscribed.push(f));
+          const keepAlive = collector();
+          conn.subscribe(all, 1, keepAlive.handler, { owner: 'other' });
+          const off = conn.subscribe(all, 1, () => {}, { owner: 'node' });
+          await waitFor(() => subscribed.includes(all), 'SUBACK');
+          off({ keep: true });
+          const pub = await h.raw(broker.url, { protocolVersion });
+          await publishAll(pub, `${root}/cameras/CAM1/detection`, ['c1']);
+          await publishAll(pub, `${root}/cameras/CAM2/detection`, ['c2']);
+          await waitFor(() => keepAlive.got.length === 2, 'c1, c2 received');
+          // Redeployed with camera CAM1 only.
+          const one = collector();
+          conn.subscribe(`${root}/cameras/CAM1/detection`, 1, one.handler, { owner: 'node' });
+          conn.deliverOrphans();
+          assert.deepEqual(one.got, ['c1']);
+          assert.equal(conn.metrics.messagesDropped, 1, 'c2 is no longer its: counted, not delivered');
+          // The old filter keeps nothing for it any more: no late copy.
+          await waitFor(() => subscribed.includes(`${root}/cameras/CAM1/detection`), 'SUBACK of the new filter');
+          await publishAll(pub, `${root}/cameras/CAM1/detection`, ['c3']);
+          await waitFor(() => one.got.length === 2 && keepAlive.got.length === 3, 'c3');
+          await sleep(50);
+          assert.deepEqual(one.got, ['c1', 'c3']);
+        });
+
         it('a handler that throws does not stop delivery to the other handlers', async () => {
           const conn = await h.started(broker.url, { protocolVersion });
           const filter = `${uid('e')}/+`;
