@@ -8,8 +8,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import type { Mosquitto } from '../fixtures/mosquitto';
 import { startProvisionedMosquitto, type ProvisionedMosquitto } from '../fixtures/provisioned-mosquitto';
+import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
+import { brokerConfig, brokerNode, collect, detectionInNode, helper, useHelperServer, waitReady } from '../nodes/harness';
 
 const CAM1 = 'CAM001';
 const CAM2 = 'CAM002';
@@ -92,8 +95,10 @@ describe('security: client-id takeover on the generated broker config (default o
     await thief.client.endAsync();
     assert.deepEqual(thief.got, [], 'CAM001 received nothing');
     const back = await connect(broker.url, { ...login(SERVER), clientId: SERVER_CLIENT_ID, clean: false });
-    await waitUntil(() => back.got.length >= 5, 'the 5 queued detections at the server').catch(() => {});
-    assert.deepEqual(back.got, ['det-0', 'det-1', 'det-2', 'det-3', 'det-4']);
+    // (It also gets CAM001's own "still here" detection, published while it was away.)
+    const queued = () => back.got.filter((p) => p.startsWith('det-'));
+    await waitUntil(() => queued().length >= 5, 'the 5 queued detections at the server').catch(() => {});
+    assert.deepEqual(queued(), ['det-0', 'det-1', 'det-2', 'det-3', 'det-4']);
   });
 });
 
@@ -124,5 +129,40 @@ describe('security: client-id takeover under mTLS with --identity-as-username', 
     await roundTrip(cam2, CAM2);
     await sleep(200);
     assert.equal(cam2.closed(), false, 'CAM002 still connected');
+  });
+});
+
+describe('client ids bound to user names: lpr-broker keeps its persistent session on the generated config', function () {
+  this.timeout(30_000);
+  let broker: ProvisionedMosquitto;
+  const login = (user: string) => ({ username: user, password: broker.credentials.get(user)! });
+  before(async () => {
+    broker = await startProvisionedMosquitto({ cameras: [CAM2] });
+  });
+  after(async () => {
+    await broker?.stop();
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.end(true);
+  });
+  useHelperServer();
+
+  it('detections published while Node-RED was stopped arrive when it starts again (default client id, clean session off)', async () => {
+    const flow = [
+      brokerConfig(broker as unknown as Mosquitto, { cleanSession: false, sessionExpiry: 86_400 }),
+      { id: 'in', type: 'lpr-detection-in', broker: 'broker', camera: '', sharedGroup: '', ack: true, dedupe: 300, dedupeSize: 1000, split: false, maxBytes: 262144, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ];
+    const credentials = { broker: { user: SERVER, password: broker.credentials.get(SERVER)! } };
+    await helper.load([brokerNode, detectionInNode], flow, credentials);
+    await waitReady();
+    await helper.unload();
+    const cam = await connect(broker.url, { ...login(CAM2), clientId: CAM2, clean: true });
+    for (let i = 0; i < 5; i++) await cam.client.publishAsync(detTopic(CAM2), JSON.stringify(detection(CAM2, `queued-${i}`)), { qos: 1 });
+    await helper.load([brokerNode, detectionInNode], flow, credentials);
+    const out = collect('out');
+    await waitUntil(() => out.length >= 5, '5 queued detections delivered');
+    assert.deepEqual(out.map((m) => m.payload.message_id), [0, 1, 2, 3, 4].map((i) => `queued-${i}`));
+    assert.match(broker.log(), /New client connected from \S+ as lprserver \(p2, c0, k60, u'lprserver'\)/);
   });
 });
