@@ -29,7 +29,11 @@ Listeners
   --tls-port <n>             TLS port                                        (default 8883)
   --tls-bind <address>       address of the TLS listener                     (default 0.0.0.0)
   --mtls                     clients must present a certificate from the CA (require_certificate)
+                             and their password. The certificate is NOT bound to the user name:
+                             any client certificate from the CA logs in with any user's password
+                             (CAM001's certificate + CAM002's password = CAM002)
   --identity-as-username     with --mtls: the certificate's CN is the username, no password needed
+                             (binds each certificate to its user)
   --hostname <names>         DNS names in the server certificate (localhost is always in)
   --ip <addresses>           IP addresses in the server certificate (127.0.0.1 and ::1 are always in)
   --cert-days <n>            validity of server and client certificates      (default 825)
@@ -46,8 +50,12 @@ Broker limits
   --log-dest <dest>          file (<dir>/log/mosquitto.log), stderr or syslog (default file)
   --run-as <user>            system user Mosquitto switches to when started as root; it must be
                              able to read <dir> and write data/ and log/    (default: mosquitto)
-  --username-as-clientid     the client id is replaced by the username, so no client can take over
-                             another's session; every connection then needs its own user
+  --no-username-as-clientid  keep the client ids clients send. By default (use_username_as_clientid
+                             in every listener) the broker replaces a client's id by its user name,
+                             so no client can throw another off or take over its session (and its
+                             queued messages); each connection then needs its own user: two
+                             connections with one user name throw each other off.
+                             (--username-as-clientid, the old way to turn it on, is still accepted)
 
 Other
   --config <file.json>       options as JSON ({"out": ..., "cameras": ["CAM001", {"id": "CAM002",
@@ -110,6 +118,8 @@ const FLAGS: Record<string, string> = {
   'identity-as-username': 'identityAsUsername',
   'username-as-clientid': 'usernameAsClientid',
 };
+/** `--no-<flag>` turns off a flag that is on by default (or in the --config file). */
+const NEGATABLE = new Set(['username-as-clientid']);
 
 export type ParsedArgs = { help: true } | { help: false; options: ProvisionOptions };
 
@@ -140,10 +150,11 @@ export function parseMosquittoArgs(argv: readonly string[]): ParsedArgs {
     if (!arg.startsWith('--')) throw new MosquittoOptionError(arg.replace(/^-+/, '') || arg, null, `unexpected argument ${JSON.stringify(arg)} (options start with --)`);
     const eq = arg.indexOf('=');
     const name = arg.slice(2, eq >= 0 ? eq : undefined);
-    const flag = FLAGS[name];
+    const negated = name.startsWith('no-') && NEGATABLE.has(name.slice(3));
+    const flag = FLAGS[negated ? name.slice(3) : name];
     if (flag) {
       if (eq >= 0) throw new MosquittoOptionError(flag, `--${name}`, 'takes no value');
-      cli[flag] = true;
+      cli[flag] = !negated;
       continue;
     }
     if (name !== 'config' && !VALUED[name]) throw new MosquittoOptionError(name, `--${name}`, 'unknown option (see --help)');

@@ -1,5 +1,6 @@
 /** The text of mosquitto.conf for a provisioned LPR broker (see `man mosquitto.conf`). */
 import path from 'node:path';
+import { assertListeners } from './listeners';
 import type { ProvisionOptions } from './options';
 
 /** Where each file lives inside the output directory. */
@@ -58,14 +59,21 @@ export function confText(o: ConfOptions, dir: string, generatedBy = 'lpr-mosquit
     `acl_file ${at(LAYOUT.acl)}`,
   ];
   if (o.runAs) lines.push(`# Started as root, Mosquitto switches to this user, which must read this directory.`, `user ${o.runAs}`);
-  if (o.usernameAsClientid) lines.push('# The client id is the username: no client can take over another\'s session.', 'use_username_as_clientid true');
   lines.push('');
-  if (o.port !== 0) lines.push('# Plain MQTT (passwords travel in clear: keep it on a trusted network or loopback).', `listener ${o.port} ${o.bind}`, 'protocol mqtt', '');
+  // Listener settings go inside their listener (see listeners.ts): one written up here would make
+  // Mosquitto open a plain default listener on port 1883 of every interface.
+  const clientIdLines = o.usernameAsClientid
+    ? ["# The client id is the user name: no client can take over another's session (--no-username-as-clientid to drop).", 'use_username_as_clientid true']
+    : [];
+  if (o.port !== 0) {
+    lines.push('# Plain MQTT (passwords travel in clear: keep it on a trusted network or loopback).', `listener ${o.port} ${o.bind}`, 'protocol mqtt', ...clientIdLines, '');
+  }
   if (o.tls) {
     lines.push(
       `# MQTT over TLS (1.2 or newer)${o.mtls ? ', clients must present a certificate signed by our CA' : ''}.`,
       `listener ${o.tlsPort} ${o.tlsBind}`,
       'protocol mqtt',
+      ...clientIdLines,
       `cafile ${at(LAYOUT.caCert)}`,
       `certfile ${at(LAYOUT.serverCert)}`,
       `keyfile ${at(LAYOUT.serverKey)}`,
@@ -73,6 +81,7 @@ export function confText(o: ConfOptions, dir: string, generatedBy = 'lpr-mosquit
       `require_certificate ${o.mtls ? 'true' : 'false'}`,
     );
     if (o.identityAsUsername) lines.push('# The certificate CN is the username (ACL %u); no password is asked on this listener.', 'use_identity_as_username true');
+    else if (o.mtls) lines.push("# The certificate is not bound to the user name: CAM001's certificate with CAM002's password logs in as CAM002 (--identity-as-username binds them).");
     lines.push('');
   }
   lines.push(
@@ -114,5 +123,7 @@ export function confText(o: ConfOptions, dir: string, generatedBy = 'lpr-mosquit
     'log_timestamp_format %Y-%m-%dT%H:%M:%S',
     '',
   );
-  return lines.join('\n');
+  const text = lines.join('\n');
+  assertListeners(text, o);
+  return text;
 }

@@ -3,6 +3,7 @@ export * from './options';
 export * from './args';
 export * from './acl';
 export * from './conf';
+export * from './listeners';
 export * from './passwd';
 export * from './certs';
 export * from './provision';

@@ -137,7 +137,8 @@ export const ProvisionOptionsSchema = z
     maxInflightMessages: z.number().int().min(0).max(65_535).default(100),
     autosaveInterval: z.number().int().min(0).max(86_400).default(300),
     logDest: z.enum(LOG_DESTS).default('file'),
-    usernameAsClientid: z.boolean().default(false),
+    /** On by default: otherwise any client may take over another's client id and session (see conf.ts). */
+    usernameAsClientid: z.boolean().default(true),
     /** The system user Mosquitto switches to when started as root (`user`); unset = Mosquitto's default, `mosquitto`. */
     runAs: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a system user name (lower-case letters, digits, "_", "-")').optional(),
   })

@@ -187,6 +187,9 @@ export function formatResult(r: ProvisionResult, o: ProvisionOptions): string {
     `Cameras (${cameras.length}): ${cameras.length > 8 ? `${cameras.slice(0, 4).join(', ')} ... ${cameras.slice(-2).join(', ')}` : cameras.join(', ') || 'none'}. The MQTT user name of a camera must be its camera_id.`,
     'Listeners: ' +
       [o.port !== 0 ? `mqtt://${o.bind}:${o.port}` : '', o.tls ? `mqtts://${o.tlsBind}:${o.tlsPort}${o.mtls ? ' (client certificate required)' : ''}` : ''].filter(Boolean).join(', '),
+    o.usernameAsClientid
+      ? "Client ids: the broker uses each client's user name as its client id, so every connection (each lpr-broker node, each camera) needs its own user."
+      : 'Client ids: as the clients send them (--no-username-as-clientid): a client can take over another\'s session by using its id.',
     '',
     'Run it:',
     `  mosquitto -c ${r.conf}`,

@@ -1,7 +1,7 @@
 /**
  * The generated ACL with the package's own nodes on both sides, in one Node-RED: lpr-camera logged
  * in as its camera id publishes detections (acked through the ACL) and answers control; an
- * lpr-camera claiming another camera's id with CAM-A's login reaches nothing.
+ * lpr-camera claiming to be CAM-B with CAM-C's login reaches nothing.
  */
 import assert from 'node:assert/strict';
 import { startProvisionedMosquitto, type ProvisionedMosquitto } from '../fixtures/provisioned-mosquitto';
@@ -20,6 +20,7 @@ const nodes = [
 
 const A = 'CAM-A';
 const B = 'CAM-B';
+const C = 'CAM-C';
 
 function brokerProps(id: string, port: number, clientId: string) {
   return {
@@ -33,7 +34,7 @@ describe('security: lpr-camera and the server nodes through the generated ACL', 
   let broker: ProvisionedMosquitto;
 
   before(async () => {
-    broker = await startProvisionedMosquitto({ cameras: [A, B] });
+    broker = await startProvisionedMosquitto({ cameras: [A, B, C] });
   });
   after(async () => {
     await broker?.stop();
@@ -58,7 +59,8 @@ describe('security: lpr-camera and the server nodes through the generated ACL', 
           { t: 'set', p: 'payload', pt: 'msg', to: '{"status":"success"}', tot: 'json' },
         ],
       },
-      // A camera node that says it is CAM-B but logs in with CAM-A's user name and password.
+      // A camera node that says it is CAM-B but logs in as CAM-C (its own login: with the default
+      // use_username_as_clientid a second CAM-A connection would throw the real CAM-A off).
       brokerProps('edgeFake', broker.port, 'acl-edge-fake'),
       { id: 'camFake', type: 'lpr-camera', broker: 'edgeFake', camera: B, checkpoint: 'CP001', persist: false, requestConfig: true, ackTimeout: 30, wires: [[], []] },
     ];
@@ -66,7 +68,7 @@ describe('security: lpr-camera and the server nodes through the generated ACL', 
   const credentials = () => ({
     server: { user: 'lprserver', password: broker.credentials.get('lprserver')! },
     edgeA: { user: A, password: broker.credentials.get(A)! },
-    edgeFake: { user: A, password: broker.credentials.get(A)! },
+    edgeFake: { user: C, password: broker.credentials.get(C)! },
   });
 
   it('camera A\'s detections arrive and are acked, control round-trips; the fake CAM-B reaches nothing', async () => {

@@ -100,6 +100,17 @@ describe('security: TLS and mTLS with the generated certificates', function () {
       await assert.rejects(connect(mtls.tlsUrl, { ...tlsFiles(mtls, A), username: A, password: 'not-the-password' }), (err: any) => err.code === 5);
     });
 
+    it("without --identity-as-username the certificate is not bound to the user: CAM-A's certificate with CAM-B's password logs in as CAM-B (documented)", async () => {
+      const server = await connect(mtls.tlsUrl, { ...tlsFiles(mtls, SERVER), ...login(mtls, SERVER) });
+      const got: string[] = [];
+      server.on('message', (topic) => got.push(topic));
+      await server.subscribeAsync('lprserver/#', { qos: 1 });
+      const aAsB = await connect(mtls.tlsUrl, { ...tlsFiles(mtls, A), ...login(mtls, B) });
+      await aAsB.publishAsync(detTopic(B), 'as B', { qos: 1 });
+      await waitUntil(() => got.length >= 1, "the detection on B's topic");
+      assert.deepEqual(got, [detTopic(B)]);
+    });
+
     it('with --identity-as-username the certificate CN is the user: no password, and the ACL binds it to its own topics', async () => {
       const server = await connect(identity.tlsUrl, tlsFiles(identity, SERVER));
       const got: string[] = [];

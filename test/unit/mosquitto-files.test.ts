@@ -1,7 +1,7 @@
 /** lpr-mosquitto: the ACL and mosquitto.conf texts (grammar of every line, property-tested), in line with POLICY. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { aclText, CAMERA_ACCESS, confText, resolveProvisionOptions } from '../../src/mosquitto';
+import { aclText, CAMERA_ACCESS, confText, listenerProblems, requestedListeners, resolveProvisionOptions } from '../../src/mosquitto';
 import { POLICY, type MessageKind } from '../../src/protocol';
 import { validId, validRoot } from './arbitraries';
 
@@ -122,6 +122,45 @@ describe('lpr-mosquitto files', () => {
       assert.deepEqual(mtls.get('use_identity_as_username'), ['true']);
     });
 
+    it('writes every listener setting inside its listener: nothing listener-scoped before the first listener line', () => {
+      for (const extra of [{}, { tls: true }, { tls: true, mtls: true, identityAsUsername: true, port: 0 }, { usernameAsClientid: false }]) {
+        const o = resolveProvisionOptions({ out: '/srv/lpr', ...extra });
+        const text = confText(o, '/srv/lpr');
+        const head = text.slice(0, text.indexOf('\nlistener '));
+        assert.doesNotMatch(head, /^(use_username_as_clientid|use_identity_as_username|require_certificate|cafile|certfile|keyfile|protocol|port|bind_address) /m, JSON.stringify(extra));
+        assert.deepEqual(listenerProblems(text, requestedListeners(o)), []);
+      }
+      const uac = settings(confText(resolveProvisionOptions({ out: '/srv/lpr', tls: true }), '/srv/lpr'));
+      assert.deepEqual(uac.get('use_username_as_clientid'), ['true', 'true'], 'by default, on both listeners');
+      const off = settings(confText(resolveProvisionOptions({ out: '/srv/lpr', tls: true, usernameAsClientid: false }), '/srv/lpr'));
+      assert.equal(off.get('use_username_as_clientid'), undefined);
+    });
+
+    describe('listenerProblems: the check run before the file is written', () => {
+      const o = resolveProvisionOptions({ out: '/srv/lpr', bind: '127.0.0.1', tls: true, tlsBind: '127.0.0.1' });
+      const good = confText(o, '/srv/lpr');
+      const expected = requestedListeners(o);
+      const problems = (text: string) => listenerProblems(text, expected).join('\n');
+
+      it('refuses a listener setting before the first listener (how --username-as-clientid opened 0.0.0.0:1883)', () => {
+        const bad = good.replace('per_listener_settings false', 'per_listener_settings false\nuse_username_as_clientid true');
+        assert.match(problems(bad), /"use_username_as_clientid true" comes before any listener line: Mosquitto would open a plain listener on 0\.0\.0\.0:1883/);
+        assert.match(problems(good.replace('allow_anonymous false', 'allow_anonymous false\nrequire_certificate true')), /require_certificate true" comes before any listener/);
+        assert.match(problems(`port 1883\n${good}`), /opens or moves the default listener/);
+      });
+
+      it('refuses a listener not asked for, one without an address, a missing one, a plain one where TLS was asked, include_dir', () => {
+        assert.match(problems(`${good}\nlistener 1884 127.0.0.1\n`), /listener 127\.0\.0\.1 port 1884 was not asked for/);
+        assert.match(problems(good.replace('listener 1883 127.0.0.1', 'listener 1883')), /names no single address: Mosquitto would listen on every interface/);
+        assert.match(problems(good.replace('listener 1883 127.0.0.1', 'listener 1883 0.0.0.0')), /0\.0\.0\.0 port 1883 was not asked for[\s\S]*127\.0\.0\.1 port 1883 is missing/);
+        assert.match(problems(good.replace(/^certfile .*$/m, '')), /port 8883 should use TLS/);
+        assert.match(problems(good.replace(/^use_username_as_clientid true$/m, '')), /port 1883 lacks use_username_as_clientid true/);
+        assert.match(problems(`${good}\ninclude_dir /etc/mosquitto/conf.d\n`), /include_dir could add listeners/);
+        assert.match(problems(good.replace('per_listener_settings false', 'per_listener_settings true')), /per_listener_settings must be false/);
+        assert.equal(problems(good), '');
+      });
+    });
+
     it('refuses a directory that would break a line', () => {
       assert.throws(() => confText(base, '/srv/lpr\nallow_anonymous true'), /control character/);
     });
@@ -135,11 +174,15 @@ describe('lpr-mosquitto files', () => {
         maxQueuedMessages: fc.nat({ max: 1_000_000_000 }),
         logDest: fc.constantFrom('file', 'stderr', 'syslog'),
         bind: fc.constantFrom('0.0.0.0', '127.0.0.1', '::', 'mqtt.example.com'),
+        usernameAsClientid: fc.boolean(),
+        identityAsUsername: fc.boolean(),
       });
       fc.assert(
         fc.property(options, (partial) => {
-          const o = resolveProvisionOptions({ out: '/x', ...partial, tlsPort: partial.port === 8883 ? 8884 : 8883, mtls: partial.tls && partial.mtls });
+          const mtls = partial.tls && partial.mtls;
+          const o = resolveProvisionOptions({ out: '/x', ...partial, tlsPort: partial.port === 8883 ? 8884 : 8883, mtls, identityAsUsername: mtls && partial.identityAsUsername });
           const text = confText(o, '/srv/lpr dir');
+          assert.deepEqual(listenerProblems(text, requestedListeners(o)), []);
           for (const line of text.split('\n')) {
             assert.ok(line === '' || line.startsWith('#') || /^[a-z0-9_]+ [^\n\r]+$/.test(line), `bad line ${JSON.stringify(line)}`);
           }

@@ -176,6 +176,19 @@ describe('lpr-mosquitto options', () => {
       assert.equal(o.runAs, 'root');
     });
 
+    it('binds client ids to user names by default; --no-username-as-clientid turns it off, --username-as-clientid is still accepted', () => {
+      const opts = (...argv: string[]) => {
+        const parsed = parseMosquittoArgs(['--out', dir, ...argv]);
+        assert.ok(!parsed.help);
+        return parsed.help ? null : parsed.options;
+      };
+      assert.equal(opts()?.usernameAsClientid, true);
+      assert.equal(opts('--username-as-clientid')?.usernameAsClientid, true);
+      assert.equal(opts('--no-username-as-clientid')?.usernameAsClientid, false);
+      refuses(() => parseMosquittoArgs(['--out', dir, '--no-username-as-clientid=1']), 'usernameAsClientid', /takes no value/);
+      refuses(() => parseMosquittoArgs(['--out', dir, '--no-tls']), 'no-tls', /unknown option/);
+    });
+
     it('reads --config JSON; command-line options win', () => {
       const file = path.join(dir, 'o.json');
       writeFileSync(file, JSON.stringify({ out: dir, cameras: ['A1', { id: 'A2', password: 'password-2' }], port: 1999, root: 'site/lpr' }));

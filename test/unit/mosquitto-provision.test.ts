@@ -136,6 +136,8 @@ describe('lpr-mosquitto provisioning (mosquitto_passwd, openssl)', function () {
       const help = await cli('--help');
       assert.equal(help.code, 0);
       assert.match(help.stdout, /^lpr-mosquitto: provision a Mosquitto 2 broker/);
+      assert.match(help.stdout, /--mtls[\s\S]*certificate is NOT bound to the user name/, 'says what --mtls alone does not do');
+      assert.match(ok.stdout, /Client ids: the broker uses each client's user name as its client id/);
     });
   });
 });
