@@ -4,6 +4,7 @@ import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
 import { defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
+import { readInstallSecret } from '../runtime/install-secret';
 import { FailureLog } from '../runtime/failure-log';
 import { registerBroker, unregisterBroker } from '../runtime/registry';
 import type { LprBroker } from './shared/broker-api';
@@ -66,7 +67,7 @@ function onFlowsStartedSet(RED: NodeAPI): Set<() => void> {
   return callbacks;
 }
 
-export = function register(RED: NodeAPI): void {
+export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   const onFlowsStartedCallbacks = onFlowsStartedSet(RED);
 
   function LprBrokerNode(this: Node, def: NodeDef): void {
@@ -74,7 +75,7 @@ export = function register(RED: NodeAPI): void {
     const node = this as LprBroker & { settings: LprBroker['settings']; topics: TopicTree; connection: BrokerConnection };
     let settings;
     try {
-      settings = readBrokerSettings(def, defaultClientId(os.hostname(), def.id));
+      settings = readBrokerSettings(def, defaultClientId(os.hostname(), def.id, installSecret(RED.settings?.userDir, node)));
     } catch (err) {
       node.error(`invalid configuration: ${(err as Error).message}`);
       return;
@@ -218,3 +219,14 @@ export = function register(RED: NodeAPI): void {
     credentials: { user: { type: 'text' }, password: { type: 'password' } },
   });
 };
+
+/** The runtime's secret for default client ids; none (a guessable id) without a writable user dir, with a warning. */
+function installSecret(userDir: string | undefined, node: Node): string {
+  if (typeof userDir !== 'string' || userDir === '') return '';
+  try {
+    return readInstallSecret(userDir);
+  } catch (err) {
+    node.warn(`default client id: ${(err as Error).message}; using one derived from the host name and node id only`);
+    return '';
+  }
+}

@@ -78,13 +78,17 @@ const shortHash = (s: string, length: number) => createHash('sha256').update(s).
  * hosts whose names differ only past the cut (the same flows on two servers) still differ. A node id
  * Node-RED would not make (unsafe characters, very long) is replaced by a prefix and its hash.
  */
-export function defaultClientId(hostname: string, nodeId: string): string {
+export function defaultClientId(hostname: string, nodeId: string, secret = ''): string {
   let node = idSafe(nodeId);
   if (node !== nodeId || node.length > 32) node = `${node.slice(0, 19)}_${shortHash(nodeId, 12)}`;
-  const room = MAX_CLIENT_ID - 'lpr-'.length - 1 - node.length;
+  // The node id ships in example flows and the host name is no secret: with this runtime's own
+  // secret mixed in, nobody can guess the server's id and take over its session on a broker that
+  // does not bind client ids to users.
+  const salt = secret ? `-${shortHash(`${secret}\u0000${nodeId}`, 10)}` : '';
+  const room = MAX_CLIENT_ID - 'lpr-'.length - 1 - node.length - salt.length;
   let host = idSafe(hostname);
   if (host.length > room) host = `${host.slice(0, room - 9)}_${shortHash(hostname, 8)}`;
-  return `lpr-${host}-${node}`;
+  return `lpr-${host}-${node}${salt}`;
 }
 
 export function readBrokerSettings(props: Record<string, unknown>, fallbackClientId: string): BrokerSettings {

@@ -232,6 +232,25 @@ describe('runtime/settings', () => {
       // Two long host names that differ only past the cut still give two ids (same flows on two hosts).
       assert.notEqual(defaultClientId(`${long}-a`, '1a2b3c4d5e6f7a8b'), defaultClientId(`${long}-b`, '1a2b3c4d5e6f7a8b'));
     });
+
+    it("property: with the runtime's secret, the id is valid, keeps the node id, and differs from runtime to runtime", () => {
+      const nodeRedId = fc.stringMatching(/^[0-9a-f]{16}$/);
+      const secret = fc.stringMatching(/^[0-9a-f]{32}$/);
+      fc.assert(
+        fc.property(fc.string({ maxLength: 300 }), nodeRedId, secret, secret, (host, id, s1, s2) => {
+          fc.pre(s1 !== s2);
+          const [x, y] = [defaultClientId(host, id, s1), defaultClientId(host, id, s2)];
+          for (const clientId of [x, y]) {
+            assert.match(clientId, /^lpr-[A-Za-z0-9_.-]*$/);
+            assert.ok(clientId.length <= 64, clientId);
+            assert.ok(clientId.includes(`-${id}-`), 'the node id is whole');
+            assert.ok(!clientId.includes(s1) && !clientId.includes(s2), 'the secret itself is not shown');
+          }
+          assert.notEqual(x, y, 'guessing needs the secret');
+          assert.equal(defaultClientId(host, id, s1), x, 'the same on every start');
+        }),
+      );
+    });
   });
 
   describe('redactUrl', () => {
