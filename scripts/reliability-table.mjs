@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dir = process.argv[2] ?? path.join(root, 'test/reliability/results');
 if (!existsSync(dir)) {
-  console.error(`no results in ${dir}: run npx mocha test/reliability/matrix.test.ts first`);
+  console.error(`no results in ${dir}: run npm run reliability first`);
   process.exit(1);
 }
 const results = readdirSync(dir)
@@ -25,7 +25,8 @@ const n = (v) => (typeof v === 'number' && Number.isFinite(v) ? v.toLocaleString
 const bold0 = (v) => (v === 0 ? '**0**' : n(v));
 const perNode = (r) => (r.perNode.length > 1 ? ` (${r.perNode.map((p) => `${p.node}: ${n(p.lost)}`).join(', ')})` : '');
 const perNodeDup = (r) => (r.perNode.length > 1 ? ` (${r.perNode.map((p) => `${p.node}: ${n(p.duplicates)}`).join(', ')})` : '');
-const verdict = (r) => (r.passed ? 'pass' : `**fail**: ${r.failure ?? ''}`.replace(/\|/g, '\\|'));
+// The failure's first clause (the JSON keeps all of it).
+const verdict = (r) => (r.passed ? 'pass' : `**fail**: ${(r.failure ?? '').replace(/ \(.*$/, '')}`.replace(/\|/g, '\\|'));
 
 const lines = [
   '| operation (10,000 detections each) | lost | duplicated | false state changes | camera resends | time | result |',
@@ -52,6 +53,6 @@ const dates = results.map((r) => r.date).sort();
 console.log(lines.join('\n'));
 if (footnotes.length) console.log('\n' + footnotes.join('\n'));
 console.log(
-  `\nProduced by \`npm run build && npx mocha test/reliability/matrix.test.ts && node scripts/reliability-table.mjs\`` +
-    ` (one row: \`npx mocha test/reliability/matrix.test.ts --grep 'matrix <row>:'\`), commit ${commits}, ${dates[0]?.slice(0, 16)}–${dates.at(-1)?.slice(11, 16)} UTC.`,
+  `\nProduced by \`npm run reliability; npm run reliability:table\` (one row: \`${results[0]?.command ?? ''}\`),` +
+    ` commit ${commits}, ${dates[0]?.slice(0, 16).replace('T', ' ')}–${dates.at(-1)?.slice(11, 16)} UTC.`,
 );

@@ -79,8 +79,8 @@ export interface ServerHost {
   /** Outputs of `din` recorded now (cheap enough to poll: reads only what was appended). */
   outputCount(): number;
   counts(): RecordCounts;
-  /** Every lpr-detection-in (`din`) status text recorded, in order, over all runs. */
-  statuses(): string[];
+  /** Every status text of an lpr-detection-in node (default `din`) recorded, in order, over all runs. */
+  statuses(node?: string): string[];
   log(): string;
   /** Stops the runtime if running and removes the user directory. */
   dispose(): Promise<void>;
@@ -157,13 +157,13 @@ export function serverFlow(o: ServerHostOptions): Array<Record<string, unknown>>
       outputs: 0,
       wires: [],
     },
-    { id: 'stat', z: 'tab', type: 'status', name: '', scope: ['din'], wires: [['recstat']] },
+    { id: 'stat', z: 'tab', type: 'status', name: '', scope: o.second ? ['din', 'din2'] : ['din'], wires: [['recstat']] },
     {
       id: 'recstat',
       z: 'tab',
       type: 'function',
       name: 'record status',
-      func: "global.get('lprRecord')('STATUS ' + JSON.stringify(msg.status && msg.status.text));\nreturn null;",
+      func: "global.get('lprRecord')('STATUS ' + msg.status.source.id + ' ' + JSON.stringify(msg.status.text));\nreturn null;",
       outputs: 0,
       wires: [],
     },
@@ -324,7 +324,8 @@ export async function createServerHost(options: ServerHostOptions): Promise<Serv
       let status = '';
       for (const line of lines()) {
         if (line.startsWith('ERROR ')) errors.push(line.slice(6));
-        else if (line.startsWith('STATUS ')) status = JSON.parse(line.slice(7)) ?? '';
+        else if (line.startsWith('STATUS din ')) status = JSON.parse(line.slice(11)) ?? '';
+        else if (line.startsWith('STATUS ')) continue;
         else if (line.startsWith('HEALTH ')) {
           const [, camera, previous, state] = line.split(' ') as [string, string, string, string];
           health.push({ camera, previous, status: state });
@@ -340,7 +341,12 @@ export async function createServerHost(options: ServerHostOptions): Promise<Serv
       }
       return { perCamera: perNode.get('din') ?? new Map(), perNode, outputs, errors, status, health };
     },
-    statuses: () => lines().filter((l) => l.startsWith('STATUS ')).map((l) => String(JSON.parse(l.slice(7)) ?? '')),
+    statuses: (node = 'din') => {
+      const prefix = `STATUS ${node} `;
+      return lines()
+        .filter((l) => l.startsWith(prefix))
+        .map((l) => String(JSON.parse(l.slice(prefix.length)) ?? ''));
+    },
     log: () => output,
     dispose: async () => {
       await signal('SIGINT');

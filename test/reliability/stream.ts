@@ -58,6 +58,10 @@ export interface StreamPlan {
 
 export interface NodeCount {
   node: string;
+  /** Runs of the node seen in its status counters (a restart or a redeploy starts a new one). */
+  runs: number;
+  /** Lost per camera (those with any). */
+  lostPerCamera: Record<string, number>;
   /** Distinct message_ids emitted. */
   received: number;
   outputs: number;
@@ -134,9 +138,10 @@ export function detectionBody(plate: string): Record<string, unknown> {
   };
 }
 
-/** `{ in, dup }` from each lpr-detection-in status text, summed over the runs of the server (a new run starts from 0). */
-function dedupeSuppressed(statuses: string[]): number {
+/** `{ in, dup }` from each lpr-detection-in status text, summed over the runs of the node (a new run starts from 0). */
+function statusTotals(statuses: string[]): { dedupeSuppressed: number; runs: number } {
   let total = 0;
+  let runs = 0;
   let lastIn = -1;
   let lastDup = 0;
   for (const text of statuses) {
@@ -144,11 +149,14 @@ function dedupeSuppressed(statuses: string[]): number {
     if (!inCount) continue;
     const n = Number(inCount[1]);
     const dup = Number(/(\d+) dup\b/.exec(text)?.[1] ?? 0);
-    if (n < lastIn) total += lastDup;
+    if (n < lastIn || lastIn < 0) {
+      runs++;
+      if (lastIn >= 0) total += lastDup;
+    }
     lastIn = n;
     lastDup = dup;
   }
-  return total + lastDup;
+  return { dedupeSuppressed: total + lastDup, runs };
 }
 
 interface SimRun {
@@ -325,7 +333,9 @@ export async function runStream(plan: StreamPlan): Promise<StreamReport> {
         if (camera !== PROBE_CAMERA) for (const n of ids.values()) outputs += n;
       }
       const sum = (k: keyof CameraCount) => perCamera.reduce((s, c) => s + (c[k] as number), 0);
-      return { perCamera, count: { node, received: sum('distinct'), outputs, lost: sum('lost'), duplicates: sum('duplicates'), foreign } satisfies NodeCount };
+      const lostPerCamera = Object.fromEntries(perCamera.filter((c) => c.lost > 0).map((c) => [c.camera, c.lost]));
+      const { runs } = statusTotals(plan.server.statuses(node));
+      return { perCamera, count: { node, runs, lostPerCamera, received: sum('distinct'), outputs, lost: sum('lost'), duplicates: sum('duplicates'), foreign } satisfies NodeCount };
     };
     const nodes = (plan.countNodes ?? ['din']).map(countNode);
     const perCamera = nodes[0]!.perCamera;
@@ -337,7 +347,7 @@ export async function runStream(plan: StreamPlan): Promise<StreamReport> {
       outputs: perNode[0]!.outputs,
       lost: total('lost'),
       duplicatesAtOutput: total('duplicates'),
-      dedupeSuppressed: dedupeSuppressed(plan.server.statuses()),
+      dedupeSuppressed: statusTotals(plan.server.statuses()).dedupeSuppressed,
       resends: perCamera.reduce((s, c) => s + c.resent, 0),
       foreign: total('foreign'),
       errors: counts.errors,
@@ -366,7 +376,7 @@ export function formatReport(title: string, r: StreamReport): string {
     `    sent ${r.sent} · received ${r.received} · outputs ${r.outputs} · lost ${r.lost} · duplicates at output ${r.duplicatesAtOutput}`,
     `    duplicates suppressed by dedupe ${r.dedupeSuppressed} · camera resends ${r.resends} · ${r.seconds.toFixed(1)} s`,
     `    faults: ${faults || 'none'}`,
-    ...(r.perNode.length > 1 ? [`    per node: ${r.perNode.map((n) => `${n.node} ${n.received} distinct, lost ${n.lost}, dup ${n.duplicates}`).join(' · ')}`] : []),
+    `    per node: ${r.perNode.map((n) => `${n.node} (${n.runs} run${n.runs === 1 ? '' : 's'}) ${n.received} distinct, lost ${n.lost}, dup ${n.duplicates}`).join(' · ')}`,
     `    errors at the server ${r.errors.length}${r.errors[0] ? ` (first: ${r.errors[0]})` : ''}`,
     `    per camera: ${r.perCamera.map((c) => `${c.camera} ${c.distinct}/${c.sent}${c.duplicates ? ` +${c.duplicates} dup` : ''} (resent ${c.resent})`).join(', ')}`,
   ].join('\n');
