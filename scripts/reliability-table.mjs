@@ -29,7 +29,7 @@ const perNodeDup = (r) => (r.perNode.length > 1 ? ` (${r.perNode.map((p) => `${p
 const verdict = (r) => (r.passed ? 'pass' : `**fail**: ${(r.failure ?? '').replace(/ \(.*$/, '')}`.replace(/\|/g, '\\|'));
 
 const lines = [
-  '| operation (10,000 detections each) | lost | duplicated | false state changes | camera resends | time | result |',
+  '| operation (10,000 detections each) | lost | duplicated | false state changes | camera resends | stream time | result |',
   '|---|---|---|---|---|---|---|',
   ...results.map((r) =>
     [
@@ -53,6 +53,6 @@ const dates = results.map((r) => r.date).sort();
 console.log(lines.join('\n'));
 if (footnotes.length) console.log('\n' + footnotes.join('\n'));
 console.log(
-  `\nProduced by \`npm run reliability; npm run reliability:table\` (one row: \`${results[0]?.command ?? ''}\`),` +
+  `\nProduced by \`npm run reliability; npm run reliability:table\` (one row: \`${(results[0]?.command ?? '').replace(/'matrix [^:']+:'/, "'matrix <row id>:'")}\`),` +
     ` commit ${commits}, ${dates[0]?.slice(0, 16).replace('T', ' ')}–${dates.at(-1)?.slice(11, 16)} UTC.`,
 );
