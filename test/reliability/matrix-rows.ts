@@ -91,8 +91,17 @@ async function silentCameras(ctx: RowContext): Promise<void> {
   } finally {
     await client.endAsync();
   }
-  const offline = () => new Set(ctx.server.counts().health.filter((t) => SILENT.includes(t.camera) && t.status === 'offline').map((t) => t.camera));
-  await waitUntil(() => offline().size === SILENT.length, 'the silent cameras to go offline by silence', 15_000);
+  await allSilentOffline(ctx);
+}
+
+/** Until every silent camera's last reported state is offline (again, after a false change). */
+async function allSilentOffline(ctx: RowContext): Promise<void> {
+  const offline = () => {
+    const last = new Map<string, string>();
+    for (const t of ctx.server.counts().health) if (SILENT.includes(t.camera)) last.set(t.camera, t.status);
+    return SILENT.every((c) => last.get(c) === 'offline');
+  };
+  await waitUntil(offline, 'the silent cameras to be offline by silence', 15_000);
 }
 
 /** A silent camera that went offline and then shows any other state: nothing new was said. */
@@ -227,7 +236,15 @@ export const MATRIX: MatrixRow[] = [
     setup: silentCameras,
     faults: (ctx) => [
       { atOutputs: 3000, name: 'server link dropped', run: async () => ctx.serverProxy!.drop() },
-      { atOutputs: 7000, name: 'broker SIGTERM + start', run: () => ctx.mosquitto.restart() },
+      {
+        atOutputs: 7000,
+        name: 'broker SIGTERM + start',
+        // Each reconnect on its own: the silent cameras are offline again (if the first one turned them) first.
+        run: async () => {
+          await allSilentOffline(ctx);
+          await ctx.mosquitto.restart();
+        },
+      },
     ],
     falseStateChanges: silentTurnedBack,
   },
