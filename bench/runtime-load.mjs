@@ -1,6 +1,6 @@
 // What loading the package costs Node-RED: every node file of package.json "node-red.nodes" is
 // required in a fresh `node` process (as Node-RED does at start), RUNS times; prints the median time
-// to require them all and the process's RSS and heapUsed afterwards (after a forced GC).
+// (wall clock and CPU: CPU time varies less on a busy machine) to require them all and the process's RSS and heapUsed afterwards (after a forced GC).
 // `deps` rows first require mqtt, zod and csv-parse, so they measure our code alone.
 //   node bench/runtime-load.mjs [distDir] [runs]
 import { execFileSync } from 'node:child_process';
@@ -19,11 +19,11 @@ function probe(preloadDeps) {
     const { performance } = require('node:perf_hooks');
     ${preloadDeps ? "require('mqtt'); require('zod'); require('csv-parse');" : ''}
     global.gc(); const before = process.memoryUsage();
-    const t0 = performance.now();
+    const t0 = performance.now(); const c0 = process.cpuUsage();
     for (const f of ${JSON.stringify(files)}) require(f);
-    const ms = performance.now() - t0;
+    const ms = performance.now() - t0; const c = process.cpuUsage(c0); const cpu = (c.user + c.system) / 1000;
     global.gc(); const after = process.memoryUsage();
-    console.log(JSON.stringify({ ms, rss: after.rss, heap: after.heapUsed, rssAdded: after.rss - before.rss, heapAdded: after.heapUsed - before.heapUsed }));`;
+    console.log(JSON.stringify({ ms, cpu, rss: after.rss, heap: after.heapUsed, rssAdded: after.rss - before.rss, heapAdded: after.heapUsed - before.heapUsed }));`;
   return JSON.parse(execFileSync(process.execPath, ['--expose-gc', '-e', script], { cwd: root, encoding: 'utf8' }));
 }
 
@@ -33,7 +33,7 @@ for (const preload of [false, true]) {
   const rows = Array.from({ length: runs }, () => probe(preload));
   const m = (k) => median(rows.map((r) => r[k]));
   console.log(
-    `${preload ? 'deps preloaded' : 'cold          '}: require ${files.length} node files ${m('ms').toFixed(1)} ms (median of ${runs}), ` +
+    `${preload ? 'deps preloaded' : 'cold          '}: require ${files.length} node files ${m('ms').toFixed(0)} ms wall, ${m('cpu').toFixed(0)} ms CPU (medians of ${runs}), ` +
       `RSS ${mb(m('rss'))} (+${mb(m('rssAdded'))}), heapUsed ${mb(m('heap'))} (+${mb(m('heapAdded'))})`,
   );
 }
