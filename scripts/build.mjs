@@ -1,7 +1,9 @@
-// Builds dist/: one CommonJS runtime file per node (Node-RED 4 `require`s it) and, beside it,
-// the editor .html: the editor TypeScript bundled into a <script>, then the dialog template and
-// the help. Node types are the folders of src/editor; each has index.ts, template.html, help.html.
+// Builds dist/: the runtime once (runtime.js, CommonJS: every node's register function), a thin
+// file per node that Node-RED 4 `require`s (lpr-<type>.js, taking its function from runtime.js) and,
+// beside it, the editor .html: the editor TypeScript bundled into a <script>, then the dialog template
+// and the help. Node types are the folders of src/editor; each has index.ts, template.html, help.html.
 import { build } from 'esbuild';
+import { createRequire } from 'node:module';
 import { chmod, cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -19,10 +21,17 @@ const types = (await readdir(editorDir, { withFileTypes: true }))
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 
-// Runtime: bundled per node, with the runtime dependencies left to npm.
+// Runtime: one bundle for every node, with the runtime dependencies left to npm. Every node file
+// requires it, so Node's module cache holds one copy of the protocol, the runtime and their state
+// (the registry of broker connections and camera health is a plain module-level Map).
 await build({
-  entryPoints: types.map((t) => path.join(root, 'src/nodes', `${t}.ts`)),
-  outdir: dist,
+  stdin: {
+    contents: types.map((t) => `exports[${JSON.stringify(t)}] = require(${JSON.stringify(`./src/nodes/${t}.ts`)});`).join('\n'),
+    resolveDir: root,
+    sourcefile: 'runtime.js',
+    loader: 'js',
+  },
+  outfile: path.join(dist, 'runtime.js'),
   bundle: true,
   platform: 'node',
   format: 'cjs',
@@ -31,6 +40,15 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
+const runtime = createRequire(import.meta.url)(path.join(dist, 'runtime.js'));
+for (const type of types) {
+  if (typeof runtime[type] !== 'function') throw new Error(`dist/runtime.js: ${type} exports no register function (src/nodes/${type}.ts)`);
+  await writeFile(
+    path.join(dist, `${type}.js`),
+    `// ${type}: the file Node-RED loads; its code is in runtime.js, which every node of the package shares.\n` +
+      `module.exports = require('./runtime.js')[${JSON.stringify(type)}];\n`,
+  );
+}
 
 // Editor: each node's script is an IIFE for the browser. esbuild keeps the call
 // RED.nodes.registerType('lpr-…', {…}) with its object literal, which the scorecard parses.

@@ -2,8 +2,8 @@
  * What the LPR nodes of one Node-RED runtime share with the monitoring nodes: every lpr-broker's
  * connection and latency figures, and every health monitor's camera states.
  *
- * Each node file is bundled on its own, so a module-level Map would exist once per bundle; the
- * registry lives on `globalThis` under a registered symbol, which every bundle sees.
+ * Plain module state: every node file Node-RED loads requires the one runtime bundle (dist/runtime.js),
+ * so Node's module cache gives all of them this same module.
  */
 import type { BrokerConnection } from './broker-connection';
 
@@ -39,11 +39,10 @@ interface Registry {
   healthSources: Map<string, () => ReadonlyMap<string, CameraHealthState>>;
 }
 
-const KEY = Symbol.for('@lprserver/node-red-lpr/registry');
+const state: Registry = { brokers: new Map(), healthSources: new Map() };
 
 function registry(): Registry {
-  const g = globalThis as unknown as Record<symbol, Registry | undefined>;
-  return (g[KEY] ??= { brokers: new Map(), healthSources: new Map() });
+  return state;
 }
 
 function emptyHistogram(): LatencyHistogram {

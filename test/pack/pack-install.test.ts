@@ -35,6 +35,14 @@ describe('npm pack -> install into a fresh Node-RED user dir', function () {
       assert.ok(files.includes(file.replace(/\.js$/, '.html')), `${file} has its .html in the tarball`);
     }
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('test/')), 'sources and tests are not shipped');
+    // The node files are thin entries: what they require (the shared dist/runtime.js) ships with them.
+    for (const file of Object.values(pkg['node-red'].nodes) as string[]) {
+      for (const [, rel] of readFileSync(path.join(root, file), 'utf8').matchAll(/require\(['"](\.{1,2}\/[^'"]+)['"]\)/g)) {
+        const target = path.posix.join(path.posix.dirname(file), rel!);
+        assert.ok(files.includes(target), `${target}, required by ${file}, is in the tarball`);
+      }
+    }
+    assert.ok(files.includes('dist/runtime.js'), 'the shared runtime is in the tarball');
 
     const userDir = path.join(dir, 'userdir');
     execFileSync('mkdir', ['-p', userDir]);
