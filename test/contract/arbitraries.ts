@@ -102,14 +102,15 @@ function apply(message: Json, e: Edit): void {
   let parent: any = message;
   for (const k of p.slice(0, -1)) parent = parent[k];
   const last = p[p.length - 1]!;
-  if (e.op === 'set') parent[last] = e.value;
+  const v = structuredClone(e.value); // the constant arrays and objects are shared between runs
+  if (e.op === 'set') parent[last] = v;
   else if (e.op === 'delete') {
     if (Array.isArray(parent)) parent.splice(last as number, 1);
     else delete parent[last];
   } else {
     // add a key to the object at p (or to its parent when p is not an object)
     const target = parent[last] && typeof parent[last] === 'object' && !Array.isArray(parent[last]) ? parent[last] : Array.isArray(parent) ? null : parent;
-    if (target) target[e.key] = e.value;
+    if (target) target[e.key] = v;
   }
 }
 
