@@ -86,24 +86,29 @@ function paths(root: unknown, prefix: Array<string | number> = [], out: Array<Ar
   return out;
 }
 
-type Edit = { op: 'set' | 'delete' | 'add'; at: number; key: string; value: unknown };
+type Edit = { op: 'set' | 'delete' | 'add' | 'time'; at: number; key: string; value: unknown; time: string };
 
 const edit: fc.Arbitrary<Edit> = fc.record({
-  op: fc.constantFrom('set', 'set', 'delete', 'add'),
+  op: fc.constantFrom('set', 'set', 'delete', 'add', 'time'),
   at: fc.nat(),
   key: fc.constantFrom('extra', 'retry_after_ms', 'checkpoint_id', 'camera_id', 'error', 'priority', 'status', 'result', 'config_type', 'message_id', 'timestamp', 'expires_at', 'bbox'),
   value,
+  time: anyTimestampText,
 }) as fc.Arbitrary<Edit>;
 
+const TIME_FIELD = /^(?:timestamp|last_detection|expires_at|window_start|window_end)$/;
+
 function apply(message: Json, e: Edit): void {
-  const all = paths(message);
+  // 'time': a time field (of which a big message has few among many paths) gets a timestamp text, valid or not.
+  const all = e.op === 'time' ? paths(message).filter((p) => TIME_FIELD.test(String(p[p.length - 1]))) : paths(message);
   if (all.length === 0) return;
   const p = all[e.at % all.length]!;
   let parent: any = message;
   for (const k of p.slice(0, -1)) parent = parent[k];
   const last = p[p.length - 1]!;
   const v = structuredClone(e.value); // the constant arrays and objects are shared between runs
-  if (e.op === 'set') parent[last] = v;
+  if (e.op === 'time') parent[last] = e.time;
+  else if (e.op === 'set') parent[last] = v;
   else if (e.op === 'delete') {
     if (Array.isArray(parent)) parent.splice(last as number, 1);
     else delete parent[last];
