@@ -40,6 +40,8 @@ export const POLICY = {
   blacklistUpdates: { scope: 'root', suffix: 'blacklist/updates', qos: 1, retain: false, direction: 'any → server, server → cameras', schema: BlacklistUpdate },
   blacklistNotifications: { scope: 'root', suffix: 'blacklist/notifications', qos: 1, retain: false, direction: 'server → all', schema: BlacklistNotification },
   blacklistRequest: { scope: 'root', suffix: 'blacklist/request', qos: 1, retain: false, direction: 'camera → server', schema: Request },
+  // Our extension: the answer to one camera's blacklist/request, on that camera's own topic only.
+  blacklistAnswer: { scope: 'camera', suffix: 'blacklist', qos: 1, retain: false, direction: 'server → camera', schema: BlacklistUpdate },
   systemStatus: { scope: 'root', suffix: 'system/status', qos: 1, retain: true, direction: 'server → all', schema: SystemStatus },
   systemHealth: { scope: 'root', suffix: 'system/health', qos: 0, retain: true, direction: 'server → all', schema: SystemHealth },
   systemAlerts: { scope: 'root', suffix: 'system/alerts', qos: 1, retain: false, direction: 'server → all', schema: Alert },

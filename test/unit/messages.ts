@@ -32,6 +32,8 @@ export function exampleOf(kind: MessageKind): Record<string, any> {
         status: 'success',
         result: { restarted: true },
       };
+    case 'blacklistAnswer':
+      return { message_id: ID, timestamp: TS, action: 'replace', entries: [{ plate_number: 'ABC1234', priority: 'high' }] };
     case 'blacklistUpdates':
       return {
         message_id: ID,
