@@ -139,6 +139,6 @@ export class RequestAnswerer {
   }
 
   private reportLimited(key: string, count: number): void {
-    this.sink.limited(key === '*' ? '*' : key, count, key === '*' ? 'global' : 'camera');
+    this.sink.limited(key, count, key === '*' ? 'global' : 'camera');
   }
 }
