@@ -16,6 +16,7 @@ import {
   POLICY,
   validateMessage,
   ValidationError,
+  type BlacklistUpdate,
   type Config,
   type Control,
   type Detection,
@@ -32,16 +33,21 @@ import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, t
 
 /** What a camera publishes. */
 export type OutboundKind = 'detection' | 'health' | 'config' | 'controlResponse';
-/** What it listens to. */
-export type InboundKind = 'control' | 'configUpdate' | 'detectionAck' | 'healthRequest';
+/** What it listens to (the two list kinds only with the `blacklist` option). */
+export type InboundKind = 'control' | 'configUpdate' | 'detectionAck' | 'healthRequest' | ListKind;
+/** The watch list: shared updates, and the answer to this camera's own request on its own topic. */
+export type ListKind = 'blacklistUpdates' | 'blacklistAnswer';
 
 export const INBOUND_KINDS: readonly InboundKind[] = ['control', 'configUpdate', 'detectionAck', 'healthRequest'];
+export const LIST_KINDS: readonly ListKind[] = ['blacklistUpdates', 'blacklistAnswer'];
+/** A whole list in one message may be large (as lpr-blacklist accepts). */
+const MAX_LIST_BYTES = 256 * 1024 * 1024;
 
 export interface CameraLink {
   topics: TopicTree;
   connection: BrokerConnection;
   /** Publishes a validated message of `kind` for this camera with the policy's QoS and retain. */
-  publish<K extends OutboundKind | 'configRequest'>(kind: K, message: MessageOf<K>): Promise<void>;
+  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest'>(kind: K, message: MessageOf<K>): Promise<void>;
 }
 
 export interface CameraAgentOptions {
@@ -51,6 +57,12 @@ export interface CameraAgentOptions {
   awaitAck: boolean;
   /** Publish a `config/request` once, after the first connect. */
   requestConfig: boolean;
+  /**
+   * Receive the watch list: subscribe to `blacklist/updates` and to this camera's own
+   * `cameras/{id}/blacklist` (where the server answers its requests), and ask for the whole list on
+   * every connect (updates sent while offline are missed). Default off.
+   */
+  blacklist?: boolean;
   ackTimeoutMs: number;
   maxAckTimeoutMs?: number;
   bufferSize: number;
@@ -80,6 +92,8 @@ export interface AgentCounts {
   controls: number;
   configUpdates: number;
   healthRequests: number;
+  /** Watch-list updates and answers received (valid). */
+  blacklists: number;
   /** Inbound messages that failed validation. */
   invalid: number;
   /** Ack messages that failed validation or named another camera. */
@@ -90,6 +104,8 @@ export interface CameraAgentEvents {
   control: [control: Control, topic: string];
   configUpdate: [config: Config, topic: string];
   healthRequest: [request: Request, answered: boolean];
+  /** A watch-list update (`blacklistUpdates`) or the whole list answering our request (`blacklistAnswer`). */
+  blacklist: [update: BlacklistUpdate, kind: ListKind, topic: string];
   invalid: [kind: InboundKind, topic: string, payload: Buffer, error: ValidationError];
   /** The server refused a detection (ack `rejected`): it is not sent again. */
   rejected: [detection: Detection, error: string | undefined];
@@ -111,7 +127,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   readonly outbox: DetectionOutbox<Detection>;
-  readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, invalid: 0, badAcks: 0 };
+  readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, blacklists: 0, invalid: 0, badAcks: 0 };
   private lastHealth: Health | null = null;
   private lastConfigUpdateId: string | null = null;
   private unsubscribers: Array<() => void> = [];
@@ -169,6 +185,12 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     for (const kind of kinds) {
       const filter = topics.filter(kind, this.options.cameraId);
       this.unsubscribers.push(connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload)));
+    }
+    if (this.options.blacklist) {
+      for (const kind of LIST_KINDS) {
+        const filter = kind === 'blacklistAnswer' ? topics.topic(kind, this.options.cameraId) : topics.filter(kind);
+        this.unsubscribers.push(connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload)));
+      }
     }
     connection.on('state', this.onState);
     if (connection.connected) this.stateChanged('connected');
@@ -264,6 +286,11 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
         this.link.publish('configRequest', request).catch((err: Error) => this.emit('problem', err));
       }
+      if (this.options.blacklist) {
+        // Answered on our own cameras/{id}/blacklist only (the server merges and rate-limits requests).
+        const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
+        this.link.publish('blacklistRequest', request).catch((err: Error) => this.emit('problem', err));
+      }
       this.outbox.setOnline(true);
       this.emit('online');
     });
@@ -281,7 +308,9 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     if (this.stopped) return;
     // An empty retained message clears a topic (e.g. the desired config): nothing to act on.
     if (payload.length === 0) return;
-    const result = decodePayload(kind, payload, { topicCameraId: this.options.cameraId, ...(this.options.maxBytes ? { maxBytes: this.options.maxBytes } : {}) });
+    const list = kind === 'blacklistUpdates' || kind === 'blacklistAnswer';
+    const maxBytes = list ? MAX_LIST_BYTES : this.options.maxBytes;
+    const result = decodePayload(kind, payload, { ...(list ? {} : { topicCameraId: this.options.cameraId }), ...(maxBytes ? { maxBytes } : {}) });
     if (!result.ok) {
       if (kind === 'detectionAck') this.counts.badAcks++;
       this.counts.invalid++;
@@ -314,6 +343,11 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         this.emit('healthRequest', result.value as Request, answered);
         break;
       }
+      case 'blacklistUpdates':
+      case 'blacklistAnswer':
+        this.counts.blacklists++;
+        this.emit('blacklist', result.value as BlacklistUpdate, kind, topic);
+        break;
     }
     this.emit('change');
   }

@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startProvisionedMosquitto, type ProvisionedMosquitto } from '../fixtures/provisioned-mosquitto';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { helper, useHelperServer } from '../nodes/harness';
+import { collect, helper, useHelperServer } from '../nodes/harness';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const nodes = [require('../../dist/lpr-broker.js'), require('../../dist/lpr-blacklist.js')];
+const nodes = [require('../../dist/lpr-broker.js'), require('../../dist/lpr-blacklist.js'), require('../../dist/lpr-camera.js')];
 
 const ROOT = 'lprserver';
 const A = 'CAM-A';
@@ -113,5 +113,30 @@ describe('security: blacklist/request amplification (generated ACL, real Mosquit
     assert.equal(cams[B].length, 0, 'the other camera receives no copy of the list');
     assert.equal(copies.length, cams[A].length, 'no list copy anywhere else in the tree');
     assert.ok(growthMb < 50, `server heap grew ${growthMb.toFixed(1)} MB (500 answers of ~200 KB would be ~100 MB)`);
+  });
+
+  it('lpr-camera with Watch list asks on connect and gets the whole list on its own topic through the ACL', async () => {
+    await helper.load(
+      nodes,
+      [
+        brokerProps('server', broker.port, 'amp-server'),
+        { id: 'list', type: 'lpr-blacklist', broker: 'server', entries: ENTRIES, persist: false, answerRequests: true },
+        brokerProps('edgeB', broker.port, B),
+        { id: 'camB', type: 'lpr-camera', broker: 'edgeB', camera: B, persist: false, requestConfig: false, blacklist: true, wires: [[], [], ['lists']] },
+        { id: 'lists', type: 'helper' },
+      ],
+      { server: { user: 'lprserver', password: broker.credentials.get('lprserver')! }, edgeB: { user: B, password: broker.credentials.get(B)! } },
+    );
+    const lists = collect('lists');
+    await waitUntil(() => lists.length >= 1, 'the list at the camera', 15_000);
+    assert.equal(lists[0].topic, 'blacklist');
+    assert.equal(lists[0].payload.action, 'replace');
+    assert.equal(lists[0].payload.entries.length, ENTRIES.length);
+    assert.equal(lists[0].lpr.mqttTopic, `${ROOT}/cameras/${B}/blacklist`);
+    // A shared update still reaches it, on blacklist/updates.
+    (helper.getNode('list') as any).applyUpdate('add', [{ plate_number: 'SHARED1' }], true);
+    await waitUntil(() => lists.length >= 2, 'the shared update at the camera');
+    assert.equal(lists[1].topic, 'blacklist/updates');
+    assert.deepEqual(lists[1].payload.entries, [{ plate_number: 'SHARED1' }]);
   });
 });
