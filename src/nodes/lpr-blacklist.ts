@@ -137,12 +137,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           node.warn(`blacklist request rejected: ${result.error.message}`);
           return;
         }
-        const cameraId = result.value.camera_id;
-        if (cameraId === undefined) {
-          node.warn(`blacklist request rejected: camera_id: is required (the list is sent to ${b.topics.root}/cameras/{camera_id}/blacklist)`);
-          return;
-        }
-        a.request(cameraId);
+        // camera_id is required by the schema: the list goes to that camera's own topic.
+        a.request(result.value.camera_id);
       };
       unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistUpdates'), 1, onUpdate));
       if (settings.answerRequests) unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistRequest'), 1, onRequest));

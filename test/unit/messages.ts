@@ -22,7 +22,7 @@ export function exampleOf(kind: MessageKind): Record<string, any> {
     case 'configRequest':
       return { message_id: ID, timestamp: TS, camera_id: 'CAM001' };
     case 'blacklistRequest':
-      return { message_id: ID, timestamp: TS };
+      return { message_id: ID, timestamp: TS, camera_id: 'CAM001' };
     case 'controlResponse':
       return {
         message_id: ID,
