@@ -1,8 +1,10 @@
 /**
  * Answers `blacklist/request`s: only the camera that asked, on its own topic; requests from one
  * camera that arrive together merged into one answer; answers per camera limited by a token
- * bucket, and by a second bucket across all cameras (a camera can put any `camera_id` in a
- * request, so the per-camera limit alone would not bound the total).
+ * bucket (over it: dropped), and spread by a second bucket across all cameras (a camera can put
+ * any `camera_id` in a request, so the per-camera limit alone would not bound the total). Over the
+ * overall rate an answer waits for the next free slot (many cameras starting at once are all
+ * served, spread out) up to `globalMaxWaitMs`; past that it is dropped.
  *
  * The list is serialised once per revision: every answer shares one JSON string of the entries
  * and only wraps it in its own envelope (message_id, timestamp), so answering 100 cameras costs
@@ -22,6 +24,8 @@ export interface AnswererOptions {
   /** Answers per second across all cameras (bucket size: `globalBurst`). */
   globalPerSecond: number;
   globalBurst: number;
+  /** Longest wait for an overall slot (ms); a request that would wait longer is dropped. */
+  globalMaxWaitMs: number;
   /** At most one `limited` report per camera per this many ms (the count of the others comes with it). */
   alertIntervalMs: number;
 }
@@ -31,6 +35,7 @@ export const ANSWERER_DEFAULTS: AnswererOptions = {
   perCameraPerMinute: 6,
   globalPerSecond: 20,
   globalBurst: 200,
+  globalMaxWaitMs: 120_000,
   alertIntervalMs: 60_000,
 };
 
@@ -48,7 +53,9 @@ export interface AnswererCounts {
   answered: number;
   /** Folded into an answer already scheduled for the same camera. */
   merged: number;
-  /** Dropped over the per-camera or the global limit. */
+  /** Answered later than the merge window, waiting for an overall slot. */
+  deferred: number;
+  /** Dropped over the per-camera limit, or waiting too long for an overall slot. */
   limited: number;
   /** Times the entries were serialised. */
   serialised: number;
@@ -58,11 +65,11 @@ export type RequestOutcome = 'scheduled' | 'merged' | 'limited';
 
 export class RequestAnswerer {
   readonly options: AnswererOptions;
-  readonly counts: AnswererCounts = { requests: 0, answered: 0, merged: 0, limited: 0, serialised: 0 };
+  readonly counts: AnswererCounts = { requests: 0, answered: 0, merged: 0, deferred: 0, limited: 0, serialised: 0 };
   private readonly perCamera: RateLimiter;
   private readonly global: RateLimiter;
   private readonly alerts: AlertThrottle;
-  /** Open merge windows, by camera. Bounded by the global bucket: at most burst + rate × window. */
+  /** Scheduled answers, by camera. Bounded by the global bucket: at most burst + rate × (window + max wait). */
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private entriesJson: string | null = null;
   private readonly sweep: NodeJS.Timeout;
@@ -75,7 +82,7 @@ export class RequestAnswerer {
     this.options = { ...ANSWERER_DEFAULTS, ...options };
     const o = this.options;
     this.perCamera = new RateLimiter({ ratePerSec: o.perCameraPerMinute / 60, burst: o.perCameraPerMinute });
-    this.global = new RateLimiter({ ratePerSec: o.globalPerSecond, burst: o.globalBurst, maxKeys: 1 });
+    this.global = new RateLimiter({ ratePerSec: o.globalPerSecond, burst: o.globalBurst, maxKeys: 1, minWaitMs: 0, maxWaitMs: o.globalMaxWaitMs });
     this.alerts = new AlertThrottle(o.alertIntervalMs);
     // Reports the counts held back by the throttle once their interval has passed.
     this.sweep = setInterval(() => {
@@ -97,19 +104,22 @@ export class RequestAnswerer {
       this.counts.merged++;
       return 'merged';
     }
-    // Checked before the camera's token is taken, so a global refusal costs the camera nothing.
-    const scope = !this.global.available('*', now) ? 'global' : !this.perCamera.take(cameraId, now) ? 'camera' : null;
-    if (scope) {
-      this.counts.limited++;
-      const due = this.alerts.note(scope === 'global' ? '*' : cameraId, now);
-      if (due > 0) this.reportLimited(scope === 'global' ? '*' : cameraId, due);
-      return 'limited';
-    }
-    this.global.take('*', now);
-    const timer = setTimeout(() => this.answer(cameraId), this.options.mergeWindowMs);
+    if (!this.perCamera.take(cameraId, now)) return this.refuse(cameraId, now);
+    // A slot in the overall rate: now (0) or booked `wait` ms ahead; maxWaitMs = none booked.
+    const wait = this.global.acquire('*', now);
+    if (wait >= this.global.maxWaitMs) return this.refuse('*', now);
+    if (wait > this.options.mergeWindowMs) this.counts.deferred++;
+    const timer = setTimeout(() => this.answer(cameraId), Math.max(this.options.mergeWindowMs, wait));
     timer.unref?.();
     this.pending.set(cameraId, timer);
     return 'scheduled';
+  }
+
+  private refuse(key: string, now: number): 'limited' {
+    this.counts.limited++;
+    const due = this.alerts.note(key, now);
+    if (due > 0) this.reportLimited(key, due);
+    return 'limited';
   }
 
   /** The list changed: the next answer serialises it again. */

@@ -114,7 +114,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           limited: (cameraId, count, scope) => {
             const what =
               scope === 'global'
-                ? `blacklist requests over the limit for all cameras together (${a.options.globalPerSecond}/s, burst ${a.options.globalBurst})`
+                ? `blacklist requests over the limit for all cameras together (${a.options.globalPerSecond}/s, burst ${a.options.globalBurst}, ${a.options.globalMaxWaitMs / 1000} s of waiting answers)`
                 : `blacklist requests from camera ${cameraId} over the limit (${settings.requestLimit} answers per minute)`;
             const message = `${what}: ${count} dropped${count > 1 ? ' since the last report' : ''}`;
             node.warn(message);
