@@ -63,6 +63,8 @@ export interface CameraAgentOptions {
    * every connect (updates sent while offline are missed). Default off.
    */
   blacklist?: boolean;
+  /** No answer to the list request within this long: ask again, doubling up to 10 minutes (ms, default 30 s). */
+  blacklistRetryMs?: number;
   ackTimeoutMs: number;
   maxAckTimeoutMs?: number;
   bufferSize: number;
@@ -137,6 +139,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   private configRequested = false;
   private connectedBefore = false;
   private onlineTimer: NodeJS.Immediate | null = null;
+  /** Asks for the list again while no answer has come (the server may have dropped the request). */
+  private listRetry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly link: CameraLink,
@@ -201,6 +205,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.onlineTimer) clearImmediate(this.onlineTimer);
+    this.stopListRetry();
     this.link.connection.off('state', this.onState);
     for (const off of this.unsubscribers.splice(0)) off();
     this.outbox.close();
@@ -268,6 +273,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     if (state !== 'connected') {
       if (this.onlineTimer) clearImmediate(this.onlineTimer);
       this.onlineTimer = null;
+      this.stopListRetry();
       this.outbox.setOnline(false);
       return;
     }
@@ -286,14 +292,27 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
         this.link.publish('configRequest', request).catch((err: Error) => this.emit('problem', err));
       }
-      if (this.options.blacklist) {
-        // Answered on our own cameras/{id}/blacklist only (the server merges and rate-limits requests).
-        const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
-        this.link.publish('blacklistRequest', request).catch((err: Error) => this.emit('problem', err));
-      }
+      if (this.options.blacklist) this.requestList(this.options.blacklistRetryMs ?? 30_000);
       this.outbox.setOnline(true);
       this.emit('online');
     });
+  }
+
+  /** Asks for the whole list; answered on our own cameras/{id}/blacklist (the server merges and rate-limits requests). */
+  private requestList(retryMs: number): void {
+    this.stopListRetry();
+    const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
+    this.link.publish('blacklistRequest', request).catch((err: Error) => this.emit('problem', err));
+    this.listRetry = setTimeout(() => {
+      this.listRetry = null;
+      if (!this.stopped && this.link.connection.connected) this.requestList(Math.min(retryMs * 2, 600_000));
+    }, retryMs);
+    this.listRetry.unref?.();
+  }
+
+  private stopListRetry(): void {
+    if (this.listRetry) clearTimeout(this.listRetry);
+    this.listRetry = null;
   }
 
   private republishHealth(): boolean {
@@ -345,6 +364,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       }
       case 'blacklistUpdates':
       case 'blacklistAnswer':
+        if (kind === 'blacklistAnswer') this.stopListRetry();
         this.counts.blacklists++;
         this.emit('blacklist', result.value as BlacklistUpdate, kind, topic);
         break;
