@@ -206,7 +206,7 @@ describe('blacklist nodes on a real Mosquitto', function () {
       const elsewhere = all.messages.filter((m) => m.topic !== 'lprserver/blacklist/request' && m.topic !== 'lprserver/cameras/CAM001/blacklist' && !m.topic.startsWith('lprserver/system/'));
       assert.deepEqual(elsewhere, [], 'nothing on blacklist/updates or any other topic');
       const answerer = (helper.getNode('list') as any).requestAnswerer;
-      assert.deepEqual({ ...answerer.counts }, { requests: 2, answered: 1, merged: 1, limited: 0, serialised: 1 });
+      assert.deepEqual({ ...answerer.counts }, { requests: 2, answered: 1, merged: 1, deferred: 0, limited: 0, serialised: 1 });
     } finally {
       all.stop();
       answers.stop();
