@@ -16,6 +16,7 @@ import {
   POLICY,
   validateMessage,
   ValidationError,
+  type BlacklistUpdate,
   type Config,
   type Control,
   type Detection,
@@ -32,16 +33,21 @@ import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, t
 
 /** What a camera publishes. */
 export type OutboundKind = 'detection' | 'health' | 'config' | 'controlResponse';
-/** What it listens to. */
-export type InboundKind = 'control' | 'configUpdate' | 'detectionAck' | 'healthRequest';
+/** What it listens to (the two list kinds only with the `blacklist` option). */
+export type InboundKind = 'control' | 'configUpdate' | 'detectionAck' | 'healthRequest' | ListKind;
+/** The watch list: shared updates, and the answer to this camera's own request on its own topic. */
+export type ListKind = 'blacklistUpdates' | 'blacklistAnswer';
 
 export const INBOUND_KINDS: readonly InboundKind[] = ['control', 'configUpdate', 'detectionAck', 'healthRequest'];
+export const LIST_KINDS: readonly ListKind[] = ['blacklistUpdates', 'blacklistAnswer'];
+/** A whole list in one message may be large (as lpr-blacklist accepts). */
+const MAX_LIST_BYTES = 256 * 1024 * 1024;
 
 export interface CameraLink {
   topics: TopicTree;
   connection: BrokerConnection;
   /** Publishes a validated message of `kind` for this camera with the policy's QoS and retain. */
-  publish<K extends OutboundKind | 'configRequest'>(kind: K, message: MessageOf<K>): Promise<void>;
+  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest'>(kind: K, message: MessageOf<K>): Promise<void>;
 }
 
 export interface CameraAgentOptions {
@@ -51,6 +57,14 @@ export interface CameraAgentOptions {
   awaitAck: boolean;
   /** Publish a `config/request` once, after the first connect. */
   requestConfig: boolean;
+  /**
+   * Receive the watch list: subscribe to `blacklist/updates` and to this camera's own
+   * `cameras/{id}/blacklist` (where the server answers its requests), and ask for the whole list on
+   * every connect (updates sent while offline are missed). Default off.
+   */
+  blacklist?: boolean;
+  /** No answer to the list request within this long: ask again, doubling up to 10 minutes (ms, default 30 s). */
+  blacklistRetryMs?: number;
   ackTimeoutMs: number;
   maxAckTimeoutMs?: number;
   bufferSize: number;
@@ -82,6 +96,8 @@ export interface AgentCounts {
   controls: number;
   configUpdates: number;
   healthRequests: number;
+  /** Watch-list updates and answers received (valid). */
+  blacklists: number;
   /** Inbound messages that failed validation. */
   invalid: number;
   /** Ack messages that failed validation or named another camera. */
@@ -92,6 +108,8 @@ export interface CameraAgentEvents {
   control: [control: Control, topic: string];
   configUpdate: [config: Config, topic: string];
   healthRequest: [request: Request, answered: boolean];
+  /** A watch-list update (`blacklistUpdates`) or the whole list answering our request (`blacklistAnswer`). */
+  blacklist: [update: BlacklistUpdate, kind: ListKind, topic: string];
   invalid: [kind: InboundKind, topic: string, payload: Buffer, error: ValidationError];
   /** The server refused a detection (ack `rejected`): it is not sent again. */
   rejected: [detection: Detection, error: string | undefined];
@@ -113,7 +131,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   readonly outbox: DetectionOutbox<Detection>;
-  readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, invalid: 0, badAcks: 0 };
+  readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, blacklists: 0, invalid: 0, badAcks: 0 };
   private lastHealth: Health | null = null;
   private lastConfigUpdateId: string | null = null;
   private unsubscribers: Release[] = [];
@@ -123,6 +141,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   private configRequested = false;
   private connectedBefore = false;
   private onlineTimer: NodeJS.Immediate | null = null;
+  /** Asks for the list again while no answer has come (the server may have dropped the request). */
+  private listRetry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly link: CameraLink,
@@ -174,6 +194,12 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload), { owner: this.options.owner }),
       );
     }
+    if (this.options.blacklist) {
+      for (const kind of LIST_KINDS) {
+        const filter = kind === 'blacklistAnswer' ? topics.topic(kind, this.options.cameraId) : topics.filter(kind);
+        this.unsubscribers.push(connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload)));
+      }
+    }
     connection.on('state', this.onState);
     if (connection.connected) this.stateChanged('connected');
   }
@@ -186,6 +212,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.onlineTimer) clearImmediate(this.onlineTimer);
+    this.stopListRetry();
     this.link.connection.off('state', this.onState);
     for (const off of this.unsubscribers.splice(0)) off(options);
     this.outbox.close();
@@ -253,6 +280,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     if (state !== 'connected') {
       if (this.onlineTimer) clearImmediate(this.onlineTimer);
       this.onlineTimer = null;
+      this.stopListRetry();
       this.outbox.setOnline(false);
       return;
     }
@@ -271,9 +299,27 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
         this.link.publish('configRequest', request).catch((err: Error) => this.emit('problem', err));
       }
+      if (this.options.blacklist) this.requestList(this.options.blacklistRetryMs ?? 30_000);
       this.outbox.setOnline(true);
       this.emit('online');
     });
+  }
+
+  /** Asks for the whole list; answered on our own cameras/{id}/blacklist (the server merges and rate-limits requests). */
+  private requestList(retryMs: number): void {
+    this.stopListRetry();
+    const request = { message_id: newMessageId(), timestamp: nowIso(), camera_id: this.options.cameraId };
+    this.link.publish('blacklistRequest', request).catch((err: Error) => this.emit('problem', err));
+    this.listRetry = setTimeout(() => {
+      this.listRetry = null;
+      if (!this.stopped && this.link.connection.connected) this.requestList(Math.min(retryMs * 2, 600_000));
+    }, retryMs);
+    this.listRetry.unref?.();
+  }
+
+  private stopListRetry(): void {
+    if (this.listRetry) clearTimeout(this.listRetry);
+    this.listRetry = null;
   }
 
   private republishHealth(): boolean {
@@ -288,7 +334,9 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     if (this.stopped) return;
     // An empty retained message clears a topic (e.g. the desired config): nothing to act on.
     if (payload.length === 0) return;
-    const result = decodePayload(kind, payload, { topicCameraId: this.options.cameraId, ...(this.options.maxBytes ? { maxBytes: this.options.maxBytes } : {}) });
+    const list = kind === 'blacklistUpdates' || kind === 'blacklistAnswer';
+    const maxBytes = list ? MAX_LIST_BYTES : this.options.maxBytes;
+    const result = decodePayload(kind, payload, { ...(list ? {} : { topicCameraId: this.options.cameraId }), ...(maxBytes ? { maxBytes } : {}) });
     if (!result.ok) {
       if (kind === 'detectionAck') this.counts.badAcks++;
       this.counts.invalid++;
@@ -321,6 +369,12 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         this.emit('healthRequest', result.value as Request, answered);
         break;
       }
+      case 'blacklistUpdates':
+      case 'blacklistAnswer':
+        if (kind === 'blacklistAnswer') this.stopListRetry();
+        this.counts.blacklists++;
+        this.emit('blacklist', result.value as BlacklistUpdate, kind, topic);
+        break;
     }
     this.emit('change');
   }

@@ -17,6 +17,8 @@ export interface CameraSettings {
   /** As typed: '' = the default file under the user directory. */
   file: string;
   requestConfig: boolean;
+  /** Receive the watch list (subscribe, ask for it on connect). */
+  blacklist: boolean;
   /** Wait for the server's ack (true) or consider a detection done once the broker has it. */
   ack: boolean;
   /** When the journal is fsynced (see Durability in outbox.ts). */
@@ -32,6 +34,7 @@ export const CAMERA_DEFAULTS = {
   persist: true,
   file: '',
   requestConfig: true,
+  blacklist: false,
   ack: true,
   // A flow saved before these existed gets them too: the group commit costs little (bench `outbox`).
   durability: 'group' as Durability,
@@ -71,6 +74,7 @@ export function readCameraSettings(props: Record<string, unknown>): CameraSettin
     persist: readBoolean(props, 'persist', CAMERA_DEFAULTS.persist),
     file,
     requestConfig: readBoolean(props, 'requestConfig', CAMERA_DEFAULTS.requestConfig),
+    blacklist: readBoolean(props, 'blacklist', CAMERA_DEFAULTS.blacklist),
     ack: readBoolean(props, 'ack', CAMERA_DEFAULTS.ack),
     durability: durability as Durability,
     commitIntervalMs: readNumber(props, 'commitInterval', CAMERA_DEFAULTS.commitInterval, { min: 0, max: 60_000, integer: true }),

@@ -11,7 +11,8 @@ export type Access = 'read' | 'write';
 
 /**
  * What a camera may do on each camera-scope topic of PROTOCOL.md, and on the two root topics
- * cameras use: it receives blacklist updates and asks for the whole list on `blacklist/request`.
+ * cameras use: it receives blacklist updates and asks for the whole list on `blacklist/request`
+ * (answered on its own `cameras/%u/blacklist`, so no camera reads another's answers).
  * It may not publish `blacklist/updates` ("any → server" is for server-side tools, not cameras:
  * a camera able to remove entries would blind every other camera).
  */
@@ -27,6 +28,7 @@ export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access }>
   { kind: 'healthRequest', access: 'read' },
   { kind: 'blacklistUpdates', access: 'read' },
   { kind: 'blacklistRequest', access: 'write' },
+  { kind: 'blacklistAnswer', access: 'read' },
 ];
 
 /** The ACL topic of `kind` for the camera that is the connected user (`%u`). */

@@ -2,7 +2,8 @@
 import { EventEmitter } from 'node:events';
 import type { IPublishPacket } from 'mqtt';
 import type { Release } from '../runtime/broker-connection';
-import { createMessage, decodePayload, DEFAULT_MAX_BYTES, type BlacklistEntry } from '../protocol';
+import { createMessage, decodePayload, DEFAULT_MAX_BYTES, POLICY, type BlacklistEntry } from '../protocol';
+import { RequestAnswerer } from '../blacklist/request-answerer';
 import { BlacklistStore, type UpdateAction } from '../blacklist/store';
 import { readBlacklistSettings, type BlacklistSettings } from '../runtime/blacklist-settings';
 import { resolveBroker, type LprBroker } from './shared/broker-api';
@@ -40,7 +41,11 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     node.store = store;
 
     const changes = new EventEmitter();
-    const changed = () => changes.emit('change');
+    let answerer: RequestAnswerer | null = null;
+    const changed = () => {
+      answerer?.invalidate();
+      changes.emit('change');
+    };
     node.onChange = (listener) => {
       changes.on('change', listener);
       return () => changes.off('change', listener);
@@ -50,22 +55,22 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
 
     const ownIds: string[] = [];
     let largestWarned = 0;
+    // A big list in one message can exceed the broker's message_size_limit, and the broker drops
+    // it without telling the publisher: say so here, once per size class.
+    const checkSize = (action: UpdateAction, count: number, bytes: number) => {
+      if (count >= LARGE_UPDATE_ENTRIES && bytes > DEFAULT_MAX_BYTES && bytes > largestWarned * 2) {
+        largestWarned = bytes;
+        node.warn(
+          `blacklist ${action} of ${count} entries is ${bytes} bytes in one MQTT message: a broker whose message_size_limit is lower (lpr-mosquitto's default is ${DEFAULT_MAX_BYTES}) drops it silently; raise it (lpr-mosquitto --message-size-limit)`,
+        );
+      }
+    };
     const publishUpdate = (action: UpdateAction, entries: BlacklistEntry[]) => {
       if (!broker) return;
       const update = createMessage('blacklistUpdates', { action, entries });
       ownIds.push(update.message_id);
       if (ownIds.length > OWN_IDS_KEPT) ownIds.shift();
-      // A big list in one message can exceed the broker's message_size_limit, and the broker drops
-      // it without telling the publisher: say so here, once per size class.
-      if (entries.length >= LARGE_UPDATE_ENTRIES) {
-        const bytes = Buffer.byteLength(JSON.stringify(update));
-        if (bytes > DEFAULT_MAX_BYTES && bytes > largestWarned * 2) {
-          largestWarned = bytes;
-          node.warn(
-            `blacklist ${action} of ${entries.length} entries is ${bytes} bytes in one MQTT message: a broker whose message_size_limit is lower (lpr-mosquitto's default is ${DEFAULT_MAX_BYTES}) drops it silently; raise it (lpr-mosquitto --message-size-limit)`,
-          );
-        }
-      }
+      if (entries.length >= LARGE_UPDATE_ENTRIES) checkSize(action, entries.length, Buffer.byteLength(JSON.stringify(update)));
       broker.publishMessage('blacklistUpdates', undefined, update).catch((err: Error) => node.warn(`blacklist update not published: ${err.message}`));
     };
 
@@ -91,16 +96,54 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         node.debug(`applied ${applied.action} from ${topic}: +${applied.added} -${applied.removed} = ${applied.total}`);
         changed();
       };
+      // The whole list goes only to the camera that asked, on its own topic (not an MQTT 5 response
+      // topic: the requester could name any topic there, and the ACL covers cameras/%u/blacklist).
+      const source = (node.name && node.name.trim()) || 'lpr-blacklist';
+      const a = new RequestAnswerer(
+        {
+          serialiseEntries: () => {
+            const entries = store.snapshot();
+            const json = JSON.stringify(entries);
+            checkSize('replace', entries.length, Buffer.byteLength(json));
+            return json;
+          },
+          publish: (cameraId, body) => {
+            b.connection
+              .publish(b.topics.topic('blacklistAnswer', cameraId), body, { qos: POLICY.blacklistAnswer.qos, retain: POLICY.blacklistAnswer.retain })
+              .catch((err: Error) => node.warn(`blacklist answer to ${cameraId} not published: ${err.message}`));
+          },
+          limited: (cameraId, count, scope) => {
+            const what =
+              scope === 'global'
+                ? `blacklist requests over the limit for all cameras together (${a.options.globalPerSecond}/s, burst ${a.options.globalBurst}, ${a.options.globalMaxWaitMs / 1000} s of waiting answers)`
+                : `blacklist requests from camera ${cameraId} over the limit (${settings.requestLimit} answers per minute)`;
+            const message = `${what}: ${count} dropped${count > 1 ? ' since the last report' : ''}`;
+            node.warn(message);
+            const alert = createMessage('systemAlerts', {
+              level: 'warning',
+              source: source.slice(0, 256),
+              ...(scope === 'camera' ? { camera_id: cameraId } : {}),
+              message,
+              details: { reason: 'blacklist_requests_limited', scope, dropped: count, per_camera_per_minute: settings.requestLimit },
+            });
+            b.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(`blacklist request alert not published: ${err.message}`));
+          },
+        },
+        { perCameraPerMinute: settings.requestLimit },
+      );
+      answerer = a;
       const onRequest = (_topic: string, payload: Buffer, _packet: IPublishPacket) => {
         const result = decodePayload('blacklistRequest', payload);
         if (!result.ok) {
           node.warn(`blacklist request rejected: ${result.error.message}`);
           return;
         }
-        publishUpdate('replace', store.snapshot());
+        // camera_id is required by the schema: the list goes to that camera's own topic.
+        a.request(result.value.camera_id);
       };
       unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistUpdates'), 1, onUpdate, { owner: node.id }));
       if (settings.answerRequests) unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistRequest'), 1, onRequest, { owner: node.id }));
+      Object.defineProperty(node, 'requestAnswerer', { value: a, configurable: true });
       b.register(node, () => {});
     }
 
@@ -111,6 +154,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
 
     node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(purger);
+      answerer?.close();
       // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
       for (const unsubscribe of unsubscribes) unsubscribe({ keep: !removed });
       broker?.deregister(node);

@@ -1,7 +1,7 @@
 /**
  * `lpr-camera`: the edge side. Publishes this camera's detections (kept until the server acks
  * them, resent with the same `message_id`, optionally persisted), health, reported config and
- * control responses; outputs the control commands and config updates addressed to it; answers
+ * control responses; outputs the control commands, config updates and (optionally) watch-list updates addressed to it; answers
  * `health/request` with its last health; its connection's will marks it offline.
  */
 import { rmSync } from 'node:fs';
@@ -60,6 +60,7 @@ export = function register(RED: NodeAPI): void {
         checkpointId: settings.checkpoint,
         awaitAck: settings.ack,
         requestConfig: settings.requestConfig,
+        blacklist: settings.blacklist,
         ackTimeoutMs: settings.ackTimeoutMs,
         bufferSize: settings.bufferSize,
         overflow: settings.overflow,
@@ -105,7 +106,8 @@ export = function register(RED: NodeAPI): void {
       node.error(err, { topic: 'detection', payload: detection, lpr: { type: 'detection', cameraId: camera, messageId: detection.message_id } } as NodeMessage);
     });
     agent.on('invalid', (kind, topic, payload, error) => {
-      const what = kind === 'detectionAck' ? 'ack' : kind === 'configUpdate' ? 'config update' : kind === 'healthRequest' ? 'health request' : 'control';
+      const what =
+        kind === 'detectionAck' ? 'ack' : kind === 'configUpdate' ? 'config update' : kind === 'healthRequest' ? 'health request' : kind === 'control' ? 'control' : 'watch list';
       reportRejected(node, `${what} for camera ${camera}`, topic, payload, error, { type: kind, cameraId: camera, messageId: null, receivedAt: Date.now() });
     });
     let lastProblem = '';
@@ -122,6 +124,10 @@ export = function register(RED: NodeAPI): void {
     });
     agent.on('configUpdate', (config, topic) => {
       node.send([null, { topic: 'config/update', payload: config, lpr: { type: 'config', cameraId: camera, messageId: config.message_id, mqttTopic: topic, receivedAt: Date.now() } } as NodeMessage]);
+    });
+    agent.on('blacklist', (update, kind, topic) => {
+      const msgTopic = kind === 'blacklistAnswer' ? 'blacklist' : 'blacklist/updates';
+      node.send([null, null, { topic: msgTopic, payload: update, lpr: { type: 'blacklist', cameraId: camera, messageId: update.message_id, mqttTopic: topic, receivedAt: Date.now() } } as NodeMessage]);
     });
     agent.on('healthRequest', (_request, answered) => {
       if (!answered) node.warn('health/request received but no health has been published yet: send a msg with topic "health" first');

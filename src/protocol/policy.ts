@@ -3,7 +3,7 @@
  * every node, test and document reads (PROTOCOL.md "Topics").
  */
 import type { z } from 'zod';
-import { Ack, Request } from './schemas/ack';
+import { Ack, BlacklistRequest, Request } from './schemas/ack';
 import { BlacklistNotification, BlacklistUpdate } from './schemas/blacklist';
 import { CheckpointAnalytics, CheckpointStatus } from './schemas/checkpoint';
 import { Config } from './schemas/config';
@@ -39,7 +39,9 @@ export const POLICY = {
   checkpointAnalytics: { scope: 'checkpoint', suffix: 'analytics', qos: 0, retain: false, direction: 'server → all', schema: CheckpointAnalytics },
   blacklistUpdates: { scope: 'root', suffix: 'blacklist/updates', qos: 1, retain: false, direction: 'any → server, server → cameras', schema: BlacklistUpdate },
   blacklistNotifications: { scope: 'root', suffix: 'blacklist/notifications', qos: 1, retain: false, direction: 'server → all', schema: BlacklistNotification },
-  blacklistRequest: { scope: 'root', suffix: 'blacklist/request', qos: 1, retain: false, direction: 'camera → server', schema: Request },
+  blacklistRequest: { scope: 'root', suffix: 'blacklist/request', qos: 1, retain: false, direction: 'camera → server', schema: BlacklistRequest },
+  // Our extension: the answer to one camera's blacklist/request, on that camera's own topic only.
+  blacklistAnswer: { scope: 'camera', suffix: 'blacklist', qos: 1, retain: false, direction: 'server → camera', schema: BlacklistUpdate },
   systemStatus: { scope: 'root', suffix: 'system/status', qos: 1, retain: true, direction: 'server → all', schema: SystemStatus },
   systemHealth: { scope: 'root', suffix: 'system/health', qos: 0, retain: true, direction: 'server → all', schema: SystemHealth },
   systemAlerts: { scope: 'root', suffix: 'system/alerts', qos: 1, retain: false, direction: 'server → all', schema: Alert },

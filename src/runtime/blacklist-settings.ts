@@ -10,7 +10,12 @@ export interface BlacklistSettings {
   /** Where dynamic entries are kept; null = not persisted. */
   file: string | null;
   answerRequests: boolean;
+  /** Answers per camera per minute to `blacklist/request` (token bucket; more are dropped and counted). */
+  requestLimit: number;
 }
+
+/** A flow saved before `requestLimit` existed gets this. */
+export const DEFAULT_REQUEST_LIMIT = 6;
 
 /** As many entries as an MQTT BlacklistUpdate may carry. */
 export const MAX_EDITOR_ENTRIES = 2_000_000;
@@ -43,6 +48,7 @@ export function readBlacklistSettings(props: Record<string, unknown>, nodeId: st
     entries: readEditorEntries(props.entries),
     file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(fallbackDir, 'lpr-blacklist', `${nodeId}.ndjson`)) : null,
     answerRequests: readBoolean(props, 'answerRequests', true),
+    requestLimit: readNumber(props, 'requestLimit', DEFAULT_REQUEST_LIMIT, { min: 1, max: 600, integer: true }),
   };
 }
 

@@ -183,18 +183,33 @@ describe('blacklist nodes on a real Mosquitto', function () {
     assert.equal(JSON.stringify(store().snapshot()), before);
   });
 
-  it('answers blacklist/request with a replace snapshot', async () => {
+  it('answers blacklist/request with a replace snapshot, to the requesting camera alone', async () => {
     await helper.load(nodes, flow());
     await waitReady('broker', 3);
-    const updates = await mosquittoSub(mosquitto.port, UPDATES);
+    const warnings: string[] = [];
+    (helper.getNode('list') as any).on('call:warn', (call: any) => warnings.push(String(call.args[0])));
+    const all = await mosquittoSub(mosquitto.port, 'lprserver/#');
+    const answers = await mosquittoSub(mosquitto.port, 'lprserver/cameras/CAM001/blacklist');
     try {
-      await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-1', timestamp: new Date().toISOString(), camera_id: 'CAM001' }));
-      const [msg] = await updates.waitFor(1);
+      const now = new Date().toISOString();
+      await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-0', timestamp: now }));
+      await waitUntil(() => warnings.length === 1, 'a request without camera_id is rejected');
+      assert.match(warnings[0]!, /^blacklist request rejected: camera_id: /);
+      await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-1', timestamp: now, camera_id: 'CAM001' }));
+      await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-2', timestamp: now, camera_id: 'CAM001' }));
+      const [msg] = await answers.waitFor(1);
       const snapshot = JSON.parse(msg!.payload);
       assert.equal(snapshot.action, 'replace');
       assert.deepEqual(snapshot.entries.map((e: any) => e.plate_number).sort(), ['ABC1234', 'XYZ*', 'กข1234']);
+      await sleep(1500);
+      assert.equal(answers.messages.length, 1, 'two requests within the merge window: one answer');
+      const elsewhere = all.messages.filter((m) => m.topic !== 'lprserver/blacklist/request' && m.topic !== 'lprserver/cameras/CAM001/blacklist' && !m.topic.startsWith('lprserver/system/'));
+      assert.deepEqual(elsewhere, [], 'nothing on blacklist/updates or any other topic');
+      const answerer = (helper.getNode('list') as any).requestAnswerer;
+      assert.deepEqual({ ...answerer.counts }, { requests: 2, answered: 1, merged: 1, deferred: 0, limited: 0, serialised: 1 });
     } finally {
-      updates.stop();
+      all.stop();
+      answers.stop();
     }
   });
 
@@ -204,7 +219,7 @@ describe('blacklist nodes on a real Mosquitto', function () {
     await waitReady('broker', 3);
     const warnings: string[] = [];
     (helper.getNode('list') as any).on('call:warn', (call: any) => warnings.push(String(call.args[0])));
-    const updates = await mosquittoSub(mosquitto.port, UPDATES);
+    const updates = await mosquittoSub(mosquitto.port, 'lprserver/cameras/CAM001/blacklist');
     try {
       await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-big', timestamp: new Date().toISOString(), camera_id: 'CAM001' }));
       const [msg] = await updates.waitFor(1);

@@ -813,6 +813,7 @@ describe('edge/camera-settings', function () {
       persist: true,
       file: '',
       requestConfig: true,
+      blacklist: false,
       ack: true,
       durability: 'group',
       commitIntervalMs: 50,

@@ -22,7 +22,7 @@ export function exampleOf(kind: MessageKind): Record<string, any> {
     case 'configRequest':
       return { message_id: ID, timestamp: TS, camera_id: 'CAM001' };
     case 'blacklistRequest':
-      return { message_id: ID, timestamp: TS };
+      return { message_id: ID, timestamp: TS, camera_id: 'CAM001' };
     case 'controlResponse':
       return {
         message_id: ID,
@@ -32,6 +32,8 @@ export function exampleOf(kind: MessageKind): Record<string, any> {
         status: 'success',
         result: { restarted: true },
       };
+    case 'blacklistAnswer':
+      return { message_id: ID, timestamp: TS, action: 'replace', entries: [{ plate_number: 'ABC1234', priority: 'high' }] };
     case 'blacklistUpdates':
       return {
         message_id: ID,

@@ -42,6 +42,7 @@ describe('lpr-mosquitto files', () => {
         'pattern read lprserver/cameras/%u/health/request',
         'pattern read lprserver/blacklist/updates',
         'pattern write lprserver/blacklist/request',
+        'pattern read lprserver/cameras/%u/blacklist',
       ]);
     });
 

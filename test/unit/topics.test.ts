@@ -22,6 +22,8 @@ const PROTOCOL_TABLE: ReadonlyArray<{ kind: MessageKind; topic: string; qos: 0 |
   { kind: 'blacklistUpdates', topic: '{root}/blacklist/updates', qos: 1, retain: false, direction: 'any → server, server → cameras' },
   { kind: 'blacklistNotifications', topic: '{root}/blacklist/notifications', qos: 1, retain: false, direction: 'server → all' },
   { kind: 'blacklistRequest', topic: '{root}/blacklist/request', qos: 1, retain: false, direction: 'camera → server' },
+  // Our extension (README "Protocol"): the answer to one camera's request, for it alone.
+  { kind: 'blacklistAnswer', topic: '{root}/cameras/{camera_id}/blacklist', qos: 1, retain: false, direction: 'server → camera' },
   { kind: 'systemStatus', topic: '{root}/system/status', qos: 1, retain: true, direction: 'server → all' },
   { kind: 'systemHealth', topic: '{root}/system/health', qos: 0, retain: true, direction: 'server → all' },
   { kind: 'systemAlerts', topic: '{root}/system/alerts', qos: 1, retain: false, direction: 'server → all' },
@@ -46,7 +48,7 @@ describe('topics', () => {
   describe('PROTOCOL.md topic table', () => {
     it('has exactly one POLICY entry per table row, and no others', () => {
       assert.deepEqual([...MESSAGE_KINDS].sort(), PROTOCOL_TABLE.map((r) => r.kind).sort());
-      assert.equal(MESSAGE_KINDS.length, 20);
+      assert.equal(MESSAGE_KINDS.length, 21, "the 20 of PROTOCOL.md and our blacklistAnswer");
     });
 
     for (const row of PROTOCOL_TABLE) {

@@ -22,6 +22,8 @@ import {
   currentValue,
   isTrue,
   looseDateTimeToIso,
+  numberValidator,
+  orMissing,
   parseBlacklistCsv,
   validateBlacklistEntries,
   validateOptionalFilePath,
@@ -84,12 +86,15 @@ RED.nodes.registerType('lpr-blacklist', {
     persist: { value: true },
     file: { value: '', label: 'File', validate: validateOptionalFilePath },
     answerRequests: { value: true },
+    requestLimit: { value: 6, label: 'Answers per camera', validate: orMissing(numberValidator({ min: 1, max: 600, integer: true, unit: 'per minute' })) },
   },
   label: function (this: any) {
     return this.name || blacklistLabel(this.entries);
   },
   oneditprepare: function (this: any) {
     const node = this;
+    // A list saved before the limit existed has no value: show the default the runtime uses.
+    if (node.requestLimit === undefined) $('#node-config-input-requestLimit').val(6);
     const list = $(LIST);
     const listEl = list[0];
     let building = true;
@@ -291,8 +296,13 @@ RED.nodes.registerType('lpr-blacklist', {
       );
       $('#lpr-blacklist-row-answerRequests').toggle(root !== null);
       const answer = isTrue(currentValue(node, 'answerRequests', PREFIX));
+      $('#lpr-blacklist-row-requestLimit').toggle(root !== null && answer);
       $('#lpr-blacklist-request-hint')
-        .text(root !== null && answer ? `A request on ${root}/blacklist/request is answered with every live entry as a replace update on ${root}/blacklist/updates.` : '')
+        .text(
+          root !== null && answer
+            ? `A request on ${root}/blacklist/request naming camera_id is answered to that camera alone, with every live entry as a replace update on ${root}/cameras/<camera_id>/blacklist (requests within 1 s merged; over the limit dropped, with a warning and an alert).`
+            : '',
+        )
         .toggle(root !== null && answer);
     };
     const showFile = () => {

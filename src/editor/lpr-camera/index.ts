@@ -52,7 +52,7 @@ RED.nodes.registerType('lpr-camera', {
   icon: 'lpr.svg',
   paletteLabel: 'camera',
   inputs: 1,
-  outputs: 2,
+  outputs: 3,
   defaults: {
     name: { value: '' },
     broker: { value: '', type: 'lpr-broker', required: true, label: 'Broker' },
@@ -67,6 +67,7 @@ RED.nodes.registerType('lpr-camera', {
     durability: { value: 'group', label: 'On disk', validate: validateDurability },
     commitInterval: { value: 50, label: 'Commit every', validate: orMissing(numberValidator({ min: 0, max: 60000, unit: 'ms' })) },
     requestConfig: { value: true },
+    blacklist: { value: false },
   },
   label: function (this: any) {
     return this.name || 'camera ' + (String(this.camera || '').trim() || '?');
@@ -75,7 +76,7 @@ RED.nodes.registerType('lpr-camera', {
     return this.name ? 'node_label_italic' : '';
   },
   inputLabels: 'detection / health / config / control/response',
-  outputLabels: ['control commands', 'config updates'],
+  outputLabels: ['control commands', 'config updates', 'watch list'],
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;

@@ -13,6 +13,7 @@ export const CAMERA_TOPIC_SUFFIX = {
   configRequest: 'config/request',
   control: 'control',
   controlResponse: 'control/response',
+  blacklistAnswer: 'blacklist',
 } as const;
 
 /**

@@ -25,7 +25,7 @@ export const Ack = z
     message: 'is required when status is "retry"',
   });
 
-/** `health/request`, `config/request`, `blacklist/request`. */
+/** `health/request`, `config/request`. */
 export const Request = z
   .object({
     ...Envelope,
@@ -33,5 +33,17 @@ export const Request = z
   })
   .loose();
 
+/**
+ * `blacklist/request`: `camera_id` is required (our tightening): the whole list is sent to that
+ * camera alone, on `cameras/{camera_id}/blacklist`.
+ */
+export const BlacklistRequest = z
+  .object({
+    ...Envelope,
+    camera_id: Identifier,
+  })
+  .loose();
+
 export type Ack = z.infer<typeof Ack>;
 export type Request = z.infer<typeof Request>;
+export type BlacklistRequest = z.infer<typeof BlacklistRequest>;
