@@ -102,6 +102,8 @@ interface Pending {
   reject: (err: Error) => void;
   /** A birth: true of one connection only. Never sent again once the link fell (a newer one follows). */
   presence?: true;
+  /** Publish order, to put the QoS 1 and QoS 2 window queues back in one order when the link falls. */
+  seq: number;
 }
 
 interface Orphan {
@@ -119,6 +121,13 @@ const MAX_SUBSCRIPTION_ID = 268_435_455;
  * (measured on 2.0.11: 100 at once, 20 delivered), and MQTT.js does not hold back by itself.
  */
 const QOS2_WINDOW = 10;
+
+/**
+ * QoS 1 publishes awaiting PUBACK at once. MQTT.js's packet ids are 16-bit: handed a reconnect
+ * backlog of 100,000 at once it reuses ids and loses completions (MQTT-PITFALLS.md). 1,000 in flight
+ * keeps a loopback or LAN link busy while staying far below the id space.
+ */
+const QOS1_WINDOW = 1000;
 
 export class BrokerConnection extends EventEmitter {
   state: ConnectionState = 'idle';
@@ -141,7 +150,7 @@ export class BrokerConnection extends EventEmitter {
   private readonly subs = new Map<string, Subscription>();
   private readonly subsById = new Map<number, Subscription>();
   private nextSubId = 1;
-  private readonly queue: Pending[] = [];
+  private queue: Pending[] = [];
   private inFlight = 0;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -155,10 +164,16 @@ export class BrokerConnection extends EventEmitter {
   private requeueAt = 0;
   /** Filters dropped while disconnected: a resumed persistent session still has them at the broker. */
   private readonly staleFilters = new Set<string>();
-  /** QoS 2 publishes holding a window slot, and those waiting for one, in order. */
-  private readonly qos2Slots = new Set<Pending>();
-  private readonly qos2Waiting: Pending[] = [];
-  private qos2Window = QOS2_WINDOW;
+  /**
+   * The in-flight windows, indexed by QoS (1 and 2): publishes holding a slot (handed to MQTT.js,
+   * not yet acknowledged: exactly the QoS 1/2 entries of `unacked`), the most allowed, and those
+   * waiting for a slot in publish order. `windowTotal` bounds QoS 1 and 2 together (MQTT 5 receive maximum).
+   */
+  private readonly slotsUsed = [0, 0, 0];
+  private readonly windows = [Infinity, QOS1_WINDOW, QOS2_WINDOW];
+  private readonly waiting: [Pending[], Pending[], Pending[]] = [[], [], []];
+  private windowTotal = Infinity;
+  private nextSeq = 0;
   /** Subscriptions the broker has granted on this connection object: in a resumed session it still has them. */
   private readonly granted = new WeakSet<Subscription>();
 
@@ -179,7 +194,7 @@ export class BrokerConnection extends EventEmitter {
 
   /** Publishes held (offline queue) plus those handed to MQTT.js and not yet acknowledged. */
   get queueSize(): number {
-    return this.queue.length + this.qos2Waiting.length + this.inFlight;
+    return this.queue.length + this.waiting[1].length + this.waiting[2].length + this.inFlight;
   }
 
   get connected(): boolean {
@@ -225,7 +240,9 @@ export class BrokerConnection extends EventEmitter {
     client.on('connect', (connack) => {
       // MQTT 5: the broker says how many QoS 1/2 messages it takes in flight; never go past it.
       const receiveMaximum = connack.properties?.receiveMaximum;
-      this.qos2Window = Math.max(1, Math.min(QOS2_WINDOW, receiveMaximum ?? QOS2_WINDOW));
+      this.windowTotal = Math.max(1, receiveMaximum ?? Infinity);
+      this.windows[1] = Math.min(QOS1_WINDOW, this.windowTotal);
+      this.windows[2] = Math.min(QOS2_WINDOW, this.windowTotal);
       this.onConnect(connack.sessionPresent);
     });
     client.on('close', () => this.onClose());
@@ -291,7 +308,7 @@ export class BrokerConnection extends EventEmitter {
         reject(new Error('connection is closed'));
         return;
       }
-      const item: Pending = { topic, payload, options, resolve, reject };
+      const item: Pending = { topic, payload, options, resolve, reject, seq: this.nextSeq++ };
       // Keep order: while anything is queued, new messages queue behind it.
       if (this.connected && this.queue.length === 0) this.send(item);
       else this.enqueue(item);
@@ -310,7 +327,7 @@ export class BrokerConnection extends EventEmitter {
     this.subs.clear();
     this.subsById.clear();
     this.orphans = [];
-    for (const item of [...this.queue.splice(0), ...this.qos2Waiting.splice(0)]) {
+    for (const item of [...this.queue.splice(0), ...this.waiting[1].splice(0), ...this.waiting[2].splice(0)]) {
       this.metrics.messagesFailed++;
       item.reject(new Error('connection closed before the message could be sent'));
     }
@@ -333,7 +350,7 @@ export class BrokerConnection extends EventEmitter {
     }
     this.inFlight -= this.unacked.size;
     this.unacked.clear();
-    this.qos2Slots.clear();
+    this.slotsUsed[1] = this.slotsUsed[2] = 0;
     this.metrics.connectionsActive = 0;
   }
 
@@ -346,7 +363,7 @@ export class BrokerConnection extends EventEmitter {
     this.setState('connected');
     this.emit('connect', sessionPresent);
     const birth = this.options.birth?.();
-    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop, presence: true });
+    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop, presence: true, seq: this.nextSeq++ });
     for (const filter of this.staleFilters) this.client?.unsubscribe(filter);
     this.staleFilters.clear();
     for (const sub of this.subs.values()) {
@@ -369,9 +386,10 @@ export class BrokerConnection extends EventEmitter {
     for (const sub of this.subs.values()) sub.active = false;
     this.requeueAt = 0;
     if (this.options.clean) this.takeBackUnacked();
-    // QoS 2 messages still waiting for a window slot go back in the queue, behind those taken back.
-    const waiting = this.qos2Waiting.splice(0);
-    this.queue.splice(this.requeueAt, 0, ...waiting);
+    // Messages still waiting for a window slot go back in the queue, in publish order, behind those
+    // taken back. Array spreads, not call arguments: a backlog can be longer than the argument limit.
+    const waiting = mergeBySeq(this.waiting[1].splice(0), this.waiting[2].splice(0));
+    if (waiting.length > 0) this.queue = [...this.queue.slice(0, this.requeueAt), ...waiting, ...this.queue.slice(this.requeueAt)];
     this.requeueAt += waiting.length;
     this.setState('disconnected');
     this.scheduleReconnect();
@@ -386,7 +404,8 @@ export class BrokerConnection extends EventEmitter {
     const all = [...this.unacked.keys()];
     this.unacked.clear();
     this.inFlight -= all.length;
-    for (const item of all) this.qos2Slots.delete(item);
+    // Every slot holder was in `unacked`.
+    this.slotsUsed[1] = this.slotsUsed[2] = 0;
     // A birth sent again after the next connection's own would leave its older timestamp retained.
     const items = all.filter((item) => !item.presence);
     this.queue.unshift(...items);
@@ -515,16 +534,21 @@ export class BrokerConnection extends EventEmitter {
     this.queue.push(item);
   }
 
+  /** Sends `item` now if its QoS window has a slot and none of its QoS waits before it; else it waits. */
   private send(item: Pending): void {
+    const qos = item.options.qos;
+    if (qos !== 0 && (this.waiting[qos].length > 0 || !this.hasSlot(qos))) this.waiting[qos].push(item);
+    else this.transmit(item);
+  }
+
+  private hasSlot(qos: 1 | 2): boolean {
+    return this.slotsUsed[qos]! < this.windows[qos]! && this.slotsUsed[1]! + this.slotsUsed[2]! < this.windowTotal;
+  }
+
+  private transmit(item: Pending): void {
     const client = this.client!;
     const { qos, retain, properties } = item.options;
-    if (qos === 2) {
-      if (this.qos2Slots.size >= this.qos2Window) {
-        this.qos2Waiting.push(item);
-        return;
-      }
-      this.qos2Slots.add(item);
-    }
+    if (qos > 0) this.slotsUsed[qos]!++;
     this.inFlight++;
     const token = {};
     if (qos > 0) this.unacked.set(item, token);
@@ -552,10 +576,24 @@ export class BrokerConnection extends EventEmitter {
     });
   }
 
-  /** Frees `item`'s QoS 2 window slot, if it had one, and sends the next waiting QoS 2 message. */
+  /**
+   * Frees `item`'s window slot (called once per settled QoS 1/2 transmit) and sends what waits: the
+   * oldest first among those whose window has room, so neither QoS starves the other under a
+   * shared receive maximum.
+   */
   private releaseSlot(item: Pending): void {
-    if (!this.qos2Slots.delete(item)) return;
-    while (this.connected && this.qos2Waiting.length > 0 && this.qos2Slots.size < this.qos2Window) this.send(this.qos2Waiting.shift()!);
+    const qos = item.options.qos;
+    if (qos === 0) return;
+    this.slotsUsed[qos]!--;
+    const w1 = this.waiting[1];
+    const w2 = this.waiting[2];
+    while (this.connected) {
+      const a = w1.length > 0 && this.hasSlot(1) ? w1[0]! : undefined;
+      const b = w2.length > 0 && this.hasSlot(2) ? w2[0]! : undefined;
+      if (a && (!b || a.seq < b.seq)) this.transmit(w1.shift()!);
+      else if (b) this.transmit(w2.shift()!);
+      else return;
+    }
   }
 
   private noteError(err: Error, kind?: string): void {
@@ -594,11 +632,24 @@ export function connectFailure(err: Error | null, protocolVersion: 4 | 5): strin
   return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
 }
 
-function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject'> {
+function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject' | 'seq'> {
   return { topic: m.topic, payload: m.payload, options: { qos: m.qos, retain: m.retain } };
 }
 
 function noop(): void {}
+
+/** Two lists each in publish order, as one. */
+function mergeBySeq(a: Pending[], b: Pending[]): Pending[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: Pending[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i]!.seq < b[j]!.seq ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   return new Promise((resolve) => {
