@@ -3,7 +3,9 @@
  * not show them in the Prometheus text, the system/monitoring payload, the log, or a config error.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import path from 'node:path';
 import { freePort, startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoSub } from '../fixtures/mqtt-cli';
 import { waitUntil } from '../fixtures/wait';
@@ -88,6 +90,18 @@ describe('security: no credentials in metrics, monitoring, logs or errors', func
       }
     } finally {
       monitoring.stop();
+    }
+  });
+
+  it('lpr-sim given a URL with user:password prints neither on its output', async () => {
+    const sim = path.resolve(__dirname, '../../dist/bin/lpr-sim.js');
+    for (const extra of [[], ['--json']]) {
+      const args = ['--url', `mqtt://camuser:${SECRET}@127.0.0.1:${mosquitto.port}`, '--cameras', '1', '--rate', '5', '--duration', '1.5', ...extra];
+      const { stdout, stderr } = await new Promise<{ stdout: string; stderr: string }>((resolve) =>
+        execFile(process.execPath, [sim, ...args], { timeout: 20_000 }, (_err, stdout, stderr) => resolve({ stdout, stderr })),
+      );
+      assert.ok(stdout.includes('127.0.0.1') || stderr.includes('127.0.0.1') || extra.length > 0, stdout + stderr);
+      assert.ok(!stdout.includes(SECRET) && !stderr.includes(SECRET), stdout + stderr);
     }
   });
 
