@@ -47,12 +47,25 @@ export function writeFileAtomicSync(file: string, data: string | Buffer, options
   if (options.fsync) syncDir(path.dirname(file));
 }
 
-/** Removes a temporary file a crashed write left behind (best effort). */
+/**
+ * Removes the temporary files a crashed write of `file` left behind (best effort): `<file>.tmp`, and
+ * `<file>.<pid>.tmp` as the outbox named them before.
+ */
 export function removeStaleTemp(file: string): void {
+  const base = path.basename(file);
+  let names: string[];
   try {
-    fs.rmSync(tempFileFor(file), { force: true });
+    names = fs.readdirSync(path.dirname(file));
   } catch {
-    // a directory or no permission: the next write reports it
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(`${base}.`) || !/^\.(?:\d+\.)?tmp$/.test(name.slice(base.length))) continue;
+    try {
+      fs.rmSync(path.join(path.dirname(file), name), { force: true });
+    } catch {
+      // a directory or no permission: the next write reports it
+    }
   }
 }
 

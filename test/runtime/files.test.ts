@@ -126,6 +126,17 @@ describe('files on disk', () => {
     });
   });
 
+  it('temp files a crashed write left behind are removed when the file is next read', () => {
+    const desired = path.join(dir, 'desired.json');
+    const journal = path.join(dir, 'cam.ndjson');
+    // `.tmp` today; the outbox named its temp files `<file>.<pid>.tmp` before.
+    for (const leftover of [`${desired}.tmp`, `${journal}.tmp`, `${journal}.4242.tmp`]) writeFileSync(leftover, 'half');
+    writeFileSync(path.join(dir, 'other.json.tmp'), 'not ours');
+    new DesiredConfigStore(desired).load();
+    new DetectionOutbox({ send: () => undefined, ackTimeoutMs: 1000, limit: 10, overflow: 'drop-oldest', file: journal }).open().close();
+    assert.deepEqual(readdirSync(dir).sort(), ['cam.ndjson', 'other.json.tmp']);
+  });
+
   describe('file names made from node ids', () => {
     const hostile = ['../../../etc/evil', 'a/b\\c', 'x y:z*?'];
     it('lpr-camera-config, lpr-blacklist and lpr-camera keep their files in their own directory', () => {
