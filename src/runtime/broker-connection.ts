@@ -384,23 +384,24 @@ export class BrokerConnection extends EventEmitter {
     this.metrics.connectionsActive = 0;
     this.metrics.connectedSince = null;
     for (const sub of this.subs.values()) sub.active = false;
-    this.requeueAt = 0;
-    if (this.options.clean) this.takeBackUnacked();
-    // Messages still waiting for a window slot go back in the queue, in publish order, behind those
-    // taken back. Array spreads, not call arguments: a backlog can be longer than the argument limit.
-    const waiting = mergeBySeq(this.waiting[1].splice(0), this.waiting[2].splice(0));
-    if (waiting.length > 0) this.queue = [...this.queue.slice(0, this.requeueAt), ...waiting, ...this.queue.slice(this.requeueAt)];
-    this.requeueAt += waiting.length;
+    // Publishes taken back (clean session) and those still waiting for a window slot go back at the
+    // head of the queue, in publish order across QoS 1 and 2. Array spreads, not call arguments: a
+    // backlog can be longer than the argument limit.
+    const back = this.options.clean ? this.takeBackUnacked() : [];
+    const waiting = mergeBySeq(mergeBySeq(back, this.waiting[1].splice(0)), this.waiting[2].splice(0));
+    if (waiting.length > 0) this.queue = waiting.concat(this.queue);
+    this.requeueAt = waiting.length;
     this.setState('disconnected');
     this.scheduleReconnect();
   }
 
   /**
    * Clean session: MQTT.js's reconnect() starts from an empty store, so publishes the broker has
-   * not acknowledged would be neither resent nor settled. Queue them again, first and in their
-   * order, and drop MQTT.js's dead entries for them (a graceful end() would wait for those).
+   * not acknowledged would be neither resent nor settled. Returns them, to be queued again first
+   * and in publish order, and drops MQTT.js's dead entries for them (a graceful end() would wait
+   * for those).
    */
-  private takeBackUnacked(): void {
+  private takeBackUnacked(): Pending[] {
     const all = [...this.unacked.keys()];
     this.unacked.clear();
     this.inFlight -= all.length;
@@ -408,10 +409,10 @@ export class BrokerConnection extends EventEmitter {
     this.slotsUsed[1] = this.slotsUsed[2] = 0;
     // A birth sent again after the next connection's own would leave its older timestamp retained.
     const items = all.filter((item) => !item.presence);
-    this.queue.unshift(...items);
-    this.requeueAt = items.length;
     const client = this.client;
     if (client) for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    // Sent in publish order per QoS, interleaved between QoS 1 and 2 as their windows allowed.
+    return items.sort((a, b) => a.seq - b.seq);
   }
 
   private scheduleReconnect(): void {
@@ -638,7 +639,7 @@ function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject' | 'seq'>
 
 function noop(): void {}
 
-/** Two lists each in publish order, as one. */
+/** Two lists each in publish order, as one in publish order. */
 function mergeBySeq(a: Pending[], b: Pending[]): Pending[] {
   if (b.length === 0) return a;
   if (a.length === 0) return b;
