@@ -4,6 +4,7 @@
  * signal exits at once.
  */
 import { parseArgsOrExit } from '../cli/parse-args';
+import { redactUrl } from '../runtime/broker-settings';
 import { formatSummary, HELP, parseSimArgs, SimOptionError, startSimulator, type Simulator, type SimSummary } from '../sim';
 
 function main(): void {
@@ -20,7 +21,7 @@ function main(): void {
     process.exit(1);
   }
   log(
-    `lpr-sim: ${options.cameras} camera(s) ${sim.cameras[0]!.cameraId}..${sim.cameras.at(-1)!.cameraId} on ${options.url} (root ${options.root}), ` +
+    `lpr-sim: ${options.cameras} camera(s) ${sim.cameras[0]!.cameraId}..${sim.cameras.at(-1)!.cameraId} on ${redactUrl(options.url)} (root ${options.root}), ` +
       `${options.rate}/s each, health every ${options.healthInterval} s; Ctrl-C to stop`,
   );
   sim.ready.then(() => log('lpr-sim: all cameras connected'));

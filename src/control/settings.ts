@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import { Command, IdentifierError, parseCameraFilter, Priority } from '../protocol';
+import { nodeFileName } from '../runtime/files';
 import { ConfigError, readBoolean, readNumber, readString } from '../runtime/settings';
 
 export type PriorityValue = (typeof Priority.options)[number];
@@ -81,6 +82,6 @@ export function readCameraConfigSettings(props: Record<string, unknown>, nodeId:
   return {
     camera,
     configType: configType || null,
-    file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(base, 'lpr-camera-config', `${nodeId}.json`)) : null,
+    file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(base, 'lpr-camera-config', nodeFileName(nodeId, '.json'))) : null,
   };
 }

@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { identifierProblem } from '../protocol/identifiers';
+import { nodeFileName } from '../runtime/files';
 import { ConfigError, readBoolean, readNumber, readString } from '../runtime/settings';
 import { DEFAULT_COMMIT_INTERVAL_MS, DURABILITIES, OVERFLOW_POLICIES, type Durability, type OverflowPolicy } from './outbox';
 
@@ -93,5 +94,5 @@ export function defaultUserDir(userDir: unknown): string {
 export function journalPath(settings: Pick<CameraSettings, 'persist' | 'file'>, userDir: string, nodeId: string): string | null {
   if (!settings.persist) return null;
   if (settings.file !== '') return path.resolve(userDir, settings.file);
-  return path.join(userDir, 'lpr-camera', `${nodeId.replace(/[^A-Za-z0-9_.-]/g, '_')}.ndjson`);
+  return path.join(userDir, 'lpr-camera', nodeFileName(nodeId, '.ndjson'));
 }

@@ -20,6 +20,7 @@
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
+import { keepAside, removeStaleTemp, writeFileAtomicSync } from '../runtime/files';
 
 export type OverflowPolicy = 'drop-oldest' | 'reject-new';
 export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'reject-new'];
@@ -229,6 +230,8 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
   private online = false;
   private closed = false;
   private opened = false;
+  /** Where `open()` kept the journal it read when some records were unreadable (`metrics.corrupt`), else null. */
+  corruptCopy: string | null = null;
   private timer: unknown = null;
   private timerAt = Infinity;
   private fd: number | null = null;
@@ -333,6 +336,15 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
     }
     this.metrics.restored = list.length;
     this.metrics.pending = this.pending.size;
+    // The compaction below drops what could not be read: keep the journal as it was for inspection.
+    if (this.metrics.corrupt > 0) {
+      try {
+        this.corruptCopy = keepAside(this.file);
+      } catch (err) {
+        this.emit('problem', new Error(`could not keep the damaged journal ${this.file} aside: ${(err as Error).message}`));
+      }
+    }
+    removeStaleTemp(this.file);
     this.compact();
     return this;
   }
@@ -600,18 +612,9 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
   private compact(): void {
     if (!this.file) return;
     this.closeFd();
-    const tmp = `${this.file}.${process.pid}.tmp`;
     const lines: string[] = [];
     for (const entry of this.pending.values()) lines.push(JSON.stringify({ t: 'add', m: entry.message }));
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      if (lines.length > 0) fs.writeSync(fd, lines.join('\n') + '\n');
-      this.fileSync.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
-    syncDir(path.dirname(this.file));
+    writeFileAtomicSync(this.file, lines.length > 0 ? lines.join('\n') + '\n' : '', { fsync: (fd) => this.fileSync.fsyncSync(fd) });
     this.journalRecords = lines.length;
     this.removalsSinceCompaction = 0;
     // The new file is on disk as a whole: nothing left for a group commit.
@@ -640,17 +643,4 @@ function isMessage(value: unknown): value is OutboxMessage {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const id = (value as { message_id?: unknown }).message_id;
   return typeof id === 'string' && id.length > 0;
-}
-
-/** Makes a rename durable (best effort: not every platform lets a directory be opened). */
-function syncDir(dir: string): void {
-  let fd: number | null = null;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // ignore
-  } finally {
-    if (fd !== null) fs.closeSync(fd);
-  }
 }

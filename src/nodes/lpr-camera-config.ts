@@ -39,8 +39,14 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     }
     const store = new DesiredConfigStore(settings.file, (err) => node.error(`could not save desired configs to ${settings.file}: ${err.message}`));
     try {
-      const { loaded, issues } = store.load();
-      if (issues.length) node.warn(`${settings.file}: skipped ${issues.length} bad entr${issues.length === 1 ? 'y' : 'ies'}, first: ${issues[0]!.path}: ${issues[0]!.message}`);
+      const { loaded, issues, keptAs } = store.load();
+      if (issues.length) {
+        node.warn(
+          `${settings.file}: read ${loaded} desired config(s), skipped ${issues.length} unreadable or invalid record${issues.length === 1 ? '' : 's'} ` +
+            `(first: ${issues[0]!.path}: ${issues[0]!.message})` +
+            (keptAs ? `; the file as it was is kept as ${keptAs}` : ''),
+        );
+      }
       if (loaded) node.log(`loaded ${loaded} desired config(s) from ${settings.file}`);
     } catch (err) {
       node.warn(`could not read ${settings.file}: ${(err as Error).message}`);

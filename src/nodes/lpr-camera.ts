@@ -78,6 +78,7 @@ export = function register(RED: NodeAPI): void {
         metrics.deferred ? `${metrics.deferred} deferred` : '',
         metrics.rejected ? `${metrics.rejected} rejected` : '',
         metrics.dropped ? `${metrics.dropped} dropped` : '',
+        metrics.corrupt ? `${metrics.corrupt} unreadable` : '',
       ]
         .filter(Boolean)
         .join(' · ');
@@ -141,6 +142,14 @@ export = function register(RED: NodeAPI): void {
       return failSetup(node, new Error(`file: cannot use the outbox journal ${agent.outbox.journalFile}: ${(err as Error).message}`));
     }
     if (metrics.restored > 0) node.log(`${metrics.restored} unacknowledged detection(s) restored from ${agent.outbox.journalFile}`);
+    if (metrics.corrupt > 0) {
+      // A record torn by a crash (or a damaged disk): its detection, if any, is lost to the outbox.
+      node.warn(
+        `${metrics.corrupt} unreadable record${metrics.corrupt === 1 ? '' : 's'} in the outbox journal ${agent.outbox.journalFile} skipped ` +
+          `(torn by a crash or damaged); ${metrics.restored} detection(s) restored` +
+          (agent.outbox.corruptCopy ? `; the journal as read is kept as ${agent.outbox.corruptCopy}` : ''),
+      );
+    }
     broker.register(node, (state) => status.setState(state));
 
     node.on('input', (msg: NodeMessage, _send: unknown, done: (err?: Error) => void) => {

@@ -4,6 +4,7 @@ import { BlacklistEntry, inspectData, WHOLE_PAYLOAD } from '../protocol';
 import { formatPath } from '../protocol/errors';
 import type { MatchOptions } from '../blacklist/index';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
+import { nodeFileName } from './files';
 
 export interface BlacklistSettings {
   entries: BlacklistEntry[];
@@ -46,7 +47,7 @@ export function readBlacklistSettings(props: Record<string, unknown>, nodeId: st
   const fallbackDir = userDir ?? path.join(process.cwd(), '.node-red-lpr');
   return {
     entries: readEditorEntries(props.entries),
-    file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(fallbackDir, 'lpr-blacklist', `${nodeId}.ndjson`)) : null,
+    file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(fallbackDir, 'lpr-blacklist', nodeFileName(nodeId, '.ndjson'))) : null,
     answerRequests: readBoolean(props, 'answerRequests', true),
     requestLimit: readNumber(props, 'requestLimit', DEFAULT_REQUEST_LIMIT, { min: 1, max: 600, integer: true }),
   };

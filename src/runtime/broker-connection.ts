@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { backoffDelay } from './backoff';
+import { Fifo } from './fifo';
 import { stripShare, topicMatches } from './topic-match';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
@@ -126,6 +127,8 @@ interface Pending {
   reject: (err: Error) => void;
   /** A birth: true of one connection only. Never sent again once the link fell (a newer one follows). */
   presence?: true;
+  /** Publish order, to put the QoS 1 and QoS 2 window queues back in one order when the link falls. */
+  seq: number;
 }
 
 /** An inbound message waiting for its handler: an owner being redeployed, or (owner null) whichever handler subscribes next. */
@@ -148,6 +151,13 @@ const MAX_SUBSCRIPTION_ID = 268_435_455;
  */
 const QOS2_WINDOW = 10;
 
+/**
+ * QoS 1 publishes awaiting PUBACK at once. MQTT.js's packet ids are 16-bit: handed a reconnect
+ * backlog of 100,000 at once it reuses ids and loses completions (MQTT-PITFALLS.md). 1,000 in flight
+ * keeps a loopback or LAN link busy while staying far below the id space.
+ */
+const QOS1_WINDOW = 1000;
+
 export class BrokerConnection extends EventEmitter {
   state: ConnectionState = 'idle';
   readonly metrics: ConnectionMetrics = {
@@ -169,7 +179,7 @@ export class BrokerConnection extends EventEmitter {
   private readonly subs = new Map<string, Subscription>();
   private readonly subsById = new Map<number, Subscription>();
   private nextSubId = 1;
-  private readonly queue: Pending[] = [];
+  private queue: Pending[] = [];
   private inFlight = 0;
   private attempt = 0;
   private reconnectTimer: NodeJS.Timeout | null = null;
@@ -187,10 +197,16 @@ export class BrokerConnection extends EventEmitter {
   private requeueAt = 0;
   /** Filters dropped while disconnected: a resumed persistent session still has them at the broker. */
   private readonly staleFilters = new Set<string>();
-  /** QoS 2 publishes holding a window slot, and those waiting for one, in order. */
-  private readonly qos2Slots = new Set<Pending>();
-  private readonly qos2Waiting: Pending[] = [];
-  private qos2Window = QOS2_WINDOW;
+  /**
+   * The in-flight windows, indexed by QoS (1 and 2): publishes holding a slot (handed to MQTT.js,
+   * not yet acknowledged: exactly the QoS 1/2 entries of `unacked`), the most allowed, and those
+   * waiting for a slot in publish order. `windowTotal` bounds QoS 1 and 2 together (MQTT 5 receive maximum).
+   */
+  private readonly slotsUsed = [0, 0, 0];
+  private readonly windows = [Infinity, QOS1_WINDOW, QOS2_WINDOW];
+  private readonly waiting = [new Fifo<Pending>(), new Fifo<Pending>(), new Fifo<Pending>()] as const;
+  private windowTotal = Infinity;
+  private nextSeq = 0;
   /** Subscriptions the broker has granted on this connection object: in a resumed session it still has them. */
   private readonly granted = new WeakSet<Subscription>();
 
@@ -211,7 +227,7 @@ export class BrokerConnection extends EventEmitter {
 
   /** Publishes held (offline queue) plus those handed to MQTT.js and not yet acknowledged. */
   get queueSize(): number {
-    return this.queue.length + this.qos2Waiting.length + this.inFlight;
+    return this.queue.length + this.waiting[1].length + this.waiting[2].length + this.inFlight;
   }
 
   get connected(): boolean {
@@ -257,7 +273,9 @@ export class BrokerConnection extends EventEmitter {
     client.on('connect', (connack) => {
       // MQTT 5: the broker says how many QoS 1/2 messages it takes in flight; never go past it.
       const receiveMaximum = connack.properties?.receiveMaximum;
-      this.qos2Window = Math.max(1, Math.min(QOS2_WINDOW, receiveMaximum ?? QOS2_WINDOW));
+      this.windowTotal = Math.max(1, receiveMaximum ?? Infinity);
+      this.windows[1] = Math.min(QOS1_WINDOW, this.windowTotal);
+      this.windows[2] = Math.min(QOS2_WINDOW, this.windowTotal);
       this.onConnect(connack.sessionPresent);
     });
     client.on('close', () => this.onClose());
@@ -339,7 +357,7 @@ export class BrokerConnection extends EventEmitter {
         reject(new Error('connection is closed'));
         return;
       }
-      const item: Pending = { topic, payload, options, resolve, reject };
+      const item: Pending = { topic, payload, options, resolve, reject, seq: this.nextSeq++ };
       // Keep order: while anything is queued, new messages queue behind it.
       if (this.connected && this.queue.length === 0) this.send(item);
       else this.enqueue(item);
@@ -364,7 +382,7 @@ export class BrokerConnection extends EventEmitter {
     this.gated.clear();
     if (this.holdTimer) clearTimeout(this.holdTimer);
     this.holdTimer = null;
-    for (const item of [...this.queue.splice(0), ...this.qos2Waiting.splice(0)]) {
+    for (const item of [...this.queue.splice(0), ...this.waiting[1].drain(), ...this.waiting[2].drain()]) {
       this.metrics.messagesFailed++;
       item.reject(new Error('connection closed before the message could be sent'));
     }
@@ -387,7 +405,7 @@ export class BrokerConnection extends EventEmitter {
     }
     this.inFlight -= this.unacked.size;
     this.unacked.clear();
-    this.qos2Slots.clear();
+    this.slotsUsed[1] = this.slotsUsed[2] = 0;
     this.metrics.connectionsActive = 0;
   }
 
@@ -400,14 +418,19 @@ export class BrokerConnection extends EventEmitter {
     this.setState('connected');
     this.emit('connect', sessionPresent);
     const birth = this.options.birth?.();
-    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop, presence: true });
+    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop, presence: true, seq: this.nextSeq++ });
     for (const filter of this.staleFilters) this.client?.unsubscribe(filter);
     this.staleFilters.clear();
     for (const sub of this.subs.values()) {
       sub.active = false;
       this.sendSubscribe(sub, sessionPresent && this.granted.has(sub));
     }
-    while (this.connected && this.queue.length > 0) this.send(this.queue.shift()!);
+    // By index, not shift(): a backlog of 100,000 shifted one by one costs seconds (fifo.ts).
+    const queued = this.queue;
+    this.queue = [];
+    let i = 0;
+    while (this.connected && i < queued.length) this.send(queued[i++]!);
+    if (i < queued.length) this.queue = queued.slice(i).concat(this.queue);
   }
 
   private onClose(): void {
@@ -421,32 +444,35 @@ export class BrokerConnection extends EventEmitter {
     this.metrics.connectionsActive = 0;
     this.metrics.connectedSince = null;
     for (const sub of this.subs.values()) sub.active = false;
-    this.requeueAt = 0;
-    if (this.options.clean) this.takeBackUnacked();
-    // QoS 2 messages still waiting for a window slot go back in the queue, behind those taken back.
-    const waiting = this.qos2Waiting.splice(0);
-    this.queue.splice(this.requeueAt, 0, ...waiting);
-    this.requeueAt += waiting.length;
+    // Publishes taken back (clean session) and those still waiting for a window slot go back at the
+    // head of the queue, in publish order across QoS 1 and 2. Array spreads, not call arguments: a
+    // backlog can be longer than the argument limit.
+    const back = this.options.clean ? this.takeBackUnacked() : [];
+    const waiting = mergeBySeq(mergeBySeq(back, this.waiting[1].drain()), this.waiting[2].drain());
+    if (waiting.length > 0) this.queue = waiting.concat(this.queue);
+    this.requeueAt = waiting.length;
     this.setState('disconnected');
     this.scheduleReconnect();
   }
 
   /**
    * Clean session: MQTT.js's reconnect() starts from an empty store, so publishes the broker has
-   * not acknowledged would be neither resent nor settled. Queue them again, first and in their
-   * order, and drop MQTT.js's dead entries for them (a graceful end() would wait for those).
+   * not acknowledged would be neither resent nor settled. Returns them, to be queued again first
+   * and in publish order, and drops MQTT.js's dead entries for them (a graceful end() would wait
+   * for those).
    */
-  private takeBackUnacked(): void {
+  private takeBackUnacked(): Pending[] {
     const all = [...this.unacked.keys()];
     this.unacked.clear();
     this.inFlight -= all.length;
-    for (const item of all) this.qos2Slots.delete(item);
+    // Every slot holder was in `unacked`.
+    this.slotsUsed[1] = this.slotsUsed[2] = 0;
     // A birth sent again after the next connection's own would leave its older timestamp retained.
     const items = all.filter((item) => !item.presence);
-    this.queue.unshift(...items);
-    this.requeueAt = items.length;
     const client = this.client;
     if (client) for (const id of Object.keys(client.outgoing)) client.removeOutgoingMessage(Number(id));
+    // Sent in publish order per QoS, interleaved between QoS 1 and 2 as their windows allowed.
+    return items.sort((a, b) => a.seq - b.seq);
   }
 
   private scheduleReconnect(): void {
@@ -696,16 +722,21 @@ export class BrokerConnection extends EventEmitter {
     this.queue.push(item);
   }
 
+  /** Sends `item` now if its QoS window has a slot and none of its QoS waits before it; else it waits. */
   private send(item: Pending): void {
+    const qos = item.options.qos;
+    if (qos !== 0 && (this.waiting[qos].length > 0 || !this.hasSlot(qos))) this.waiting[qos].push(item);
+    else this.transmit(item);
+  }
+
+  private hasSlot(qos: 1 | 2): boolean {
+    return this.slotsUsed[qos]! < this.windows[qos]! && this.slotsUsed[1]! + this.slotsUsed[2]! < this.windowTotal;
+  }
+
+  private transmit(item: Pending): void {
     const client = this.client!;
     const { qos, retain, properties } = item.options;
-    if (qos === 2) {
-      if (this.qos2Slots.size >= this.qos2Window) {
-        this.qos2Waiting.push(item);
-        return;
-      }
-      this.qos2Slots.add(item);
-    }
+    if (qos > 0) this.slotsUsed[qos]!++;
     this.inFlight++;
     const token = {};
     if (qos > 0) this.unacked.set(item, token);
@@ -733,10 +764,24 @@ export class BrokerConnection extends EventEmitter {
     });
   }
 
-  /** Frees `item`'s QoS 2 window slot, if it had one, and sends the next waiting QoS 2 message. */
+  /**
+   * Frees `item`'s window slot (called once per settled QoS 1/2 transmit) and sends what waits: the
+   * oldest first among those whose window has room, so neither QoS starves the other under a
+   * shared receive maximum.
+   */
   private releaseSlot(item: Pending): void {
-    if (!this.qos2Slots.delete(item)) return;
-    while (this.connected && this.qos2Waiting.length > 0 && this.qos2Slots.size < this.qos2Window) this.send(this.qos2Waiting.shift()!);
+    const qos = item.options.qos;
+    if (qos === 0) return;
+    this.slotsUsed[qos]!--;
+    const w1 = this.waiting[1];
+    const w2 = this.waiting[2];
+    while (this.connected) {
+      const a = w1.length > 0 && this.hasSlot(1) ? w1.peek()! : undefined;
+      const b = w2.length > 0 && this.hasSlot(2) ? w2.peek()! : undefined;
+      if (a && (!b || a.seq < b.seq)) this.transmit(w1.shift()!);
+      else if (b) this.transmit(w2.shift()!);
+      else return;
+    }
   }
 
   private noteError(err: Error, kind?: string): void {
@@ -792,11 +837,24 @@ class Dropped {
   }
 }
 
-function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject'> {
+function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject' | 'seq'> {
   return { topic: m.topic, payload: m.payload, options: { qos: m.qos, retain: m.retain } };
 }
 
 function noop(): void {}
+
+/** Two lists each in publish order, as one in publish order. */
+function mergeBySeq(a: Pending[], b: Pending[]): Pending[] {
+  if (b.length === 0) return a;
+  if (a.length === 0) return b;
+  const out: Pending[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) out.push(a[i]!.seq < b[j]!.seq ? a[i++]! : b[j++]!);
+  while (i < a.length) out.push(a[i++]!);
+  while (j < b.length) out.push(b[j++]!);
+  return out;
+}
 
 function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
   return new Promise((resolve) => {

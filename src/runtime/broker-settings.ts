@@ -30,37 +30,45 @@ const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
 export function brokerUrl(broker: string, port: number, usetls: boolean): string {
   const host = broker.trim();
   if (host === '') throw new ConfigError('broker', 'must name a host or URL');
+  // Messages below quote the field: never with a password in it.
+  const shown = JSON.stringify(redactUrl(host));
   if (host.includes('://')) {
     let url: URL;
     try {
       url = new URL(host);
     } catch {
-      throw new ConfigError('broker', `is not a valid URL: ${JSON.stringify(host)}`);
+      throw new ConfigError('broker', `is not a valid URL: ${shown}`);
     }
     if (!SCHEMES.has(url.protocol)) throw new ConfigError('broker', `scheme must be mqtt, mqtts, ws or wss, got ${url.protocol}`);
-    if (url.hostname === '') throw new ConfigError('broker', `names no host: ${JSON.stringify(host)}`);
+    if (url.hostname === '') throw new ConfigError('broker', `names no host: ${shown}`);
     // "Use TLS" ticked means TLS: an mqtt:// or ws:// URL must not quietly send credentials in clear.
     if (usetls && url.protocol === 'mqtt:') url.protocol = 'mqtts:';
     if (usetls && url.protocol === 'ws:') url.protocol = 'wss:';
     if (!url.port && (url.protocol === 'mqtt:' || url.protocol === 'mqtts:')) url.port = String(port);
     return url.toString().replace(/\/$/, '');
   }
-  if (/[\s/?#@]/.test(host)) throw new ConfigError('broker', `is not a valid host name: ${JSON.stringify(host)}`);
+  if (host.includes('@')) throw new ConfigError('broker', 'holds a user name or password: put them in the Security section (user, password) instead');
+  if (/[\s/?#]/.test(host)) throw new ConfigError('broker', `is not a valid host name: ${shown}`);
   const bracketed = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   const url = `${usetls ? 'mqtts' : 'mqtt'}://${bracketed}:${port}`;
   // `host:port`, a zone id or a character URLs forbid would give a URL nothing can connect to.
-  if (!URL.canParse(url)) throw new ConfigError('broker', `is not a valid host name or IP address: ${JSON.stringify(host)}`);
+  if (!URL.canParse(url)) throw new ConfigError('broker', `is not a valid host name or IP address: ${shown}`);
   return url;
 }
 
-/** `url` fit for a log: user name and password (`mqtt://user:secret@host`) replaced by `***`. */
+/**
+ * `url` fit for a log: user name and password (`mqtt://user:secret@host`, or `user:secret@host`
+ * typed without a scheme) replaced by `***`. Up to the last `@` of the authority, as URL parsers
+ * read it, so a password holding an `@` is hidden whole.
+ */
 export function redactUrl(url: string): string {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
-    return url.replace(/\/\/[^/@]*@/, '//***@');
+    return url.includes('://') ? url.replace(/:\/\/[^/?#]*@/, '://***@') : url.replace(/^[^/?#]*@/, '***@');
   }
+  if (!url.includes('://')) return url.replace(/^[^/?#]*@/, '***@');
   if (!parsed.username && !parsed.password) return url;
   parsed.username = '***';
   parsed.password = '';

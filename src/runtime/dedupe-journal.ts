@@ -8,8 +8,9 @@
  * through a temporary file and a rename so a crash mid-write leaves the old file. A crash loses at
  * most the last flush interval of ids; the camera side still loses nothing, it may see a duplicate.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomicSync } from './files';
 
 const FLUSH_MS = 1000;
 /** A key is `<camera id>/<message id>`: both bounded by the protocol, so a longer line is not ours. */
@@ -70,10 +71,7 @@ export class DedupeJournal {
     const entries = this.window();
     try {
       this.closeFd();
-      mkdirSync(path.dirname(this.file), { recursive: true });
-      const tmp = `${this.file}.tmp`;
-      writeFileSync(tmp, entries.map(([key, at]) => `${at}\t${key}\n`).join(''));
-      renameSync(tmp, this.file);
+      writeFileAtomicSync(this.file, entries.map(([key, at]) => `${at}\t${key}\n`).join(''));
       this.lines = entries.length;
     } catch (err) {
       this.onError(err as Error);

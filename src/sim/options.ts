@@ -1,5 +1,6 @@
 /** `lpr-sim` options: defaults, validation (each error names its option) and the command line. */
 import { identifierProblem, rootProblem } from '../protocol/identifiers';
+import { redactUrl } from '../runtime/broker-settings';
 import { DEFAULT_COMMIT_INTERVAL_MS, DURABILITIES, OVERFLOW_POLICIES, type Durability, type OverflowPolicy } from '../edge/outbox';
 
 export type ControlMode = 'success' | 'error' | 'timeout' | 'random';
@@ -104,7 +105,7 @@ function checkNumber(option: string, value: number, min: number, max: number, in
 /** Fills defaults and checks every option; throws a SimOptionError naming the first bad one. */
 export function resolveSimOptions(partial: Partial<SimOptions> = {}): SimOptions {
   const o: SimOptions = { ...SIM_DEFAULTS, ...stripUndefined(partial) };
-  if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(o.url)) throw new SimOptionError('url', `must be an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(o.url)}`);
+  if (!/^(mqtts?|wss?):\/\/[^\s]+$/.test(o.url)) throw new SimOptionError('url', `must be an mqtt://, mqtts://, ws:// or wss:// URL, got ${JSON.stringify(redactUrl(o.url))}`);
   checkNumber('cameras', o.cameras, 1, 100_000, true);
   checkNumber('rate', o.rate, 0, 10_000);
   checkNumber('health-interval', o.healthInterval, 0, 86_400);

@@ -188,7 +188,8 @@ describe('lpr-camera-config on a real Mosquitto', function () {
     const sent = published[0].payload;
     await helper.unload();
     assert.ok(existsSync(file));
-    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')).configs, [sent]);
+    // A header line, then one config per line.
+    assert.deepEqual(readFileSync(file, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l)), [sent]);
     // Clear the broker's retained copy: after the restart only the file knows the desired config.
     await mosquittoPub(mosquitto.port, topic('PERSIST1', 'config/update'), '', 2, true);
 

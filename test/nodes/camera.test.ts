@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
@@ -274,6 +274,30 @@ describe('lpr-camera on a real Mosquitto', function () {
     assert.equal(got.length, 40, 'each detection reached the flow exactly once');
     assert.deepEqual([...got].sort(), [...plates].sort());
     assert.equal(agent().metrics.acked, 40);
+  });
+
+  it('says when its journal held an unreadable (truncated) record: a warning, the count in its status, the file kept aside', async () => {
+    const file = path.join(tmp, 'torn', 'cam.ndjson');
+    mkdirSync(path.dirname(file), { recursive: true });
+    const good = { ...body('GOOD1'), message_id: 'kept-1', camera_id: 'CAM001', timestamp: new Date().toISOString() };
+    const torn = JSON.stringify({ t: 'add', m: { ...good, message_id: 'torn-1' } }).slice(0, 60);
+    writeFileSync(file, `${JSON.stringify({ t: 'add', m: good })}\n${torn}`);
+    await helper.load(NODES, cameraFlow(mosquitto, { persist: true, file, ackTimeout: 30 }));
+    const cam = helper.getNode('cam') as any;
+    const shown: string[] = [];
+    const status = cam.status.bind(cam);
+    cam.status = (s: any) => (shown.push(String(s?.text ?? '')), status(s));
+    assert.equal(agent().metrics.restored, 1);
+    assert.equal(agent().metrics.corrupt, 1);
+    const warnings = helper.log().args.filter((a: any[]) => a[0]?.level === helper.log().WARN && a[0]?.id === 'cam').map((a: any[]) => String(a[0].msg));
+    assert.ok(warnings.some((w: string) => /1 unreadable record/.test(w) && w.includes('.corrupt-')), warnings.join('\n'));
+    const aside = readdirSync(path.dirname(file)).filter((f) => f.startsWith('cam.ndjson.corrupt-'));
+    assert.equal(aside.length, 1);
+    assert.ok(readFileSync(path.join(path.dirname(file), aside[0]!), 'utf8').endsWith(torn));
+    await ready(['cbroker']);
+    cam.receive({ topic: 'detection', payload: body('NEXT1') });
+    await waitUntil(() => shown.some((t) => /1 unreadable/.test(t)), `the count in the status (${shown.join(' | ')})`);
+    await helper.unload();
   });
 
   it('keeps pending detections on disk across a node restart and delivers them', async () => {

@@ -243,7 +243,10 @@ describe('control/desired-store', () => {
     const store = new DesiredConfigStore(file, (err) => assert.fail(err), 20);
     store.set(config('C1'));
     await new Promise((r) => setTimeout(r, 100));
-    assert.equal(JSON.parse(readFileSync(file, 'utf8')).configs.length, 1);
+    // A header line, then one config per line.
+    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    assert.deepEqual(lines[0], { lpr_desired_configs: 2 });
+    assert.deepEqual(lines.slice(1).map((c) => c.camera_id), ['C1']);
   });
 
   it('skips bad entries and unreadable files with an issue, never throwing', () => {
@@ -256,7 +259,7 @@ describe('control/desired-store', () => {
     assert.equal(loaded, 1);
     assert.deepEqual(issues.map((i) => i.path), ['configs[1].config_data.image_quality', 'configs[2].(payload)']);
     writeFileSync(file, '{half');
-    assert.equal(new DesiredConfigStore(file).load().issues[0]!.path, '(file)');
+    assert.equal(new DesiredConfigStore(file).load().issues[0]!.path, 'line 1');
     assert.equal(new DesiredConfigStore(path.join(dir, 'none.json')).load().loaded, 0);
     const memory = new DesiredConfigStore(null);
     memory.set(config('C1'));

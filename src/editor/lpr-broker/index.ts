@@ -6,6 +6,7 @@
  * Property names are read by src/nodes/lpr-broker.ts; do not rename them.
  */
 import {
+  brokerHasCredentials,
   brokerLabel,
   brokerUrlPort,
   currentValue,
@@ -126,6 +127,7 @@ RED.nodes.registerType('lpr-broker', {
         hint += (hint ? ' ' : '') + `${url.scheme}:// uses TLS; tick Use TLS to choose certificates.`;
       }
       $('#lpr-broker-port-hint').text(hint).toggle(hint !== '');
+      $('#lpr-broker-credentials-hint').toggle(brokerHasCredentials(value));
     };
 
     usetls.on('change', () => {

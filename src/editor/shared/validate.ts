@@ -38,6 +38,29 @@ export function parseBrokerUrl(broker: unknown): { scheme: string; host: string;
   return { scheme: (m[1] ?? '').toLowerCase(), host: m[2] ?? '', port: m[3] ?? '', rest: m[4] ?? '' };
 }
 
+/**
+ * True when the broker field carries a user name or password (`mqtt://user:pw@host` or
+ * `user:pw@host`): they would show wherever the URL is shown (labels, logs); they belong in the
+ * Security section's credential fields.
+ */
+export function brokerHasCredentials(broker: unknown): boolean {
+  return /^[^/?#]*@/.test(authorityOf(str(broker)));
+}
+
+/** The broker field with any user name and password replaced by `***`, for labels. */
+export function redactBroker(broker: unknown): string {
+  const value = str(broker);
+  if (!brokerHasCredentials(value)) return value;
+  const at = value.indexOf('://');
+  const start = at >= 0 ? at + 3 : 0;
+  return value.slice(0, start) + authorityOf(value).replace(/^[^/?#]*@/, '***@');
+}
+
+function authorityOf(value: string): string {
+  const at = value.indexOf('://');
+  return at >= 0 ? value.slice(at + 3) : value;
+}
+
 /** True when the broker field holds a URL (`scheme://...`) rather than a host name. */
 export function isBrokerUrl(broker: unknown): boolean {
   return str(broker).includes('://');
@@ -57,13 +80,15 @@ export function brokerUrlPort(broker: unknown): string | null {
   return null;
 }
 
+export const CREDENTIALS_PROBLEM = 'holds a user name or password: put them in the Security section (Username, Password), not here, or they show in labels, logs and metrics';
+
 /** Why `broker` (host name, IP or mqtt/mqtts/ws/wss URL) is unusable, or null. */
 export function brokerProblem(broker: unknown): string | null {
   const value = str(broker);
   if (value === '') return 'required: a host name, IP address or mqtt://, mqtts://, ws://, wss:// URL';
+  if (brokerHasCredentials(value)) return CREDENTIALS_PROBLEM;
   if (isBrokerUrl(value)) {
     const url = parseBrokerUrl(value);
-    if (/^[^/]*:\/\/[^/]*@/.test(value)) return 'put the user name and password in the Security section, not in the URL';
     if (!url) return 'not a valid URL (expected e.g. mqtt://broker.example.com:1883)';
     if (!(BROKER_URL_SCHEMES as readonly string[]).includes(url.scheme)) {
       return `unsupported scheme "${url.scheme}://" (use mqtt://, mqtts://, ws:// or wss://)`;
@@ -90,7 +115,7 @@ export function portProblem(port: unknown): string | null {
 export function brokerLabel(name: unknown, broker: unknown, port: unknown): string {
   const n = str(name);
   if (n) return n;
-  const b = str(broker) || 'localhost';
+  const b = redactBroker(broker) || 'localhost';
   const url = parseBrokerUrl(b);
   if (url) return brokerUrlPort(b) !== null || !str(port) ? b : `${url.scheme}://${url.host}:${str(port)}${url.rest}`;
   if (isBrokerUrl(b)) return b;
