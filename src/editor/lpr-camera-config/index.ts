@@ -11,6 +11,7 @@ import {
   currentValue,
   isAllCameras,
   isTrue,
+  numberValidator,
   validateCameraFilter,
   prefix,
   str,
@@ -47,6 +48,7 @@ RED.nodes.registerType('lpr-camera-config', {
         return str(value).length <= 4096 ? true : `${prefix(opt)}must be at most 4096 characters`;
       },
     },
+    maxCameras: { value: 10000, label: 'Cameras tracked', validate: numberValidator({ min: 1, max: 10000000, integer: true }) },
   },
   label: function (this: any) {
     if (this.name) return this.name;
