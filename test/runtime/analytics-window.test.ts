@@ -324,7 +324,7 @@ describe('analytics/input', () => {
 
 describe('analytics/settings', () => {
   it('has safe defaults', () => {
-    assert.deepEqual(readCheckpointAnalyticsSettings({}), { checkpoint: null, windowMs: 60_000, publish: true, status: true, uniqueCap: 100_000 });
+    assert.deepEqual(readCheckpointAnalyticsSettings({}), { checkpoint: null, windowMs: 60_000, publish: true, status: true, uniqueCap: 100_000, maxCameras: 100_000 });
     assert.equal(readCheckpointAnalyticsSettings({ checkpoint: 'CP001', window: '5' }).windowMs, 5000);
   });
 
