@@ -53,7 +53,10 @@ const KEY = Symbol.for('@lprserver/node-red-lpr/registry');
 
 function registry(): Registry {
   const g = globalThis as unknown as Record<symbol, Registry | undefined>;
-  return (g[KEY] ??= { brokers: new Map(), healthSources: new Map(), healthListeners: new Set() });
+  const r = (g[KEY] ??= { brokers: new Map(), healthSources: new Map(), healthListeners: new Set() });
+  // A registry made by an older bundle of this package in the same process lacks the listeners.
+  r.healthListeners ??= new Set();
+  return r;
 }
 
 function emptyHistogram(): LatencyHistogram {
