@@ -12,6 +12,7 @@ import {
   isAllCameras,
   isTrue,
   numberValidator,
+  orMissing,
   validateCameraFilter,
   prefix,
   str,
@@ -48,7 +49,7 @@ RED.nodes.registerType('lpr-camera-config', {
         return str(value).length <= 4096 ? true : `${prefix(opt)}must be at most 4096 characters`;
       },
     },
-    maxCameras: { value: 10000, label: 'Cameras tracked', validate: numberValidator({ min: 1, max: 10000000, integer: true }) },
+    maxCameras: { value: 10000, label: 'Cameras tracked', validate: orMissing(numberValidator({ min: 1, max: 10000000, integer: true })) },
   },
   label: function (this: any) {
     if (this.name) return this.name;
