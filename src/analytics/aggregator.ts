@@ -16,7 +16,8 @@
  *   missing). Empty windows skipped by a clock jump are produced too, at most `maxCatchUp` of
  *   them (the most recent); older ones are dropped.
  * - At most `maxCheckpoints` checkpoints are tracked; events of further checkpoints are
- *   counted in `dropped` and otherwise ignored.
+ *   counted in `dropped` and otherwise ignored. A checkpoint's cameras (for its status) are bounded
+ *   too, see cameras.ts.
  *
  * Figures per checkpoint and window: `detections` (detection messages), `plates` (plate reads),
  * `unique_plates` (distinct normalized plate keys: exact up to `uniqueCap`, then a HyperLogLog
@@ -27,6 +28,7 @@
  */
 import { normalizePlate } from '../blacklist/normalize';
 import { createMessage, type CheckpointAnalytics } from '../protocol';
+import { CheckpointCameras, type HealthState } from './cameras';
 import type { PlateRead } from './input';
 import { UniqueCounter } from './unique';
 
@@ -38,6 +40,10 @@ export interface AggregatorOptions {
   maxCatchUp?: number;
   maxCheckpoints?: number;
   maxCamerasPerCheckpoint?: number;
+  /** (camera, checkpoint) pairs tracked for the status, in all (default 100,000). */
+  maxCameras?: number;
+  /** A camera's state from the health monitors (default: none known). */
+  health?: (camera: string) => HealthState | undefined;
 }
 
 /** A closed window of one checkpoint: CheckpointAnalytics without message_id/timestamp. */
@@ -62,7 +68,7 @@ export interface StatusFields {
   last_detection?: string;
 }
 
-export type HealthState = 'healthy' | 'warning' | 'critical' | 'offline';
+export type { HealthState };
 
 class Accumulator {
   detections = 0;
@@ -78,8 +84,6 @@ class Accumulator {
 }
 
 interface CheckpointState {
-  /** camera id → receipt time of its last detection here. */
-  cameras: Map<string, number>;
   lastDetection: number | null;
 }
 
@@ -98,7 +102,7 @@ export class WindowAggregator {
   private readonly now: () => number;
   private readonly maxCatchUp: number;
   private readonly maxCheckpoints: number;
-  private readonly maxCameras: number;
+  private readonly cameras: CheckpointCameras;
   private start: number;
   private end: number;
   private acc = new Map<string, Accumulator>();
@@ -115,7 +119,7 @@ export class WindowAggregator {
     this.now = options.now ?? Date.now;
     this.maxCatchUp = options.maxCatchUp ?? 10;
     this.maxCheckpoints = options.maxCheckpoints ?? 10_000;
-    this.maxCameras = options.maxCamerasPerCheckpoint ?? 1_000;
+    this.cameras = new CheckpointCameras(this.windowMs, options.maxCameras ?? 100_000, options.maxCamerasPerCheckpoint ?? 1_000, options.health ?? (() => undefined));
     this.start = this.now();
     this.end = this.boundaryAfter(this.start);
   }
@@ -199,9 +203,8 @@ export class WindowAggregator {
       a.unique.add(normalizePlate(p.plate_number) || p.plate_number);
     }
     this.totals.plates += plates.length;
-    const cp = this.checkpoints.get(checkpointId)!;
-    if (cp.cameras.has(cameraId) || cp.cameras.size < this.maxCameras) cp.cameras.set(cameraId, now);
-    cp.lastDetection = now;
+    this.cameras.seen(checkpointId, cameraId, now);
+    this.checkpoints.get(checkpointId)!.lastDetection = now;
     return closed;
   }
 
@@ -219,24 +222,43 @@ export class WindowAggregator {
    * The CheckpointStatus figures of `checkpointId`: its cameras are those seen in its detections;
    * a camera is offline when the health monitors say `offline`, online in any other known state,
    * and, with no known state, online if it sent a detection within the last window length.
+   * O(1): the counts are kept up to date by events (cameras.ts).
    */
-  status(checkpointId: string, health: ReadonlyMap<string, HealthState>): StatusFields | null {
+  status(checkpointId: string): StatusFields | null {
     const cp = this.checkpoints.get(checkpointId);
     if (!cp) return null;
-    const now = this.now();
-    let online = 0;
-    let offline = 0;
-    for (const [camera, last] of cp.cameras) {
-      const state = health.get(camera);
-      const isOnline = state ? state !== 'offline' : now - last < this.windowMs;
-      if (isOnline) online++;
-      else offline++;
-    }
+    this.cameras.expire(this.now());
     return {
       checkpoint_id: checkpointId,
-      cameras: { online, offline, total: online + offline },
+      cameras: this.cameras.counts(checkpointId),
       ...(cp.lastDetection !== null ? { last_detection: iso(cp.lastDetection) } : {}),
     };
+  }
+
+  /** The health monitors' state of `camera` may have changed. */
+  healthChanged(camera: string): void {
+    this.cameras.healthChanged(camera);
+  }
+
+  /** A health monitor was added or removed: every camera's state is read again. */
+  healthSourcesChanged(): void {
+    this.cameras.recomputeAll();
+  }
+
+  /** Checkpoints whose camera counts changed since the last call (cameras silent by now included). */
+  changedStatus(): string[] {
+    this.cameras.expire(this.now());
+    return this.cameras.takeChanged().filter((id) => this.checkpoints.has(id));
+  }
+
+  /** (camera, checkpoint) pairs tracked for the status. */
+  get cameraCount(): number {
+    return this.cameras.size;
+  }
+
+  /** Pairs forgotten at maxCameras. */
+  get camerasForgotten(): number {
+    return this.cameras.forgotten;
   }
 
   private accumulator(checkpointId: string): Accumulator | null {
@@ -247,7 +269,7 @@ export class WindowAggregator {
         this.dropped++;
         return null;
       }
-      this.checkpoints.set(checkpointId, { cameras: new Map(), lastDetection: null });
+      this.checkpoints.set(checkpointId, { lastDetection: null });
     }
     a = new Accumulator(this.uniqueCap);
     this.acc.set(checkpointId, a);

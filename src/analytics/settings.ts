@@ -9,6 +9,8 @@ export interface CheckpointAnalyticsSettings {
   publish: boolean;
   status: boolean;
   uniqueCap: number;
+  /** (camera, checkpoint) pairs counted for the status in all; past it the one silent the longest is forgotten. */
+  maxCameras: number;
 }
 
 export function readCheckpointAnalyticsSettings(props: Record<string, unknown>): CheckpointAnalyticsSettings {
@@ -23,5 +25,6 @@ export function readCheckpointAnalyticsSettings(props: Record<string, unknown>):
     publish: readBoolean(props, 'publish', true),
     status: readBoolean(props, 'status', true),
     uniqueCap: readNumber(props, 'uniqueCap', 100_000, { min: 0, max: 10_000_000, integer: true }),
+    maxCameras: readNumber(props, 'maxCameras', 100_000, { min: 1, max: 10_000_000, integer: true }),
   };
 }

@@ -58,7 +58,7 @@ import { readTimestamp } from '../protocol/timestamp';
 import { HashMultiMap, PairBuffer, SmallHashSet, hashString, hashUnits } from './hashtable';
 import { boundedLevenshteinUnits, toUnits } from './levenshtein';
 import { lookalikeKey, normalizePlate, parsePlate, substitutions } from './normalize';
-import { compilePattern, isPatternPlate, patternKey, type CompiledPattern } from './pattern';
+import { compilePattern, isPatternPlate, patternKey, wildcardMatch, type CompiledPattern } from './pattern';
 import { provinceCode } from './provinces';
 
 export interface MatchOptions {
@@ -510,10 +510,11 @@ export class BlacklistIndex {
 
   private considerPatterns(slots: PatternSlot[], key: string): void {
     const len = key.length;
+    let chars: string[] | null = null;
     for (let i = 0; i < slots.length; i++) {
       const { id, pattern } = slots[i]!;
       if (len < pattern.minLength || len > pattern.maxLength) continue;
-      if (pattern.regex.test(key)) this.offer(id, T_PATTERN, 0);
+      if (wildcardMatch(pattern.chars, (chars ??= Array.from(key)))) this.offer(id, T_PATTERN, 0);
     }
   }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Command, IdentifierError, parseCameraFilter, Priority } from '../protocol';
 import { nodeFileName } from '../runtime/files';
 import { ConfigError, readBoolean, readNumber, readString } from '../runtime/settings';
+import { DEFAULT_MAX_REPORTED_CAMERAS } from './reported';
 
 export type PriorityValue = (typeof Priority.options)[number];
 
@@ -58,6 +59,8 @@ export interface CameraConfigSettings {
   configType: string | null;
   /** Where desired configs are kept; null = in memory only. */
   file: string | null;
+  /** Cameras whose reported configs are kept at most (the one reporting least recently goes first). */
+  maxCameras: number;
 }
 
 /** Why a config_type is unusable, or null: 1-64 characters without control characters. */
@@ -83,5 +86,6 @@ export function readCameraConfigSettings(props: Record<string, unknown>, nodeId:
     camera,
     configType: configType || null,
     file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(base, 'lpr-camera-config', nodeFileName(nodeId, '.json'))) : null,
+    maxCameras: readNumber(props, 'maxCameras', DEFAULT_MAX_REPORTED_CAMERAS, { min: 1, max: 10_000_000, integer: true }),
   };
 }

@@ -11,6 +11,7 @@ import { decodePayload, readTimestamp, type Config } from '../protocol';
 import { DesiredConfigStore } from '../control/desired-store';
 import { diffConfig, syncStatus, type SyncStatus } from '../control/diff';
 import { readConfigInput } from '../control/input';
+import { ReportedConfigs } from '../control/reported';
 import { readCameraConfigSettings, type CameraConfigSettings } from '../control/settings';
 import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
 import { resolveBroker } from './shared/broker-api';
@@ -52,11 +53,18 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       node.warn(`could not read ${settings.file}: ${(err as Error).message}`);
     }
 
-    /** The last config each camera reported, by camera then config_type, with its sync status. */
-    const reported = new Map<string, Map<string, { config: Config; status: SyncStatus }>>();
     /** Reported configs come again (retained) on every reconnect: only news comes out. */
     const seen = new RetainedFilter();
     const reportKey = (camera: string, configType: string) => `${camera}\u0000${configType}`;
+    const forgetSeen = (camera: string) => seen.forgetWhere((key) => key.startsWith(`${camera}\u0000`));
+    /** The last config each camera reported, by camera then config_type, with its sync status (bounded: reported.ts). */
+    const reported = new ReportedConfigs<{ config: Config; status: SyncStatus }>({
+      maxCameras: settings.maxCameras,
+      onEvict: (camera) => {
+        forgetSeen(camera);
+        if (reported.evicted === 1) node.warn(`reported configs of more than ${settings.maxCameras} cameras (maxCameras): forgot ${camera}, the one reporting least recently; further ones are counted in the status`);
+      },
+    });
     let rejected = 0;
     const drifted = () => {
       let n = 0;
@@ -70,8 +78,12 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         entry.status = syncStatus(desired, desired ? diffConfig(desired, entry.config) : []);
       }
     };
-    const cameraCount = () => new Set([...store.cameras(), ...reported.keys()]).size;
-    const status = new StatusReporter(node, () => `${cameraCount()} cameras · ${drifted()} drifted${rejected ? ` · ${rejected} rejected` : ''}`);
+    const cameraCount = () => new Set([...store.cameras(), ...reported.cameras()]).size;
+    const status = new StatusReporter(
+      node,
+      () =>
+        `${cameraCount()} cameras · ${drifted()} drifted${reported.evicted ? ` · ${reported.evicted} forgotten` : ''}${reported.refused ? ` · ${reported.refused} refused` : ''}${rejected ? ` · ${rejected} rejected` : ''}`,
+    );
 
     // A rollout to many cameras is paced by the connection's QoS 2 window (broker-connection.ts).
     /** Publishes one desired config (retained, QoS 2) and confirms it on output 2. */
@@ -102,7 +114,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       if (payload.length === 0) {
         // A cleared retained config: the camera is gone (or reset); it has no reported config now.
         reported.delete(parsed.cameraId);
-        seen.forgetWhere((key) => key.startsWith(`${parsed.cameraId}\u0000`));
+        forgetSeen(parsed.cameraId);
         node.debug(`reported config of ${parsed.cameraId} cleared`);
         status.touch();
         return;
@@ -129,9 +141,13 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       const desired = store.get(config.camera_id, config.config_type);
       const diff = desired ? diffConfig(desired, config) : [];
       const state = syncStatus(desired, diff);
-      let types = reported.get(config.camera_id);
-      if (!types) reported.set(config.camera_id, (types = new Map()));
-      types.set(config.config_type, { config, status: state });
+      if (!reported.set(config.camera_id, config.config_type, { config, status: state })) {
+        // A camera with maxTypes other config types: a flood of types must not grow the table.
+        seen.forget(reportKey(config.camera_id, config.config_type));
+        if (reported.refused === 1) node.warn(`camera ${config.camera_id} reported more than ${reported.maxTypes} config types: further types are ignored and counted in the status`);
+        status.touch();
+        return;
+      }
       node.send([
         {
           topic,

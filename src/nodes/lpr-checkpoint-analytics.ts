@@ -8,7 +8,7 @@ import { analyticsMessage, WindowAggregator, type WindowResult } from '../analyt
 import { readAnalyticsInput } from '../analytics/input';
 import { readCheckpointAnalyticsSettings, type CheckpointAnalyticsSettings } from '../analytics/settings';
 import { createMessage } from '../protocol';
-import { cameraHealthStates } from '../runtime/registry';
+import { cameraHealthState, onCameraHealth } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { failSetup } from './shared/setup';
@@ -26,7 +26,15 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       return failSetup(node, err);
     }
-    const agg = new WindowAggregator({ windowMs: settings.windowMs, uniqueCap: settings.uniqueCap });
+    // Camera states are looked up one camera at a time and followed by events: a detection costs
+    // O(1) however many cameras the health monitors know (copying them all cost 56 ms at 100,000).
+    const agg = new WindowAggregator({
+      windowMs: settings.windowMs,
+      uniqueCap: settings.uniqueCap,
+      maxCameras: settings.maxCameras,
+      health: cameraHealthState,
+    });
+    let forgottenWarned = false;
     let noCheckpoint = 0;
     const status = new StatusReporter(node, () => {
       const n = agg.checkpointIds().length;
@@ -39,9 +47,8 @@ export = function register(RED: NodeAPI): void {
     const lastCounts = new Map<string, string>();
     const publishStatus = (force: boolean, ids: readonly string[] = agg.checkpointIds()) => {
       if (!settings.status) return;
-      const health = cameraHealthStates();
       for (const id of ids) {
-        const s = agg.status(id, health);
+        const s = agg.status(id);
         if (!s) continue;
         const key = `${s.cameras.online}/${s.cameras.offline}/${s.cameras.total}`;
         if (!force && lastCounts.get(id) === key) continue;
@@ -85,8 +92,16 @@ export = function register(RED: NodeAPI): void {
       );
     };
     schedule();
-    // Camera online/offline changes (health monitors, silence) republish the retained status.
-    const statusTicker = setInterval(() => publishStatus(false), 1000);
+    // Camera online/offline changes (health monitors, silence) republish the retained status of
+    // the checkpoints concerned, checked once a second.
+    const stopListening = onCameraHealth((camera) => (camera === null ? agg.healthSourcesChanged() : agg.healthChanged(camera)));
+    const statusTicker = setInterval(() => {
+      publishStatus(false, agg.changedStatus());
+      if (agg.camerasForgotten > 0 && !forgottenWarned) {
+        forgottenWarned = true;
+        node.warn(`more than ${settings.maxCameras} cameras (maxCameras): the one silent the longest is forgotten for each new one`);
+      }
+    }, 1000);
 
     broker.register(node, (state) => status.setState(state));
 
@@ -124,6 +139,7 @@ export = function register(RED: NodeAPI): void {
       // The current partial window is not emitted: a redeploy would otherwise publish a short window.
       if (timer) clearTimeout(timer);
       clearInterval(statusTicker);
+      stopListening();
       broker.deregister(node);
       status.stop();
       done();

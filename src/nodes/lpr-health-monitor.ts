@@ -4,7 +4,7 @@ import { assertIdentifier, createMessage, decodePayload } from '../protocol';
 import { readHealthMonitorSettings, type HealthMonitorSettings } from '../runtime/health-settings';
 import { HealthTracker, systemStatus, type Transition } from '../runtime/health-tracker';
 import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
-import { registerHealthSource, unregisterHealthSource } from '../runtime/registry';
+import { notifyCameraHealth, registerHealthSource, unregisterHealthSource } from '../runtime/registry';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -39,13 +39,25 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       return failSetup(node, err);
     }
-    const tracker = new HealthTracker(settings.rules, broker.settings.timeZone);
     // Retained health comes again on every reconnect: only news may change a camera's state.
     const seen = new RetainedFilter();
+    // At maxCameras a new camera pushes out the one offline / silent the longest: said once, then counted.
+    const tracker = new HealthTracker(settings.rules, broker.settings.timeZone, {
+      maxCameras: settings.maxCameras,
+      onEvict: (record) => {
+        seen.forget(record.camera_id);
+        notifyCameraHealth(record.camera_id);
+        if (tracker.evicted === 1) {
+          node.warn(
+            `more than ${settings.maxCameras} cameras (maxCameras): forgot ${record.camera_id} (${record.status === 'offline' ? 'offline' : 'silent'} the longest); further cameras forgotten are counted in the status`,
+          );
+        }
+      },
+    });
     let rejected = 0;
     const status = new StatusReporter(node, () => {
       const c = tracker.counts();
-      return `${c.healthy} ok · ${c.warning} warn · ${c.critical} crit · ${c.offline} off${rejected ? ` · ${rejected} rejected` : ''}`;
+      return `${c.healthy} ok · ${c.warning} warn · ${c.critical} crit · ${c.offline} off${tracker.evicted ? ` · ${tracker.evicted} forgotten` : ''}${rejected ? ` · ${rejected} rejected` : ''}`;
     });
 
     const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
@@ -64,6 +76,7 @@ export = function register(RED: NodeAPI): void {
     const report = (transitions: Transition[]) => {
       if (transitions.length === 0) return;
       for (const t of transitions) {
+        notifyCameraHealth(t.camera_id);
         node.send([{ topic: t.camera_id, payload: t } as NodeMessage, null]);
         if (settings.publishAlerts && t.status !== 'healthy') {
           const alert = createMessage('systemAlerts', {
@@ -91,7 +104,10 @@ export = function register(RED: NodeAPI): void {
       if (payload.length === 0) {
         // An empty retained message clears the camera's health from the broker: the camera is gone.
         seen.forget(parsed.cameraId);
-        if (tracker.forget(parsed.cameraId)) publishSystemHealth();
+        if (tracker.forget(parsed.cameraId)) {
+          notifyCameraHealth(parsed.cameraId);
+          publishSystemHealth();
+        }
         status.touch();
         return;
       }
@@ -115,7 +131,10 @@ export = function register(RED: NodeAPI): void {
       if (transition) report([transition]);
       else {
         // A restored (retained) state changes the counts without a transition: SystemHealth follows.
-        if (packet.retain) publishSystemHealth();
+        if (packet.retain) {
+          notifyCameraHealth(health.camera_id);
+          publishSystemHealth();
+        }
         status.touch();
       }
     };
@@ -124,7 +143,7 @@ export = function register(RED: NodeAPI): void {
     const unsubscribe = broker.connection.subscribe(broker.topics.filter('health', settings.camera), 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
 
-    registerHealthSource(node.id, () => tracker.states());
+    registerHealthSource(node.id, { state: (camera) => tracker.get(camera)?.status, states: () => tracker.states() });
     const tickEvery = Math.max(100, Math.min(1000, settings.rules.offlineAfterMs / 4));
     const ticker = setInterval(() => report(tracker.tick(Date.now())), tickEvery);
     const summaries = settings.summaryIntervalMs > 0 ? setInterval(() => sendSummary(), settings.summaryIntervalMs) : null;
@@ -136,6 +155,7 @@ export = function register(RED: NodeAPI): void {
         else if (action === 'forget') {
           tracker.forget(camera!);
           seen.forget(camera!);
+          notifyCameraHealth(camera!);
           status.touch();
           publishSystemHealth();
         } else {

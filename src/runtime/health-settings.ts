@@ -1,6 +1,6 @@
 /** `lpr-health-monitor` properties -> HealthRules and node options, each error naming its property. */
 import { IdentifierError, parseCameraFilter } from '../protocol';
-import type { HealthRules, Metric } from './health-tracker';
+import { DEFAULT_MAX_CAMERAS, type HealthRules, type Metric } from './health-tracker';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
 
 export interface HealthMonitorSettings {
@@ -10,6 +10,8 @@ export interface HealthMonitorSettings {
   summaryIntervalMs: number;
   publishSystemHealth: boolean;
   publishAlerts: boolean;
+  /** Cameras tracked at most: past it, the one offline / silent the longest is forgotten. */
+  maxCameras: number;
 }
 
 /** Defaults in the spirit of the seed (its sample: CPU 45 %, memory 68 %, disk 23 %, 42.5 °C is healthy). */
@@ -68,5 +70,6 @@ export function readHealthMonitorSettings(props: Record<string, unknown>): Healt
     summaryIntervalMs: readNumber(props, 'summaryInterval', 60, { min: 0, max: 86_400 }) * 1000,
     publishSystemHealth: readBoolean(props, 'publishSystemHealth', false),
     publishAlerts: readBoolean(props, 'publishAlerts', false),
+    maxCameras: readNumber(props, 'maxCameras', DEFAULT_MAX_CAMERAS, { min: 1, max: 10_000_000, integer: true }),
   };
 }

@@ -2,6 +2,11 @@
  * Per-camera health state for `lpr-health-monitor`, without Node-RED: from health messages,
  * wills and silence to one of healthy / warning / critical / offline, with hysteresis on the
  * numeric thresholds, reporting by exception (a transition only when the state changes).
+ *
+ * At most `maxCameras` cameras are kept. A camera not yet known makes room by forgetting the camera
+ * offline the longest or, when none is offline, the one heard from least recently; `onEvict` is
+ * told, `evicted` counts them. Both orders are kept by Map insertion order (a camera is moved to the
+ * back when heard from / when it goes offline), so making room is O(1).
  */
 import { readTimestamp, type Health } from '../protocol';
 
@@ -64,14 +69,36 @@ export interface Summary {
   cameras: Array<{ camera_id: string; status: CameraState; since: string; last_seen: string; reasons: string[] }>;
 }
 
+export const DEFAULT_MAX_CAMERAS = 10_000;
+
+export interface TrackerOptions {
+  /** Cameras kept at most (default DEFAULT_MAX_CAMERAS). */
+  maxCameras?: number;
+  /** Told of each camera forgotten to make room. */
+  onEvict?: (record: CameraRecord) => void;
+}
+
 export class HealthTracker {
+  /** In order of the last message heard (the first is the one silent the longest). */
   private readonly cameras = new Map<string, CameraRecord>();
+  /** The offline cameras, in the order they went offline (the first is offline the longest). */
+  private readonly offline = new Map<string, CameraRecord>();
+  readonly maxCameras: number;
+  private readonly onEvict: ((record: CameraRecord) => void) | undefined;
+  /** Cameras forgotten to make room for new ones. */
+  evicted = 0;
 
   /** `timeZone`: the site time zone a zone-less health `timestamp` is read in (lpr-broker's). */
   constructor(
     readonly rules: HealthRules,
     readonly timeZone = 'UTC',
-  ) {}
+    options: TrackerOptions = {},
+  ) {
+    const max = options.maxCameras ?? DEFAULT_MAX_CAMERAS;
+    if (!Number.isInteger(max) || max < 1) throw new RangeError(`maxCameras must be a whole number >= 1, got ${max}`);
+    this.maxCameras = max;
+    this.onEvict = options.onEvict;
+  }
 
   get size(): number {
     return this.cameras.size;
@@ -96,9 +123,11 @@ export class HealthTracker {
     let record = this.cameras.get(id);
     const fresh = !record;
     if (!record) {
+      if (this.cameras.size >= this.maxCameras) this.evictOne();
       record = { camera_id: id, status: 'healthy', since: now, lastSeen: now, reasons: [], levels: NO_LEVELS() };
-      this.cameras.set(id, record);
-    }
+    } else this.cameras.delete(id);
+    // Heard from now: to the back of the silence order.
+    this.cameras.set(id, record);
     const { status, reasons } = this.assess(record, health);
     // How long ago the camera said this, by its own clock, bounded to what we can know.
     // An unreadable time (only from a message that skipped validation) counts as just now.
@@ -107,7 +136,7 @@ export class HealthTracker {
     record.lastSeen = now - age;
     if (fresh && retained) {
       const stale = status !== 'offline' && age >= this.rules.offlineAfterMs;
-      record.status = stale ? 'offline' : status;
+      this.setStatus(record, stale ? 'offline' : status);
       record.reasons = stale ? [`no health since ${health.timestamp}`] : reasons;
       record.since = record.lastSeen;
       return null;
@@ -115,7 +144,7 @@ export class HealthTracker {
     record.reasons = reasons;
     if (!fresh && status === record.status) return null;
     const previous = fresh ? 'unknown' : record.status;
-    record.status = status;
+    this.setStatus(record, status);
     record.since = now;
     return { camera_id: id, status, previous, reasons, health, since: new Date(now).toISOString() };
   }
@@ -127,7 +156,7 @@ export class HealthTracker {
     for (const record of this.cameras.values()) {
       if (record.status === 'offline' || now - record.lastSeen < limit) continue;
       const previous = record.status;
-      record.status = 'offline';
+      this.setStatus(record, 'offline');
       record.since = now;
       record.reasons = [`no health for ${Math.round((now - record.lastSeen) / 1000)} s (limit ${Math.round(limit / 1000)} s)`];
       out.push({ camera_id: record.camera_id, status: 'offline', previous, reasons: record.reasons, health: null, since: new Date(now).toISOString() });
@@ -143,7 +172,26 @@ export class HealthTracker {
   }
 
   forget(cameraId: string): boolean {
+    this.offline.delete(cameraId);
     return this.cameras.delete(cameraId);
+  }
+
+  /** Sets a record's status, keeping the offline order (a camera going offline joins its back). */
+  private setStatus(record: CameraRecord, status: CameraState): void {
+    if (status === 'offline' && (record.status !== 'offline' || !this.offline.has(record.camera_id))) {
+      this.offline.delete(record.camera_id);
+      this.offline.set(record.camera_id, record);
+    } else if (status !== 'offline') this.offline.delete(record.camera_id);
+    record.status = status;
+  }
+
+  /** Forgets the camera offline the longest, else the one silent the longest. */
+  private evictOne(): void {
+    const victim = this.offline.values().next().value ?? this.cameras.values().next().value;
+    if (!victim) return;
+    this.forget(victim.camera_id);
+    this.evicted++;
+    this.onEvict?.(victim);
   }
 
   counts(): Record<CameraState, number> & { total: number } {

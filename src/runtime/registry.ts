@@ -33,13 +33,23 @@ export interface BrokerEntry {
 
 export type CameraHealthState = 'healthy' | 'warning' | 'critical' | 'offline';
 
-interface Registry {
-  brokers: Map<string, BrokerEntry>;
-  /** Health monitors by node id: each gives its current camera states. */
-  healthSources: Map<string, () => ReadonlyMap<string, CameraHealthState>>;
+/** What a health monitor offers the other nodes: one camera's state (O(1)), or all of them. */
+export interface HealthSource {
+  state(camera: string): CameraHealthState | undefined;
+  states(): ReadonlyMap<string, CameraHealthState>;
 }
 
-const state: Registry = { brokers: new Map(), healthSources: new Map() };
+/** Told that `camera`'s state may have changed, or, with null, that a health source came or went. */
+export type HealthListener = (camera: string | null) => void;
+
+interface Registry {
+  brokers: Map<string, BrokerEntry>;
+  /** Health monitors by node id. */
+  healthSources: Map<string, HealthSource>;
+  healthListeners: Set<HealthListener>;
+}
+
+const state: Registry = { brokers: new Map(), healthSources: new Map(), healthListeners: new Set() };
 
 function registry(): Registry {
   return state;
@@ -76,22 +86,46 @@ export function recordLatency(brokerId: string, kind: LatencyKind, ms: number): 
   h.lastMs = value;
 }
 
-export function registerHealthSource(id: string, states: () => ReadonlyMap<string, CameraHealthState>): void {
-  registry().healthSources.set(id, states);
+export function registerHealthSource(id: string, source: HealthSource): void {
+  registry().healthSources.set(id, source);
+  notifyCameraHealth(null);
 }
 
 export function unregisterHealthSource(id: string): void {
-  registry().healthSources.delete(id);
+  if (registry().healthSources.delete(id)) notifyCameraHealth(null);
+}
+
+/** Listens to health changes (see HealthListener); returns the function that stops it. */
+export function onCameraHealth(listener: HealthListener): () => void {
+  const listeners = registry().healthListeners;
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** A health monitor tells the listeners that `camera` may have changed (null: everything may have). */
+export function notifyCameraHealth(camera: string | null): void {
+  for (const listener of registry().healthListeners) listener(camera);
+}
+
+const RANK: Record<CameraHealthState, number> = { healthy: 0, warning: 1, critical: 2, offline: 3 };
+
+/** One camera's state across the health monitors (the worst wins): O(monitors), not O(cameras). */
+export function cameraHealthState(camera: string): CameraHealthState | undefined {
+  let worst: CameraHealthState | undefined;
+  for (const source of registry().healthSources.values()) {
+    const state = source.state(camera);
+    if (state && (!worst || RANK[state] > RANK[worst])) worst = state;
+  }
+  return worst;
 }
 
 /** Every camera's state across the health monitors (the worst wins when two monitors disagree). */
 export function cameraHealthStates(): Map<string, CameraHealthState> {
-  const rank: Record<CameraHealthState, number> = { healthy: 0, warning: 1, critical: 2, offline: 3 };
   const out = new Map<string, CameraHealthState>();
-  for (const states of registry().healthSources.values()) {
-    for (const [camera, state] of states()) {
+  for (const source of registry().healthSources.values()) {
+    for (const [camera, state] of source.states()) {
       const known = out.get(camera);
-      if (!known || rank[state] > rank[known]) out.set(camera, state);
+      if (!known || RANK[state] > RANK[known]) out.set(camera, state);
     }
   }
   return out;

@@ -12,6 +12,9 @@ import { generateDetection, HealthModel, type GeneratorSettings, type PlatePool 
 import type { ControlMode, SimOptions } from './options';
 import type { Random } from './random';
 
+/** Config types a camera keeps at most (as MAX_REPORTED_TYPES in control/reported.ts). */
+const MAX_CONFIG_TYPES = 64;
+
 export interface CameraStats extends OutboxMetrics {
   camera: string;
   generated: number;
@@ -284,6 +287,11 @@ export class SimCamera {
 
   /** Keeps the desired config, applies what the simulator understands and reports what runs. */
   private onConfigUpdate(config: Config): void {
+    // Bounded like lpr-camera-config's reported table: a flood of config types must not grow memory.
+    if (!this.desired.has(config.config_type) && this.desired.size >= MAX_CONFIG_TYPES) {
+      this.deps.log(`${this.cameraId}: config type ${JSON.stringify(config.config_type)} ignored: already ${MAX_CONFIG_TYPES} config types`);
+      return;
+    }
     this.desired.set(config.config_type, config.config_data);
     let reported: Record<string, unknown> = config.config_data;
     if (config.config_type === 'detection_settings') {

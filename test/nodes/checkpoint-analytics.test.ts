@@ -2,7 +2,9 @@
 import assert from 'node:assert/strict';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
+import { seedHealth } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
+import { notifyCameraHealth, registerHealthSource, unregisterHealthSource, type CameraHealthState } from '../../src/runtime/registry';
 import { allNodes, brokerConfig, collect, helper, useHelperServer } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -121,6 +123,59 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
       [p.checkpoint_id, p.detections, p.plates, p.unique_plates, p.avg_confidence, p.avg_processing_time_ms, p.blacklist_hits],
       ['CP002', 1, 2, 2, 0.5, 20, 0],
     );
+  });
+
+  it('a detection asks the health monitors about its camera only, at 1,000 as at 100,000 known cameras', async function () {
+    this.timeout(60_000);
+    for (const known of [1000, 100_000]) {
+      const states = new Map<string, CameraHealthState>();
+      for (let i = 0; i < known; i++) states.set(`CAM${i}`, i % 10 === 0 ? 'offline' : 'healthy');
+      const asked = { one: 0, all: 0 };
+      registerHealthSource('test-source', {
+        state: (camera) => (asked.one++, states.get(camera)),
+        states: () => (asked.all++, states),
+      });
+      try {
+        await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 3600, publish: false, status: true }));
+        const node = helper.getNode('ca');
+        for (let i = 0; i < 1000; i++) node.receive({ payload: detection(`CAM${(i * 97) % known}`, `CP${i % 10}`, [['AB1', 0.9]], 5) });
+        await sleep(1200); // one status tick
+        assert.equal(asked.all, 0, `the whole table was copied at ${known} cameras`);
+        assert.ok(asked.one <= 2 * 1000, `${asked.one} lookups for 1,000 detections at ${known} cameras`);
+        // A health change reaches the status through the notification, without a scan.
+        const before = asked.one;
+        states.set('CAM1', 'offline');
+        notifyCameraHealth('CAM1');
+        assert.ok(asked.one - before <= 1);
+      } finally {
+        unregisterHealthSource('test-source');
+        await helper.unload();
+      }
+    }
+  });
+
+  it('a checkpoint status follows the health monitor: a camera its will says offline is counted offline', async function () {
+    this.timeout(30_000);
+    const healthFlow = { id: 'mon', type: 'lpr-health-monitor', broker: 'broker', camera: '', offlineAfter: 60, summaryInterval: 0, wires: [[], []] };
+    await helper.load([...allNodes, analyticsNode], [...flow(mosquitto, { window: 3600, publish: false, status: true, checkpoint: 'CPH' }), healthFlow]);
+    const broker = helper.getNode('broker') as any;
+    await waitUntil(() => broker.connection.state === 'connected', 'broker connected');
+    await sleep(300);
+    const node = helper.getNode('ca');
+    node.receive({ payload: detection('HCAM1', 'CPH', [['AB1', 0.9]], 5) });
+    node.receive({ payload: detection('HCAM2', 'CPH', [['AB2', 0.9]], 5) });
+    const sub = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/CPH/status');
+    try {
+      await sub.waitFor(1, 5000);
+      const will = { ...seedHealth(), message_id: 'w-1', timestamp: new Date().toISOString(), camera_id: 'HCAM2', health_status: 'offline', alerts: [] };
+      await mosquittoPub(mosquitto.port, 'lprserver/cameras/HCAM2/health', JSON.stringify(will), 1);
+      await waitUntil(() => sub.messages.some((m: any) => JSON.parse(m.payload).cameras.offline === 1), 'status with HCAM2 offline', 5000);
+      const last = JSON.parse(sub.messages[sub.messages.length - 1]!.payload);
+      assert.deepEqual(last.cameras, { online: 1, offline: 1, total: 2 });
+    } finally {
+      sub.stop();
+      await mosquittoPub(mosquitto.port, 'lprserver/checkpoints/CPH/status', '', 1, true);
+    }
   });
 
   it('refuses to start with an invalid property, naming it', async function () {

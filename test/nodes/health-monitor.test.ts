@@ -214,6 +214,31 @@ describe('lpr-health-monitor on a real Mosquitto', function () {
     assert.equal(caught.length, 0);
   });
 
+  it('keeps at most maxCameras cameras: the one offline the longest goes first, and one warning is logged', async function () {
+    this.timeout(30_000);
+    await helper.load(allNodes, flow(mosquitto, { maxCameras: 5 }));
+    const changes = collect('changes');
+    const summary = collect('summary');
+    await waitReady();
+    const peer = await mqtt.connectAsync(mosquitto.url);
+    try {
+      await peer.publishAsync(topic('OFF1'), JSON.stringify(health('OFF1', {}, 'offline')), { qos: 1 });
+      for (let i = 0; i < 40; i++) await peer.publishAsync(topic(`BND${i}`), JSON.stringify(health(`BND${i}`)), { qos: 1 });
+      await waitUntil(() => changes.length === 41, 'a transition per new camera');
+      helper.getNode('mon').receive({ payload: 'summary' });
+      await waitUntil(() => summary.length === 1, 'a summary');
+      const ids = summary[0].payload.cameras.map((c: any) => c.camera_id).sort();
+      // OFF1 (offline) went first, then the least recently heard: the last five stay.
+      assert.deepEqual(ids, ['BND35', 'BND36', 'BND37', 'BND38', 'BND39']);
+      assert.equal(summary[0].payload.counts.total, 5);
+      const warnings = (helper.log().args as any[][]).filter((a) => a[0]?.level === helper.log().WARN && a[0]?.id === 'mon' && /maxCameras/.test(String(a[0].msg)));
+      assert.equal(warnings.length, 1);
+      assert.match(String(warnings[0]![0].msg), /forgot OFF1 \(offline the longest\)/);
+    } finally {
+      await peer.endAsync();
+    }
+  });
+
   it('publishes health requests, alerts and SystemHealth, and validates its input', async () => {
     await helper.load(allNodes, flow(mosquitto, { publishAlerts: true, publishSystemHealth: true }));
     const caught = collect('caught');

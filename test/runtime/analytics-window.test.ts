@@ -1,7 +1,7 @@
 /** src/analytics: tumbling windows with a fake clock, hand-computed figures, unique plates, input checks. */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { analyticsMessage, WindowAggregator, type WindowResult } from '../../src/analytics/aggregator';
+import { analyticsMessage, WindowAggregator, type HealthState, type WindowResult } from '../../src/analytics/aggregator';
 import { readAnalyticsInput } from '../../src/analytics/input';
 import { readCheckpointAnalyticsSettings } from '../../src/analytics/settings';
 import { UniqueCounter } from '../../src/analytics/unique';
@@ -163,20 +163,25 @@ describe('analytics/aggregator: windows', () => {
 
   it('status: cameras from detections, offline from health, else from recency', () => {
     const c = clock(T0);
-    const agg = new WindowAggregator({ windowMs: 10_000, now: c.now });
+    const states = new Map<string, HealthState>();
+    const agg = new WindowAggregator({ windowMs: 10_000, now: c.now, health: (camera) => states.get(camera) });
     agg.addDetection('CP1', 'CAM1', [], 1);
     agg.addDetection('CP1', 'CAM2', [], 1);
     c.t += 5000;
     agg.addDetection('CP1', 'CAM3', [], 1);
     c.t += 5000; // CAM1, CAM2 last seen 10 s ago (= window length): silent; CAM3 5 s ago
-    const health = new Map([['CAM1', 'warning' as const]]);
-    assert.deepEqual(agg.status('CP1', health), {
+    states.set('CAM1', 'warning');
+    agg.healthChanged('CAM1');
+    assert.deepEqual(agg.status('CP1'), {
       checkpoint_id: 'CP1',
       cameras: { online: 2, offline: 1, total: 3 },
       last_detection: '2024-01-15T10:30:05.000Z',
     });
-    assert.deepEqual(agg.status('CP1', new Map([['CAM3', 'offline' as const]]))!.cameras, { online: 0, offline: 3, total: 3 });
-    assert.equal(agg.status('nope', health), null);
+    states.clear();
+    states.set('CAM3', 'offline');
+    agg.healthSourcesChanged();
+    assert.deepEqual(agg.status('CP1')!.cameras, { online: 0, offline: 3, total: 3 });
+    assert.equal(agg.status('nope'), null);
   });
 
   it('property: per-window detections and plates add up to what was fed', () => {
@@ -319,7 +324,7 @@ describe('analytics/input', () => {
 
 describe('analytics/settings', () => {
   it('has safe defaults', () => {
-    assert.deepEqual(readCheckpointAnalyticsSettings({}), { checkpoint: null, windowMs: 60_000, publish: true, status: true, uniqueCap: 100_000 });
+    assert.deepEqual(readCheckpointAnalyticsSettings({}), { checkpoint: null, windowMs: 60_000, publish: true, status: true, uniqueCap: 100_000, maxCameras: 100_000 });
     assert.equal(readCheckpointAnalyticsSettings({ checkpoint: 'CP001', window: '5' }).windowMs, 5000);
   });
 

@@ -43,7 +43,7 @@ describe('control/settings', () => {
 
   it('reads the config defaults: detection_settings, persisted under the user dir', () => {
     const s = readCameraConfigSettings({}, 'n1', '/home/nr/.node-red');
-    assert.deepEqual(s, { camera: null, configType: 'detection_settings', file: '/home/nr/.node-red/lpr-camera-config/n1.json' });
+    assert.deepEqual(s, { camera: null, configType: 'detection_settings', file: '/home/nr/.node-red/lpr-camera-config/n1.json', maxCameras: 10_000 });
     assert.equal(readCameraConfigSettings({ configType: '' }, 'n1', '/u').configType, null);
     assert.equal(readCameraConfigSettings({ persist: false }, 'n1', '/u').file, null);
     assert.equal(readCameraConfigSettings({ file: 'cfg/desired.json' }, 'n1', '/u').file, '/u/cfg/desired.json');

@@ -11,6 +11,8 @@ import {
   currentValue,
   isAllCameras,
   isTrue,
+  numberValidator,
+  orMissing,
   validateCameraFilter,
   prefix,
   str,
@@ -47,6 +49,7 @@ RED.nodes.registerType('lpr-camera-config', {
         return str(value).length <= 4096 ? true : `${prefix(opt)}must be at most 4096 characters`;
       },
     },
+    maxCameras: { value: 10000, label: 'Cameras tracked', validate: orMissing(numberValidator({ min: 1, max: 10000000, integer: true })) },
   },
   label: function (this: any) {
     if (this.name) return this.name;

@@ -10,6 +10,7 @@ import {
   currentValue,
   isTrue,
   numberValidator,
+  orMissing,
   str,
   validateOptionalIdentifier,
   selectedRoot,
@@ -30,6 +31,7 @@ RED.nodes.registerType('lpr-checkpoint-analytics', {
     publish: { value: true },
     status: { value: true },
     uniqueCap: { value: 100000, label: 'Exact unique plates up to', validate: numberValidator({ min: 0, max: 10000000 }) },
+    maxCameras: { value: 100000, label: 'Cameras tracked', validate: orMissing(numberValidator({ min: 1, max: 10000000, integer: true })) },
   },
   label: function (this: any) {
     const cp = str(this.checkpoint);

@@ -1,0 +1,79 @@
+/**
+ * Checkpoint status at scale (issue 14, item 4): the work a detection causes does not depend on
+ * how many cameras are tracked. Counted, not timed: the health lookups and camera entries a
+ * detection (and the status it republishes) touches, at 1,000 and at 100,000 cameras.
+ */
+import assert from 'node:assert/strict';
+import { WindowAggregator, type HealthState } from '../../src/analytics/aggregator';
+
+const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
+
+function setup(cameras: number) {
+  const c = { t: T0 };
+  const states = new Map<string, HealthState>();
+  const work = { lookups: 0 };
+  const agg = new WindowAggregator({
+    windowMs: 60_000,
+    now: () => c.t,
+    maxCamerasPerCheckpoint: cameras,
+    maxCameras: cameras,
+    health: (camera) => {
+      work.lookups++;
+      return states.get(camera);
+    },
+  });
+  for (let i = 0; i < cameras; i++) agg.addDetection(`CP${i % 100}`, `CAM${i}`, [], null);
+  for (let i = 0; i < cameras; i += 2) states.set(`CAM${i}`, i % 4 === 0 ? 'offline' : 'healthy');
+  agg.healthSourcesChanged();
+  return { c, agg, states, work };
+}
+
+/** Lookups for 1,000 detections of known cameras, each followed by its checkpoint's status. */
+function perDetection(cameras: number): number {
+  const { c, agg, work } = setup(cameras);
+  work.lookups = 0;
+  for (let i = 0; i < 1000; i++) {
+    c.t += 1;
+    const camera = (i * 7919) % cameras;
+    agg.addDetection(`CP${camera % 100}`, `CAM${camera}`, [], 5);
+    agg.status(`CP${camera % 100}`);
+  }
+  return work.lookups / 1000;
+}
+
+describe('analytics/aggregator at scale', () => {
+  it('a detection costs the same few health lookups at 1,000 and at 100,000 cameras', () => {
+    const small = perDetection(1000);
+    const large = perDetection(100_000);
+    assert.ok(small <= 2, `${small} lookups per detection at 1,000 cameras`);
+    assert.ok(large <= 2, `${large} lookups per detection at 100,000 cameras`);
+  });
+
+  it('counts stay right as cameras go silent, change health, and are forgotten at the bound', () => {
+    const c = { t: T0 };
+    const states = new Map<string, HealthState>();
+    const agg = new WindowAggregator({ windowMs: 10_000, now: () => c.t, maxCameras: 3, health: (x) => states.get(x) });
+    agg.addDetection('CP1', 'A', [], 1);
+    agg.addDetection('CP1', 'B', [], 1);
+    c.t += 5000;
+    agg.addDetection('CP2', 'C', [], 1);
+    assert.deepEqual(agg.status('CP1')!.cameras, { online: 2, offline: 0, total: 2 });
+    c.t += 5000; // A, B silent for a window length: offline without a health state
+    assert.deepEqual(agg.status('CP1')!.cameras, { online: 0, offline: 2, total: 2 });
+    states.set('A', 'warning');
+    agg.healthChanged('A');
+    assert.deepEqual(agg.status('CP1')!.cameras, { online: 1, offline: 1, total: 2 });
+    states.set('C', 'offline');
+    agg.healthChanged('C');
+    assert.deepEqual(agg.status('CP2')!.cameras, { online: 0, offline: 1, total: 1 });
+    // A fourth camera: the one silent the longest (A, first detected) is forgotten.
+    agg.addDetection('CP2', 'D', [], 1);
+    assert.equal(agg.camerasForgotten, 1);
+    assert.deepEqual(agg.status('CP1')!.cameras, { online: 0, offline: 1, total: 1 });
+    assert.deepEqual(agg.status('CP2')!.cameras, { online: 1, offline: 1, total: 2 });
+    assert.equal(agg.cameraCount, 3);
+    states.delete('C');
+    agg.healthChanged('C');
+    assert.deepEqual(agg.status('CP2')!.cameras, { online: 2, offline: 0, total: 2 });
+  });
+});
