@@ -3,7 +3,7 @@ import os from 'node:os';
 import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
-import { defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
+import { assertNoUnsetEnv, defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
 import { FailureLog } from '../runtime/failure-log';
 import { registerBroker, unregisterBroker } from '../runtime/registry';
 import type { LprBroker } from './shared/broker-api';
@@ -75,6 +75,8 @@ export = function register(RED: NodeAPI): void {
     let settings;
     try {
       settings = readBrokerSettings(def, defaultClientId(os.hostname(), def.id));
+      // Node-RED substitutes `${VAR}` in credentials too; an unset one would only fail the login.
+      assertNoUnsetEnv(node.credentials ?? {}, ['user', 'password']);
     } catch (err) {
       node.error(`invalid configuration: ${(err as Error).message}`);
       return;
