@@ -49,7 +49,7 @@ function validateOverflow(value: unknown, opt?: { label?: string }): true | stri
 RED.nodes.registerType('lpr-camera', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-camera.svg',
   paletteLabel: 'camera',
   inputs: 1,
   outputs: 2,
