@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { brokerProblem, portProblem, validateBroker, validateClientId, validateTimeZone, validateTopicRoot } from '../../src/editor/shared/validate';
+import { brokerProblem, portProblem, validateBroker, validateCameraFilter, validateCameraId, validateClientId, validateTimeZone, validateTopicRoot } from '../../src/editor/shared/validate';
 import { assertNoUnsetEnv, readBrokerSettings } from '../../src/runtime/broker-settings';
 
 const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,30}$/);
@@ -21,6 +21,18 @@ describe('${VAR} in lpr-broker fields', () => {
         assert.equal(validateTimeZone(ref), true);
       }),
     );
+  });
+
+  it("the editor accepts ${VAR} as a node's camera id or camera filter (Node-RED substitutes it in any node)", () => {
+    fc.assert(
+      fc.property(name, (n) => {
+        assert.equal(validateCameraId(`\${${n}}`), true);
+        assert.equal(validateCameraFilter(`\${${n}}`), true);
+        assert.notEqual(validateCameraId(`CAM-\${${n}}`), true);
+      }),
+    );
+    assert.notEqual(validateCameraId(''), true);
+    assert.notEqual(validateCameraId('a/b'), true);
   });
 
   it('the editor still rejects a ${VAR} inside a value (Node-RED substitutes whole values only)', () => {

@@ -143,12 +143,21 @@ export function orMissing(validator: Validator): Validator {
   };
 }
 
-/** Validator for a camera filter: empty, `+` or `*` (= all cameras) or one camera id. */
+/** Validator for a camera filter: empty, `+` or `*` (= all cameras), one camera id, or `${VAR}`. */
 export function validateCameraFilter(value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
-  if (text === '' || text === '+' || text === '*') return true;
+  if (text === '' || text === '+' || text === '*' || isEnvReference(text)) return true;
   const problem = identifierProblem(text);
   return problem === null ? true : `${prefix(opt)}camera id ${problem}; leave empty or use + for all cameras`;
+}
+
+/** Validator for a required camera id (a node that *is* one camera): one camera id, or `${VAR}`. */
+export function validateCameraId(value: unknown, opt?: { label?: string }): ValidatorResult {
+  const text = str(value);
+  if (text === '') return `${prefix(opt)}required: this camera's id, e.g. CAM001`;
+  if (isEnvReference(text)) return true;
+  const problem = identifierProblem(text);
+  return problem === null ? true : `${prefix(opt)}camera id ${problem}`;
 }
 
 /** Validator for an optional identifier (e.g. shared-subscription group): empty, or a valid identifier. */
