@@ -21,6 +21,16 @@ const examples = readdirSync(FLOWS_DIR)
   .sort()
   .map((file) => ({ file, nodes: JSON.parse(readFileSync(path.join(FLOWS_DIR, file), 'utf8')) as FlowNode[] }));
 
+/** The lpr-broker config node every example but the edge camera's shares (same id, same properties). */
+const SHARED_BROKER = 'lpr-example-broker';
+
+/** All examples as one flow file: each id once, as importing them one after another leaves them. */
+function allExampleNodes(): FlowNode[] {
+  const byId = new Map<string, FlowNode>();
+  for (const n of examples.flatMap(({ nodes }) => nodes)) if (!byId.has(n.id)) byId.set(n.id, n);
+  return [...byId.values()];
+}
+
 /** Types that are not node types in GET /nodes: flow tabs and subflow definitions. */
 const NOT_NODE_TYPES = new Set(['tab', 'subflow', 'group', 'junction']);
 
@@ -32,14 +42,24 @@ const THIRD_PARTY: Record<string, string> = {
 };
 
 describe('examples/flows', function () {
-  it('has example flows with ids unique across all files', function () {
+  it('has example flows with ids unique across all files, but for the one shared lpr-broker', function () {
     assert.ok(examples.length > 0);
-    const seen = new Map<string, string>();
+    const seen = new Map<string, { file: string; node: FlowNode }>();
     for (const { file, nodes } of examples) {
       for (const n of nodes) {
-        assert.ok(!seen.has(n.id), `${file}: id ${n.id} also in ${seen.get(n.id)}`);
-        seen.set(n.id, file);
+        const other = seen.get(n.id);
+        if (other && n.id === SHARED_BROKER) assert.deepEqual(n, other.node, `${file}: ${n.id} differs from the one in ${other.file}`);
+        else assert.ok(!other, `${file}: id ${n.id} also in ${other?.file}`);
+        seen.set(n.id, { file, node: n });
       }
+    }
+  });
+
+  it('every example talks to the server side through the same lpr-broker, the edge camera through its own', function () {
+    // Importing a second example then reuses the broker already there instead of adding a connection.
+    for (const { file, nodes } of examples) {
+      const brokers = nodes.filter((n) => n.type === 'lpr-broker').map((n) => n.id);
+      assert.deepEqual(brokers, [file === 'edge-camera.json' ? 'lpr-edge-broker' : SHARED_BROKER], file);
     }
   });
 
@@ -134,7 +154,7 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
   });
 
   it('deploys all examples together (full deploy) with no missing types or modules', async function () {
-    const all = examples.flatMap(({ nodes }) => nodes);
+    const all = allExampleNodes();
     // Throws on "Waiting for missing types" and on function modules (pg) that cannot be loaded.
     deployLog = await red.deploy(all);
     assert.doesNotMatch(deployLog, /unknown type|Unknown type|\[error\].*(type|Cannot|TypeError)/i);
@@ -155,6 +175,8 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
       assert.equal(d.type, n.type, `${n.id}: deployed as ${d.type}`);
     }
     assert.ok(!body.flows.some((n) => n.type === 'unknown'), 'GET /flows has nodes of type unknown');
+    // One connection for the whole server side, one for the edge camera.
+    assert.deepEqual(body.flows.filter((n) => n.type === 'lpr-broker').map((n) => n.id).sort(), ['lpr-edge-broker', SHARED_BROKER]);
   });
 
   it('the SQLite database opened and the query endpoints of both database examples answer', async function () {
@@ -176,7 +198,7 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
   });
 
   it('dashboard pages and Prometheus endpoints of the examples are served', async function () {
-    const nodes = examples.flatMap((e) => e.nodes);
+    const nodes = allExampleNodes();
     const bases = new Map(nodes.filter((n) => n.type === 'ui-base').map((n) => [n.id, String(n.path)]));
     for (const page of nodes.filter((n) => n.type === 'ui-page')) {
       const url = `${red.base}${bases.get(String(page.ui))}${String(page.path)}`;
@@ -186,7 +208,10 @@ describe('examples/flows deploy on Node-RED 4.1', function () {
       const res = await fetch(`${red.base}${String(monitor.path)}`);
       assert.equal(res.status, 200, `${monitor.id}: ${String(monitor.path)}`);
       assert.match(res.headers.get('content-type') ?? '', /text\/plain/);
-      assert.match(await res.text(), /lpr_mqtt_messages_received_total\{broker="[^"]+"\}/);
+      const text = await res.text();
+      // Every connection the runtime holds is in the metrics: two (server side, edge camera).
+      const brokers = new Set([...text.matchAll(/^lpr_mqtt_messages_received_total\{broker="([^"]+)"\}/gm)].map((m) => m[1]));
+      assert.equal(brokers.size, 2, `brokers in the metrics: ${[...brokers].join(', ')}`);
     }
   });
 });

@@ -292,6 +292,19 @@ describe('Flow Library scorecard (offline node-red-dev validate)', function () {
       }
     });
 
+    it('every flow node type has an icon of its own: a 40x60 SVG of the package', function () {
+      const icons = new Map<string, string>();
+      for (const [type, { def }] of definitions) {
+        if (def.category === 'config') continue;
+        const icon = String(def.icon ?? '');
+        assert.ok(!icons.has(icon), `${type} shares the icon ${icon} with ${icons.get(icon)}`);
+        icons.set(icon, type);
+        assert.match(icon, /\.svg$/, `${type}: icon ${icon}`);
+        const svg = readFileSync(path.join(DIST, 'icons', icon), 'utf8');
+        assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="40" height="60" viewBox="0 0 40 60"/, `${type}: ${icon} is not a 40x60 SVG`);
+      }
+    });
+
     it('every property (defaults and credentials) is documented in the help', function () {
       for (const [type, { def, html }] of definitions) {
         const help = section(html, 'help', type) ?? '';

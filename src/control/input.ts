@@ -101,16 +101,25 @@ export function readControlInput(msg: Msg, settings: ControlSettings): ControlRe
     throw new InputError('msg.payload.command', `no command: set Command in the node, or send msg.payload = {command, parameters?} (got msg.payload ${show(payload)})`);
   }
 
-  // Camera
+  // Camera: the node's, else msg.camera, else msg.payload.camera_id (a Control-shaped payload);
+  // whichever of them are given must agree.
   let camera: string;
+  const payloadCamera = fields.camera_id;
   if (settings.camera !== null) {
     if (given(msg.camera) && msg.camera !== settings.camera) {
       throw new InputError('msg.camera', `${show(msg.camera)} differs from the node's camera "${settings.camera}"; clear Camera in the node to address cameras by msg.camera`);
     }
     camera = settings.camera;
-  } else {
-    if (msg.camera === undefined || msg.camera === null) throw new InputError('msg.camera', 'no camera: set Camera in the node or msg.camera to one camera id');
+  } else if (msg.camera !== undefined && msg.camera !== null) {
     camera = cameraId(msg.camera, 'msg.camera');
+  } else {
+    if (payloadCamera === undefined || payloadCamera === null) {
+      throw new InputError('msg.camera', 'no camera: set Camera in the node, msg.camera or msg.payload.camera_id to one camera id');
+    }
+    camera = cameraId(payloadCamera, 'msg.payload.camera_id');
+  }
+  if (given(payloadCamera) && payloadCamera !== camera) {
+    throw new InputError('msg.payload.camera_id', `${show(payloadCamera)} differs from the camera "${camera}" (${settings.camera !== null ? "the node's" : 'msg.camera'})`);
   }
 
   // Command

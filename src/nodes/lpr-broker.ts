@@ -3,7 +3,7 @@ import os from 'node:os';
 import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
-import { defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
+import { assertNoUnsetEnv, defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
 import { readInstallSecret } from '../runtime/install-secret';
 import { FailureLog } from '../runtime/failure-log';
 import { registerBroker, unregisterBroker } from '../runtime/registry';
@@ -76,6 +76,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     let settings;
     try {
       settings = readBrokerSettings(def, defaultClientId(os.hostname(), def.id, installSecret(RED.settings?.userDir, node)));
+      // Node-RED substitutes `${VAR}` in credentials too; an unset one would only fail the login.
+      assertNoUnsetEnv(node.credentials ?? {}, ['user', 'password']);
     } catch (err) {
       node.error(`invalid configuration: ${(err as Error).message}`);
       return;

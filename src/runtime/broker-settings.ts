@@ -99,7 +99,21 @@ export function defaultClientId(hostname: string, nodeId: string, secret = ''): 
   return `lpr-${host}-${node}${salt}`;
 }
 
+/**
+ * Node-RED replaces a field (or credential) that is exactly `${VAR}` with the variable's value
+ * before the node starts, and leaves it as it is when VAR is not set: say so rather than report
+ * `${VAR}` as a bad host name or port.
+ */
+const ENV_REFERENCE = /^\$\{(\S+)\}$/;
+export function assertNoUnsetEnv(values: Record<string, unknown>, fields: readonly string[]): void {
+  for (const field of fields) {
+    const m = typeof values[field] === 'string' ? ENV_REFERENCE.exec(values[field]) : null;
+    if (m) throw new ConfigError(field, `the environment variable ${m[1]} is not set`);
+  }
+}
+
 export function readBrokerSettings(props: Record<string, unknown>, fallbackClientId: string): BrokerSettings {
+  assertNoUnsetEnv(props, ['broker', 'port', 'clientId', 'topicRoot', 'timeZone']);
   const usetls = readBoolean(props, 'usetls', false);
   const port = readNumber(props, 'port', usetls ? 8883 : 1883, { min: 1, max: 65535, integer: true });
   const protocolVersion = readNumber(props, 'protocolVersion', 4, { integer: true });

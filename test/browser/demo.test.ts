@@ -119,6 +119,8 @@ describe('npm start demo in Chromium', function () {
     }, TYPES);
     const missing = TYPES.filter((t) => !counts[t]);
     assert.deepEqual(missing, [], `types not in the demo flows: ${JSON.stringify(counts)}`);
+    // The examples share one server-side lpr-broker; the edge camera has its own: two connections.
+    assert.equal(counts['lpr-broker'], 2, `lpr-broker config nodes: ${JSON.stringify(counts)}`);
   });
 
   it("each node's edit dialog opens with no console error, valid example values and its help", async function () {

@@ -90,6 +90,17 @@ describe('control/input: lpr-camera-control', () => {
     assert.equal(fieldOf(() => readControlInput({ payload: { priority: 'low' } }, fixed)), 'msg.payload.priority');
   });
 
+  it('takes the camera from msg.payload.camera_id too (a Control-shaped payload), and refuses disagreement', () => {
+    assert.equal(readControlInput({ payload: { camera_id: 'CAM007', command: 'restart_camera' } }, anyControl).cameraId, 'CAM007');
+    assert.equal(readControlInput({ camera: 'CAM007', payload: { camera_id: 'CAM007', command: 'x' } }, anyControl).cameraId, 'CAM007');
+    const fixed = readControlSettings({ camera: 'CAM001' });
+    assert.equal(readControlInput({ payload: { camera_id: 'CAM001', command: 'x' } }, fixed).cameraId, 'CAM001');
+    assert.equal(fieldOf(() => readControlInput({ camera: 'CAM001', payload: { camera_id: 'CAM002', command: 'x' } }, anyControl)), 'msg.payload.camera_id');
+    assert.equal(fieldOf(() => readControlInput({ payload: { camera_id: 'CAM002', command: 'x' } }, fixed)), 'msg.payload.camera_id');
+    assert.equal(fieldOf(() => readControlInput({ payload: { camera_id: 'a/b', command: 'x' } }, anyControl)), 'msg.payload.camera_id');
+    assert.equal(fieldOf(() => readControlInput({ payload: { camera_id: 7, command: 'x' } }, anyControl)), 'msg.payload.camera_id');
+  });
+
   it('rejects injection and bad input, naming the field', () => {
     const cases: Array<[Record<string, unknown>, string]> = [
       [{ camera: 'a/b', payload: 'reboot' }, 'msg.camera'],

@@ -17,7 +17,7 @@ import {
 RED.nodes.registerType('lpr-blacklist-match', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-blacklist-match.svg',
   paletteLabel: 'blacklist match',
   inputs: 1,
   outputs: 2,

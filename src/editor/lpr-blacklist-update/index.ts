@@ -26,7 +26,7 @@ const ACTION_HINTS: Record<string, string> = {
 RED.nodes.registerType('lpr-blacklist-update', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-blacklist-update.svg',
   paletteLabel: 'blacklist update',
   inputs: 1,
   outputs: 1,

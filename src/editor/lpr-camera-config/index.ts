@@ -24,7 +24,7 @@ import { cameraTopicPreview } from '../shared/topics';
 RED.nodes.registerType('lpr-camera-config', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-camera-config.svg',
   paletteLabel: 'camera config',
   inputs: 1,
   outputs: 2,

@@ -24,7 +24,7 @@ const PRIORITIES = ['low', 'normal', 'medium', 'high', 'critical'];
 RED.nodes.registerType('lpr-camera-control', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-camera-control.svg',
   paletteLabel: 'camera control',
   inputs: 1,
   outputs: 2,

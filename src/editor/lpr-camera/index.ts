@@ -8,23 +8,14 @@
  * Property names are read by src/edge/camera-settings.ts; do not rename them. The ranges match
  * the runtime's.
  */
-import { identifierProblem } from '../../protocol/identifiers';
 import {
   currentValue,
   numberValidator,
   orMissing,
+  validateCameraId,
   validateOptionalIdentifier,
   selectedRoot,
 } from '../shared/validate';
-
-/** Validator for the required camera id (no "all cameras" here: this node *is* one camera). */
-function validateCameraId(value: unknown, opt?: { label?: string }): true | string {
-  const text = value === undefined || value === null ? '' : String(value).trim();
-  const label = opt && opt.label ? `${opt.label}: ` : '';
-  if (text === '') return `${label}required: this camera's id, e.g. CAM001`;
-  const problem = identifierProblem(text);
-  return problem === null ? true : `${label}camera id ${problem}`;
-}
 
 /** Validator for the journal file: empty (default location) or a path without NUL. */
 function validateFile(value: unknown, opt?: { label?: string }): true | string {
@@ -49,7 +40,7 @@ function validateOverflow(value: unknown, opt?: { label?: string }): true | stri
 RED.nodes.registerType('lpr-camera', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-camera.svg',
   paletteLabel: 'camera',
   inputs: 1,
   outputs: 3,

@@ -19,7 +19,7 @@ import {
 RED.nodes.registerType('lpr-checkpoint-analytics', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-checkpoint-analytics.svg',
   paletteLabel: 'checkpoint analytics',
   inputs: 1,
   outputs: 1,

@@ -21,7 +21,7 @@ import { detectionSubscription } from '../shared/topics';
 RED.nodes.registerType('lpr-detection-in', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-detection-in.svg',
   paletteLabel: 'detection in',
   inputs: 0,
   outputs: 1,

@@ -25,7 +25,7 @@ import { healthSubscription } from '../shared/topics';
 RED.nodes.registerType('lpr-health-monitor', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-health-monitor.svg',
   paletteLabel: 'health monitor',
   inputs: 1,
   outputs: 2,

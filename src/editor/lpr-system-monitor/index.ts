@@ -25,7 +25,7 @@ function validateMetricsPath(this: any, value: unknown, opt?: { label?: string }
 RED.nodes.registerType('lpr-system-monitor', {
   category: 'LPR',
   color: '#9fc5e8',
-  icon: 'lpr.svg',
+  icon: 'lpr-system-monitor.svg',
   paletteLabel: 'system monitor',
   inputs: 1,
   outputs: 1,

@@ -82,10 +82,19 @@ export function brokerUrlPort(broker: unknown): string | null {
 
 export const CREDENTIALS_PROBLEM = 'holds a user name or password: put them in the Security section (Username, Password), not here, or they show in labels, logs and metrics';
 
+/**
+ * True for `${VAR}` as the whole value: Node-RED replaces it with the environment variable when the
+ * flows start (node properties and credentials alike), so the runtime checks the real value.
+ */
+export function isEnvReference(value: unknown): boolean {
+  return typeof value === 'string' && /^\$\{\S+\}$/.test(value.trim());
+}
+
 /** Why `broker` (host name, IP or mqtt/mqtts/ws/wss URL) is unusable, or null. */
 export function brokerProblem(broker: unknown): string | null {
   const value = str(broker);
   if (value === '') return 'required: a host name, IP address or mqtt://, mqtts://, ws://, wss:// URL';
+  if (isEnvReference(value)) return null;
   if (brokerHasCredentials(value)) return CREDENTIALS_PROBLEM;
   if (isBrokerUrl(value)) {
     const url = parseBrokerUrl(value);
@@ -105,6 +114,7 @@ export function brokerProblem(broker: unknown): string | null {
 /** Why `port` is not a TCP port 1-65535, or null. */
 export function portProblem(port: unknown): string | null {
   const value = str(port);
+  if (isEnvReference(value)) return null;
   if (!/^\d+$/.test(value)) return 'must be a whole number 1-65535';
   const n = Number(value);
   if (n < 1 || n > 65535) return 'must be 1-65535';
@@ -158,12 +168,21 @@ export function orMissing(validator: Validator): Validator {
   };
 }
 
-/** Validator for a camera filter: empty, `+` or `*` (= all cameras) or one camera id. */
+/** Validator for a camera filter: empty, `+` or `*` (= all cameras), one camera id, or `${VAR}`. */
 export function validateCameraFilter(value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
-  if (text === '' || text === '+' || text === '*') return true;
+  if (text === '' || text === '+' || text === '*' || isEnvReference(text)) return true;
   const problem = identifierProblem(text);
   return problem === null ? true : `${prefix(opt)}camera id ${problem}; leave empty or use + for all cameras`;
+}
+
+/** Validator for a required camera id (a node that *is* one camera): one camera id, or `${VAR}`. */
+export function validateCameraId(value: unknown, opt?: { label?: string }): ValidatorResult {
+  const text = str(value);
+  if (text === '') return `${prefix(opt)}required: this camera's id, e.g. CAM001`;
+  if (isEnvReference(text)) return true;
+  const problem = identifierProblem(text);
+  return problem === null ? true : `${prefix(opt)}camera id ${problem}`;
 }
 
 /** Validator for an optional identifier (e.g. shared-subscription group): empty, or a valid identifier. */
@@ -176,6 +195,7 @@ export function validateOptionalIdentifier(value: unknown, opt?: { label?: strin
 
 /** Validator for the topic root (`lprserver`, `site1/lpr`, ...). */
 export function validateTopicRoot(value: unknown, opt?: { label?: string }): ValidatorResult {
+  if (isEnvReference(value)) return true;
   const problem = rootProblem(str(value));
   return problem === null ? true : `${prefix(opt)}${problem}; no wildcards or empty levels`;
 }
@@ -183,7 +203,7 @@ export function validateTopicRoot(value: unknown, opt?: { label?: string }): Val
 /** Validator for the site time zone: empty (UTC) or a name the browser's Intl knows, as the runtime checks with Node's. */
 export function validateTimeZone(value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
-  if (text === '' || isTimeZone(text)) return true;
+  if (text === '' || isTimeZone(text) || isEnvReference(text)) return true;
   return `${prefix(opt)}must be an IANA time zone name such as UTC or Asia/Bangkok`;
 }
 
