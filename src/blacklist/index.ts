@@ -57,7 +57,7 @@ import type { BlacklistEntry } from '../protocol/schemas/blacklist';
 import { readTimestamp } from '../protocol/timestamp';
 import { HashMultiMap, PairBuffer, SmallHashSet, hashString, hashUnits } from './hashtable';
 import { boundedLevenshteinUnits, toUnits } from './levenshtein';
-import { lookalikeKey, normalizePlate, parsePlate, substitutions } from './normalize';
+import { lookalikeKey, normalizePlate, parsePlateInto, plateKeyScratch, substitutions } from './normalize';
 import { compilePattern, isPatternPlate, patternKey, type CompiledPattern } from './pattern';
 import { provinceCode } from './provinces';
 
@@ -241,6 +241,7 @@ export class BlacklistIndex {
   private longUnits: Uint16Array = new Uint16Array(64);
 
   // The read being matched.
+  private readonly parsed = plateKeyScratch();
   private rKey = '';
   private rUnits: Uint16Array = new Uint16Array(64);
   private rProv = 0;
@@ -394,7 +395,7 @@ export class BlacklistIndex {
    * province found in the plate text; the latter is used when none is given or it is not known.
    */
   match(plate: string, province: string | null | undefined, options: MatchOptions, now: number = Date.now()): MatchResult | null {
-    const parsed = parsePlate(plate);
+    const parsed = parsePlateInto(plate, this.parsed);
     const key = parsed.key;
     if (!key) return null;
     const code = (province ? this.codeOf(province) : null) ?? parsed.province;

@@ -191,26 +191,21 @@ export function foldPlateChars(s: string): string {
 // Thai plate grammar (on folded text)
 // =============================================================================================
 
-/** Set by thaiHeadEnd: length of the prefix and of the consonant run of the plate it found. */
-let headPrefix = 0;
-let headLetters = 0;
-
 /**
- * End index of the Thai plate that starts at index 0 of s and is followed by a non-digit (or the end),
- * or -1. Letter form [1-9]? C{1,2} D{1,4}, numeric form D{6,7}.
+ * The Thai plate that starts at index 0 of s and is followed by a non-digit (or the end), packed in
+ * one number so the hot path allocates nothing: its end index (bits 0-7), the length of its prefix
+ * (bits 8-11) and of its consonant run (bits 12-15); -1 when there is none. Letter form
+ * [1-9]? C{1,2} D{1,4}, numeric form D{6,7}. The end is headEnd(head), the prefix length
+ * (head >> 8) & 0xf, the consonant count (head >> 12) & 0xf.
  */
-function thaiHeadEnd(s: string, n: number): number {
+function thaiHead(s: string, n: number): number {
   if (n === 0) return -1;
   let i = 0;
   const c0 = s.charCodeAt(0);
   if (CT[c0] === T_DIGIT) {
     let d = 1;
     while (d < n && CT[s.charCodeAt(d)] === T_DIGIT) d++;
-    if (d >= 6 && d <= 7) {
-      headPrefix = d - 4;
-      headLetters = 0;
-      return d;
-    }
+    if (d >= 6 && d <= 7) return d | ((d - 4) << 8);
     if (d !== 1 || c0 === 0x30) return -1;
     i = 1; // leading digit 1–9, a consonant must follow (checked below)
   }
@@ -222,24 +217,28 @@ function thaiHeadEnd(s: string, n: number): number {
   let r = 0;
   while (r < 5 && i + r < n && CT[s.charCodeAt(i + r)] === T_DIGIT) r++;
   if (r === 0 || r > 4) return -1;
-  headPrefix = p;
-  headLetters = k;
-  return i + r;
+  return (i + r) | (p << 8) | (k << 12);
+}
+
+/** End index of a packed thaiHead result (-1 stays -1). */
+function headEnd(head: number): number {
+  return head < 0 ? -1 : head & 0xff;
 }
 
 /** The Thai parts of a key, or null when the key is not a Thai plate. */
 export function thaiPlateParts(key: string): { prefix: string; letters: string; number: string } | null {
   const n = key.length;
-  if (thaiHeadEnd(key, n) !== n) return null;
-  const p = headPrefix;
-  const k = headLetters;
+  const head = thaiHead(key, n);
+  if (headEnd(head) !== n) return null;
+  const p = (head >> 8) & 0xf;
+  const k = (head >> 12) & 0xf;
   if (k === 0) return { prefix: key.slice(0, p), letters: '', number: key.slice(p) };
   return { prefix: key.slice(0, p), letters: key.slice(p, p + k), number: key.slice(p + k) };
 }
 
 /** True when the (normalised) key is a Thai plate in either form. */
 export function isThaiPlateKey(key: string): boolean {
-  return thaiHeadEnd(key, key.length) === key.length;
+  return headEnd(thaiHead(key, key.length)) === key.length;
 }
 
 // =============================================================================================
@@ -275,27 +274,42 @@ export const PLATE_PROVINCE_CONFLICTS: readonly string[] = (() => {
   return Object.freeze(conflicts);
 })();
 
-let lastProvince: string | null = null;
+/**
+ * What normalisation found: the key, and the province it removed from the text. A caller on a hot
+ * path keeps one and passes it to parsePlateInto, so a read allocates no result object.
+ */
+export interface PlateKey {
+  key: string;
+  /** ISO 3166-2:TH code of the province found in the text (removed from the key), else null. */
+  province: string | null;
+}
 
-/** Folded text → key, stripping a leading/trailing province when the rest is a Thai plate. */
-function keyOf(raw: string): string {
-  lastProvince = null;
+/** A fresh PlateKey to reuse with parsePlateInto. */
+export function plateKeyScratch(): PlateKey {
+  return { key: '', province: null };
+}
+
+/** Folded text → key, stripping a leading/trailing province when the rest is a Thai plate; fills and returns `out`. */
+export function parsePlateInto(raw: string, out: PlateKey): PlateKey {
+  out.province = null;
   const s = foldPlateChars(raw);
+  out.key = s;
   const n = s.length;
-  if (n < 3) return s;
+  if (n < 3) return out;
 
   // Trailing province: the longest Thai plate at the start, followed by a known name.
-  const end = thaiHeadEnd(s, n);
+  const end = headEnd(thaiHead(s, n));
   if (end > 0 && end < n) {
     const code = DETECT.get(s.slice(end));
     if (code !== undefined) {
-      lastProvince = code;
-      return s.slice(0, end);
+      out.province = code;
+      out.key = s.slice(0, end);
+      return out;
     }
   }
 
   // Leading province: a known name followed by a Thai plate that runs to the end.
-  if (CT[s.charCodeAt(0)] === T_DIGIT) return s;
+  if (CT[s.charCodeAt(0)] === T_DIGIT) return out;
   let r = 0;
   while (r < 8 && r < n && CT[s.charCodeAt(n - 1 - r)] === T_DIGIT) r++;
   if (r >= 6 && r <= 7) {
@@ -303,8 +317,9 @@ function keyOf(raw: string): string {
     if (st >= 2) {
       const code = DETECT.get(s.slice(0, st));
       if (code !== undefined) {
-        lastProvince = code;
-        return s.slice(st);
+        out.province = code;
+        out.key = s.slice(st);
+        return out;
       }
     }
   } else if (r >= 1 && r <= 4) {
@@ -321,23 +336,26 @@ function keyOf(raw: string): string {
       if (st < 2) continue;
       const code = DETECT.get(s.slice(0, st));
       if (code !== undefined) {
-        lastProvince = code;
-        return s.slice(st);
+        out.province = code;
+        out.key = s.slice(st);
+        return out;
       }
     }
   }
-  return s;
+  return out;
 }
+
+/** Scratch for normalizePlate, which only returns the key (synchronous, so one is enough). */
+const SCRATCH = plateKeyScratch();
 
 /** Canonical key of a plate reading (= parsePlate(raw).key). Idempotent. */
 export function normalizePlate(raw: string): string {
-  return keyOf(raw);
+  return parsePlateInto(raw, SCRATCH).key;
 }
 
 /** Key, province found in the text (removed from the key), and Thai plate parts. */
 export function parsePlate(raw: string): ParsedPlate {
-  const key = keyOf(raw);
-  const province = lastProvince;
+  const { key, province } = parsePlateInto(raw, plateKeyScratch());
   return { key, province, thai: thaiPlateParts(key) };
 }
 
