@@ -88,6 +88,19 @@ describe('Thai text in every Unicode form', () => {
       );
     });
 
+    it('any text, in any form, gives the key of the original (compatibility characters folded too)', () => {
+      // Latin-1 compatibility characters (ª ² µ ½ ¨), a ligature, circled and full-width digits,
+      // accented letters (NFD splits them), Thai with SARA AM and marks.
+      const alphabet = [...'AB0189é\u00c5ß', 'ª', '²', 'µ', '½', '¨', 'ﬁ', '①', '７', 'Ｋ', ...'กขลำปาง่้ั', ' ', '-'];
+      fc.assert(
+        fc.property(fc.string({ unit: fc.constantFrom(...alphabet), maxLength: 12 }), fc.constantFrom(...FORMS), (text, form) => {
+          assert.equal(normalizePlate(text.normalize(form)), normalizePlate(text));
+          assert.equal(normalizePlate(AM_SPLIT(text)), normalizePlate(text));
+        }),
+        { numRuns: 1000 },
+      );
+    });
+
     it('every form of each of the 77 province names is the same province', () => {
       for (const p of PROVINCES)
         for (const name of [p.th, p.en, ...p.aliases])
