@@ -9,9 +9,11 @@
  */
 import {
   blacklistRoot,
+  choiceValidator,
   currentValue,
   isTrue,
   numberValidator,
+  orMissing,
 } from '../shared/validate';
 
 RED.nodes.registerType('lpr-blacklist-match', {
@@ -32,13 +34,8 @@ RED.nodes.registerType('lpr-blacklist-match', {
     pattern: { value: true },
     requireProvince: { value: false },
     suppress: { value: 60, label: 'Suppress', validate: numberValidator({ min: 0, max: 86400, unit: 's' }) },
-    suppressPer: {
-      value: 'camera',
-      label: 'Suppress per',
-      validate: function (v: unknown) {
-        return v === undefined || v === '' || v === 'camera' || v === 'site' || 'Suppress per: must be camera or site';
-      },
-    },
+    // Missing (a flow saved before it existed) = 'camera', as the runtime reads it.
+    suppressPer: { value: 'camera', label: 'Suppress per', validate: orMissing(choiceValidator(['camera', 'site'])) },
     publish: { value: true },
   },
   label: function (this: any) {
