@@ -52,8 +52,8 @@
  * including expired ones not yet purged. An `expires_at` that does not parse is ignored.
  *
  * Layout: this file holds the matching (the stages and the ranking); ./index/ the parts it uses:
- * record-store.ts (the 32-byte records), plate-tables.ts (the exact, look-alike and near tables,
- * and bulk loading), deletion-variants.ts (the near tables' hashes and tags), patterns.ts (the
+ * record-store.ts (the 32-byte records), plate-tables.ts (the exact, look-alike and near tables),
+ * bulk-load.ts (filling them in one pass), deletion-variants.ts (the near tables' hashes and tags), patterns.ts (the
  * wildcard entries) and province-ids.ts (province codes as record ids).
  *
  * Pure and synchronous: no Node-RED import, no I/O.

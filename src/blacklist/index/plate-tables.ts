@@ -9,20 +9,17 @@
  *   see deletion-variants.ts) and near2 (2-deletion variants), for fuzzy matching; built on add when
  *   `depth` asks for them, else on the first fuzzy query (ensureDepth), and kept current from then on.
  *
- * Bulk loads (beginBulk/endBulk): a near table that is empty when a load begins is filled at its end
- * from its pairs sorted by hash (PairBuffer, HashMultiMap.buildFrom): one sequential pass instead of a
- * random insert per pair. Ids freed meanwhile are held back (RecordStore.holdFreed), so a buffered
- * pair never names another entry; pairs of entries removed meanwhile are dropped at the end.
+ * Bulk loads (beginBulk/endBulk, see bulk-load.ts) buffer the pairs of empty near tables and build
+ * them in one pass at the end.
  */
-import { HashMultiMap, PairBuffer, SmallHashSet, hashString, hashUnits } from '../hashtable';
+import { HashMultiMap, SmallHashSet, hashString, hashUnits } from '../hashtable';
 import { lookalikeKey } from '../normalize';
+import { BulkLoad } from './bulk-load';
 import { MAX_TAGGED_IDS, runsOverlap, TAG_LEVEL1, variants1, variants2 } from './deletion-variants';
 import type { RecordStore } from './record-store';
 
 /** A batch this large is a bulk load: the tables are compacted after it. */
 export const BULK = 10_000;
-/** Load the tables are compacted to after a bulk load (they grow at 0.8). */
-const COMPACT_LOAD = 0.75;
 
 export class PlateTables {
   exact = new HashMultiMap();
@@ -30,9 +27,8 @@ export class PlateTables {
   near1: HashMultiMap | null = null;
   near2: HashMultiMap | null = null;
   depth: 0 | 1 | 2;
-  private bulk1: PairBuffer | null = null;
-  private bulk2: PairBuffer | null = null;
-  private bulkKeys = 0;
+  /** The bulk load in progress, if any. */
+  private bulk: BulkLoad | null = null;
   /** near1 values carry a run tag: (id << 8) | tag, while ids fit in 23 bits; plain ids after. */
   tagged: boolean;
   private readonly taggedIdLimit: number;
@@ -70,7 +66,7 @@ export class PlateTables {
     const r = this.records;
     if (!this.tagged || !r.nextIdIsNew || r.highWater < this.taggedIdLimit) return;
     this.tagged = false;
-    if (this.bulk1) for (let i = 0; i < this.bulk1.n; i++) this.bulk1.vals[i] = this.bulk1.vals[i]! >>> 8;
+    if (this.bulk?.near1) this.bulk.untag();
     else if (this.near1) {
       this.near1 = new HashMultiMap();
       for (let id = 0; id < r.highWater; id++) if (r.isKeyed(id)) this.insertVariants(id, 1, 1);
@@ -101,14 +97,14 @@ export class PlateTables {
     const units = r.unitsOf(id, len);
     const off = r.unitsOffset(id, len);
     if (from <= 1 && to >= 1) {
-      const near1 = this.bulk1 ?? this.near1!;
+      const near1 = this.bulk?.near1 ?? this.near1!;
       const tagged = this.tagged;
       near1.insert(hashUnits(units, off, len, -1, -1), tagged ? id << 8 : id);
       const hs = variants1(units, off, len, this.hashes1, this.runs1);
       for (let i = 0; i < hs.length; i++) near1.insert(hs[i]!, tagged ? (id << 8) | TAG_LEVEL1 | this.runs1[i]! : id);
     }
     if (from <= 2 && to >= 2) {
-      const near2 = this.bulk2 ?? this.near2!;
+      const near2 = this.bulk?.near2 ?? this.near2!;
       const hs = variants2(units, off, len, this.hashes2, this.seen);
       for (let i = 0; i < hs.length; i++) near2.insert(hs[i]!, id);
     }
@@ -120,14 +116,14 @@ export class PlateTables {
     const units = r.unitsOf(id, len);
     const off = r.unitsOffset(id, len);
     // During a bulk load an empty table's pairs are still buffered: dropped at the end.
-    if (this.depth >= 1 && !this.bulk1) {
+    if (this.depth >= 1 && !this.bulk?.near1) {
       const near1 = this.near1!;
       const tagged = this.tagged;
       near1.remove(hashUnits(units, off, len, -1, -1), tagged ? id << 8 : id);
       const hs = variants1(units, off, len, this.hashes1, this.runs1);
       for (let i = 0; i < hs.length; i++) near1.remove(hs[i]!, tagged ? (id << 8) | TAG_LEVEL1 | this.runs1[i]! : id);
     }
-    if (this.depth >= 2 && !this.bulk2) {
+    if (this.depth >= 2 && !this.bulk?.near2) {
       const hs = variants2(units, off, len, this.hashes2, this.seen);
       for (let i = 0; i < hs.length; i++) this.near2!.remove(hs[i]!, id);
     }
@@ -219,38 +215,14 @@ export class PlateTables {
       this.exact.reserve(keys);
       this.look.reserve(keys >> 1);
     }
-    this.bulkKeys = keys;
-    if (this.near1 && this.near1.used === 0) this.bulk1 = new PairBuffer(keys + units);
-    if (this.near2 && this.near2.used === 0) this.bulk2 = new PairBuffer(Math.ceil((units * units) / Math.max(1, keys) / 2));
+    this.bulk = new BulkLoad(this, keys, units);
     this.records.holdFreed();
   }
 
   endBulk(): void {
     const r = this.records;
-    const liveId = (id: number) => r.isLive(id);
-    if (this.bulk1) {
-      const buf = this.bulk1;
-      const tagged = this.tagged;
-      buf.filter((v) => liveId(tagged ? v >>> 8 : v));
-      buf.sort();
-      this.near1!.buildFrom(buf.keys, buf.vals, buf.n, COMPACT_LOAD);
-    }
-    if (this.bulk2) {
-      const buf = this.bulk2;
-      buf.filter(liveId);
-      buf.sort();
-      this.near2!.buildFrom(buf.keys, buf.vals, buf.n, COMPACT_LOAD);
-    }
-    // Tables filled one pair at a time keep the slack growth leaves: compact them when this load
-    // was a large part of what they hold (compacting costs a pass over the table).
-    if (this.bulkKeys * 4 >= r.live) {
-      this.exact.compact(COMPACT_LOAD);
-      this.look.compact(COMPACT_LOAD);
-      if (this.near1 && !this.bulk1) this.near1.compact(COMPACT_LOAD);
-      if (this.near2 && !this.bulk2) this.near2.compact(COMPACT_LOAD);
-    }
-    this.bulk1 = null;
-    this.bulk2 = null;
+    this.bulk!.finish(this, this.tagged, (id) => r.isLive(id), r.live);
+    this.bulk = null;
     r.releaseFreed();
   }
 
