@@ -9,8 +9,10 @@
  *   full-width variants (dashes U+2010–U+2015, minus U+2212, bullet/dot operators, ideographic comma/stop…);
  * - digits: Thai ๐–๙ (U+0E50–U+0E59), Arabic-Indic (U+0660–U+0669), Eastern Arabic-Indic (U+06F0–U+06F9)
  *   and full-width ０–９ become ASCII 0–9;
- * - full-width ASCII (U+FF01–U+FF5E) becomes ASCII (the only NFKC-like folding; Thai is never NFKC'd,
- *   because NFKC would split SARA AM ำ into two code points);
+ * - full-width ASCII (U+FF01–U+FF5E) becomes ASCII;
+ * - SARA AM ำ (U+0E33) becomes SARA AA า (U+0E32): NFKC/NFKD and many OCR and Python pipelines write it
+ *   as NIKHAHIT + SARA AA (U+0E4D U+0E32), and NIKHAHIT is a dropped mark (below), so both spellings
+ *   give one key and 'ลำปาง' / 'ลําปาง' are the same province;
  * - letters are upper-cased (ASCII, Latin-1 and every other BMP letter whose upper case is one code unit);
  * - Thai non-spacing marks (vowels above/below ั ิ ี ึ ื ุ ู ฺ, ็, tone marks ่ ้ ๊ ๋, ์ ํ ๎ — U+0E31,
  *   U+0E34–U+0E3A, U+0E47–U+0E4E) are dropped. The registration part of a Thai plate (prefix digit,
@@ -18,9 +20,10 @@
  *   line they are dropped consistently from the text and from the province names we compare against.
  *   Spacing Thai characters (consonants, เ แ โ ใ ไ า ะ ำ ฯ ๆ …) are kept as they are.
  * - everything else is kept. Text that contains a character outside ASCII/Latin-1/Thai/the folded
- *   ranges (Greek, Cyrillic, combining diacritics, astral characters…) takes a slow path that applies NFC
- *   before and after the table, so the key is always NFC. ASCII/Latin-1/Thai text is NFC already once
- *   the Thai marks are dropped, so the fast path never calls String.prototype.normalize.
+ *   ranges (Greek, Cyrillic, combining diacritics, astral characters, Latin-1 compatibility characters
+ *   such as ª ² µ ¼…) takes a slow path that applies NFKC before and after the table, so the key is the
+ *   same for the NFC, NFD, NFKC and NFKD forms of a text. ASCII/Latin-1/Thai text is NFKC already once
+ *   the Thai marks are dropped and SARA AM folded, so the fast path never calls String.prototype.normalize.
  *
  * Then a province name at the end or the start (two-line Thai plates: 'กข 1234\nเชียงใหม่') is removed and
  * reported — ONLY when what remains is a Thai plate (see below). Province names are matched on the folded
@@ -38,7 +41,7 @@
  *
  * ## Idempotence
  * normalizePlate(normalizePlate(x)) === normalizePlate(x): the table maps every output character to itself
- * (the slow path iterates NFC∘table to a fixed point), and a province is only removed when the remainder
+ * (the slow path iterates NFKC∘table to a fixed point), and a province is only removed when the remainder
  * is a Thai plate key, which can neither end with a name (it ends with a digit) nor start with one (a name
  * is at least two characters and never a digit+consonant pair, while a Thai key has at most one
  * character before a one/two-consonant run).
@@ -65,8 +68,8 @@ export interface ParsedPlate {
 // Character table
 // =============================================================================================
 
-/** MAP[c] = target code unit; | NEEDS_NFC when the text must take the NFC slow path; or DROP. */
-const NEEDS_NFC = 0x10000;
+/** MAP[c] = target code unit; | NEEDS_NFKC when the text must take the NFKC slow path; or DROP. */
+const NEEDS_NFKC = 0x10000;
 const DROP = 0x20000;
 const MAP = new Int32Array(0x10000);
 
@@ -109,19 +112,22 @@ function upperUnit(c: number): number {
 }
 
 (function buildMap(): void {
-  // Default: kept as is, but outside ASCII/Latin-1/Thai the text takes the NFC slow path.
-  for (let c = 0; c < 0x10000; c++) MAP[c] = c | NEEDS_NFC;
+  // Default: kept as is, but outside ASCII/Latin-1/Thai the text takes the NFKC slow path.
+  for (let c = 0; c < 0x10000; c++) MAP[c] = c | NEEDS_NFKC;
   const rule = (c: number): void => {
     if (isDropped(c) || isThaiMark(c)) MAP[c] = DROP;
+    else if (c === 0x0e33) MAP[c] = 0x0e32; // SARA AM = NIKHAHIT (a dropped mark) + SARA AA, its NFKC form
     else if (c >= 0x0e50 && c <= 0x0e59) MAP[c] = 0x30 + (c - 0x0e50); // Thai digits
     else if (c >= 0x0660 && c <= 0x0669) MAP[c] = 0x30 + (c - 0x0660); // Arabic-Indic digits
     else if (c >= 0x06f0 && c <= 0x06f9) MAP[c] = 0x30 + (c - 0x06f0); // Eastern Arabic-Indic digits
     else if (c >= 0xff01 && c <= 0xff5e) {
       const a = c - 0xfee0; // full-width ASCII → ASCII, then the ASCII rule
       MAP[c] = isDropped(a) ? DROP : upperUnit(a);
-    } else if (c < 0x300 || (c >= 0x0e00 && c <= 0x0e7f)) {
-      // Below U+0300 every character is NFC-stable and never composes with a preceding one; Thai has
-      // no canonical compositions and its reorderable marks are dropped: no NFC needed.
+    } else if ((c < 0x300 && String.fromCharCode(c).normalize('NFKC') === String.fromCharCode(c)) || (c >= 0x0e00 && c <= 0x0e7f)) {
+      // Below U+0300 every character is NFC-stable and never composes with a preceding one (those with a
+      // compatibility decomposition — ª ² µ ¼ … — take the NFKC slow path); Thai has no canonical
+      // compositions, its reorderable marks are dropped and its one compatibility form (SARA AM) is
+      // folded above: no normalisation needed.
       MAP[c] = upperUnit(c);
     }
     // else: slow path; its upper case is taken in mapPlain, keeping module load cheap.
@@ -137,23 +143,23 @@ for (let c = 0x0e01; c <= 0x0e2e; c++) CT[c] = T_CONS;
 
 const DIGIT_CHARS: readonly string[] = Array.from({ length: 10 }, (_, d) => String(d));
 
-/** Table-only fold (no NFC): used by the slow path. */
+/** Table-only fold (no NFKC): used by the slow path. */
 function mapPlain(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const m = MAP[c]!;
     if (m === DROP) continue;
-    out += String.fromCharCode(m & NEEDS_NFC ? upperUnit(c) : m);
+    out += String.fromCharCode(m & NEEDS_NFKC ? upperUnit(c) : m);
   }
   return out;
 }
 
-/** NFC ∘ table ∘ NFC iterated to a fixed point (rare: non-Latin-1, non-Thai text). */
+/** NFKC ∘ table ∘ NFKC iterated to a fixed point (rare: non-Latin-1, non-Thai text). */
 function slowFold(raw: string): string {
-  let s = raw.normalize('NFC');
+  let s = raw.normalize('NFKC');
   for (let i = 0; i < 6; i++) {
-    const t = mapPlain(s).normalize('NFC');
+    const t = mapPlain(s).normalize('NFKC');
     if (t === s) return s;
     s = t;
   }
@@ -172,7 +178,7 @@ export function foldPlateChars(s: string): string {
     const c = s.charCodeAt(i);
     const m = MAP[c]!;
     if (m === c) continue;
-    if (m & NEEDS_NFC) return slowFold(s);
+    if (m & NEEDS_NFKC) return slowFold(s);
     if (i > run) out += s.slice(run, i);
     if (m !== DROP) out += m >= 0x30 && m <= 0x39 ? DIGIT_CHARS[m - 0x30]! : String.fromCharCode(m);
     run = i + 1;
@@ -185,26 +191,21 @@ export function foldPlateChars(s: string): string {
 // Thai plate grammar (on folded text)
 // =============================================================================================
 
-/** Set by thaiHeadEnd: length of the prefix and of the consonant run of the plate it found. */
-let headPrefix = 0;
-let headLetters = 0;
-
 /**
- * End index of the Thai plate that starts at index 0 of s and is followed by a non-digit (or the end),
- * or -1. Letter form [1-9]? C{1,2} D{1,4}, numeric form D{6,7}.
+ * The Thai plate that starts at index 0 of s and is followed by a non-digit (or the end), packed in
+ * one number so the hot path allocates nothing: its end index (bits 0-7), the length of its prefix
+ * (bits 8-11) and of its consonant run (bits 12-15); -1 when there is none. Letter form
+ * [1-9]? C{1,2} D{1,4}, numeric form D{6,7}. The end is headEnd(head), the prefix length
+ * (head >> 8) & 0xf, the consonant count (head >> 12) & 0xf.
  */
-function thaiHeadEnd(s: string, n: number): number {
+function thaiHead(s: string, n: number): number {
   if (n === 0) return -1;
   let i = 0;
   const c0 = s.charCodeAt(0);
   if (CT[c0] === T_DIGIT) {
     let d = 1;
     while (d < n && CT[s.charCodeAt(d)] === T_DIGIT) d++;
-    if (d >= 6 && d <= 7) {
-      headPrefix = d - 4;
-      headLetters = 0;
-      return d;
-    }
+    if (d >= 6 && d <= 7) return d | ((d - 4) << 8);
     if (d !== 1 || c0 === 0x30) return -1;
     i = 1; // leading digit 1–9, a consonant must follow (checked below)
   }
@@ -216,24 +217,28 @@ function thaiHeadEnd(s: string, n: number): number {
   let r = 0;
   while (r < 5 && i + r < n && CT[s.charCodeAt(i + r)] === T_DIGIT) r++;
   if (r === 0 || r > 4) return -1;
-  headPrefix = p;
-  headLetters = k;
-  return i + r;
+  return (i + r) | (p << 8) | (k << 12);
+}
+
+/** End index of a packed thaiHead result (-1 stays -1). */
+function headEnd(head: number): number {
+  return head < 0 ? -1 : head & 0xff;
 }
 
 /** The Thai parts of a key, or null when the key is not a Thai plate. */
 export function thaiPlateParts(key: string): { prefix: string; letters: string; number: string } | null {
   const n = key.length;
-  if (thaiHeadEnd(key, n) !== n) return null;
-  const p = headPrefix;
-  const k = headLetters;
+  const head = thaiHead(key, n);
+  if (headEnd(head) !== n) return null;
+  const p = (head >> 8) & 0xf;
+  const k = (head >> 12) & 0xf;
   if (k === 0) return { prefix: key.slice(0, p), letters: '', number: key.slice(p) };
   return { prefix: key.slice(0, p), letters: key.slice(p, p + k), number: key.slice(p + k) };
 }
 
 /** True when the (normalised) key is a Thai plate in either form. */
 export function isThaiPlateKey(key: string): boolean {
-  return thaiHeadEnd(key, key.length) === key.length;
+  return headEnd(thaiHead(key, key.length)) === key.length;
 }
 
 // =============================================================================================
@@ -269,27 +274,42 @@ export const PLATE_PROVINCE_CONFLICTS: readonly string[] = (() => {
   return Object.freeze(conflicts);
 })();
 
-let lastProvince: string | null = null;
+/**
+ * What normalisation found: the key, and the province it removed from the text. A caller on a hot
+ * path keeps one and passes it to parsePlateInto, so a read allocates no result object.
+ */
+export interface PlateKey {
+  key: string;
+  /** ISO 3166-2:TH code of the province found in the text (removed from the key), else null. */
+  province: string | null;
+}
 
-/** Folded text → key, stripping a leading/trailing province when the rest is a Thai plate. */
-function keyOf(raw: string): string {
-  lastProvince = null;
+/** A fresh PlateKey to reuse with parsePlateInto. */
+export function plateKeyScratch(): PlateKey {
+  return { key: '', province: null };
+}
+
+/** Folded text → key, stripping a leading/trailing province when the rest is a Thai plate; fills and returns `out`. */
+export function parsePlateInto(raw: string, out: PlateKey): PlateKey {
+  out.province = null;
   const s = foldPlateChars(raw);
+  out.key = s;
   const n = s.length;
-  if (n < 3) return s;
+  if (n < 3) return out;
 
   // Trailing province: the longest Thai plate at the start, followed by a known name.
-  const end = thaiHeadEnd(s, n);
+  const end = headEnd(thaiHead(s, n));
   if (end > 0 && end < n) {
     const code = DETECT.get(s.slice(end));
     if (code !== undefined) {
-      lastProvince = code;
-      return s.slice(0, end);
+      out.province = code;
+      out.key = s.slice(0, end);
+      return out;
     }
   }
 
   // Leading province: a known name followed by a Thai plate that runs to the end.
-  if (CT[s.charCodeAt(0)] === T_DIGIT) return s;
+  if (CT[s.charCodeAt(0)] === T_DIGIT) return out;
   let r = 0;
   while (r < 8 && r < n && CT[s.charCodeAt(n - 1 - r)] === T_DIGIT) r++;
   if (r >= 6 && r <= 7) {
@@ -297,8 +317,9 @@ function keyOf(raw: string): string {
     if (st >= 2) {
       const code = DETECT.get(s.slice(0, st));
       if (code !== undefined) {
-        lastProvince = code;
-        return s.slice(st);
+        out.province = code;
+        out.key = s.slice(st);
+        return out;
       }
     }
   } else if (r >= 1 && r <= 4) {
@@ -315,23 +336,26 @@ function keyOf(raw: string): string {
       if (st < 2) continue;
       const code = DETECT.get(s.slice(0, st));
       if (code !== undefined) {
-        lastProvince = code;
-        return s.slice(st);
+        out.province = code;
+        out.key = s.slice(st);
+        return out;
       }
     }
   }
-  return s;
+  return out;
 }
+
+/** Scratch for normalizePlate, which only returns the key (synchronous, so one is enough). */
+const SCRATCH = plateKeyScratch();
 
 /** Canonical key of a plate reading (= parsePlate(raw).key). Idempotent. */
 export function normalizePlate(raw: string): string {
-  return keyOf(raw);
+  return parsePlateInto(raw, SCRATCH).key;
 }
 
 /** Key, province found in the text (removed from the key), and Thai plate parts. */
 export function parsePlate(raw: string): ParsedPlate {
-  const key = keyOf(raw);
-  const province = lastProvince;
+  const { key, province } = parsePlateInto(raw, plateKeyScratch());
   return { key, province, thai: thaiPlateParts(key) };
 }
 

@@ -10,7 +10,7 @@
  * - `aliases`: common alternative English spellings, short Thai names, the standard Thai document
  *           abbreviation (อักษรย่อ, e.g. กทม, ชม, ภก) and, for Bangkok, 'BKK'.
  *
- * `provinceCode()` folds its input (NFC, full-width → ASCII, case, spaces/dots/hyphens/apostrophes,
+ * `provinceCode()` folds its input (NFKC, so SARA AM in either spelling; full-width → ASCII, case, spaces/dots/hyphens/apostrophes,
  * Thai vowel/tone marks) before a single Map look-up, so 'Chiang Mai', 'chiangmai', 'CHIANG-MAI',
  * 'เชียงใหม่', 'จ.เชียงใหม่', 'ชม', 'TH-50' and 'th50' all give 'TH-50'.
  */
@@ -134,13 +134,15 @@ const FULLWIDTH = /[\uFF01-\uFF5E]/g;
 export function foldProvinceName(name: string): string {
   // Upper-casing can leave text that is not NFC (e.g. 'ῢ' → 'Ϋ̀'), so iterate to a fixed point; ASCII and
   // Thai names are stable after one round.
-  let s = name.normalize('NFC');
+  // NFKC folds every canonical and compatibility form: full-width letters, and SARA AM (U+0E33) into
+  // NIKHAHIT + SARA AA, whose NIKHAHIT is then ignored like every Thai mark ('ลำปาง' = 'ลําปาง' = 'ลาปาง').
+  let s = name.normalize('NFKC');
   for (let i = 0; i < 4; i++) {
     const t = s
       .replace(FULLWIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
       .toUpperCase()
       .replace(NAME_IGNORED, '')
-      .normalize('NFC');
+      .normalize('NFKC');
     if (t === s) break;
     s = t;
   }

@@ -2,7 +2,7 @@
 import { createMessage } from '../protocol';
 import { normalizePlate } from '../blacklist/normalize';
 import { notificationFields, readsFromMsg, type ReadContext } from '../blacklist/reads';
-import { DedupeWindow } from '../runtime/dedupe';
+import { AlertSuppression } from '../runtime/alert-suppression';
 import { readMatchSettings, type MatchSettings } from '../runtime/blacklist-settings';
 import { resolveBlacklist } from './shared/blacklist-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
@@ -23,7 +23,7 @@ export = function register(RED: NodeAPI): void {
       return failSetup(node, err);
     }
     if (settings.options.fuzzy) list.store.index.prepareFuzzy(settings.options.maxDistance);
-    const recent = settings.suppressMs > 0 ? new DedupeWindow(settings.suppressMs, 100_000) : null;
+    const recent = new AlertSuppression(settings.suppressMs, settings.suppressPer);
     let hits = 0;
     let suppressed = 0;
     const showStatus = () =>
@@ -40,7 +40,7 @@ export = function register(RED: NodeAPI): void {
         if (!match) continue;
         matched = true;
         const key = normalizePlate(read.plate);
-        if (recent?.check(`${key}|${match.key}|${match.entry.province ?? ''}|${match.entry.list ?? ''}`, now)) {
+        if (recent.isRepeat(ctx.cameraId, key, match, now)) {
           suppressed++;
           continue;
         }

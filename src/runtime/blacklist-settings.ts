@@ -5,6 +5,7 @@ import { formatPath } from '../protocol/errors';
 import type { MatchOptions } from '../blacklist/index';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
 import { nodeFileName } from './files';
+import { DEFAULT_SUPPRESS_PER, SUPPRESS_PER, type SuppressPer } from './alert-suppression';
 
 export interface BlacklistSettings {
   entries: BlacklistEntry[];
@@ -55,8 +56,10 @@ export function readBlacklistSettings(props: Record<string, unknown>, nodeId: st
 
 export interface MatchSettings {
   options: MatchOptions;
-  /** Same plate and entry within this window notify once; 0 = every time. */
+  /** Same plate and entry (at the same camera, per `suppressPer`) within this window notify once; 0 = every time. */
   suppressMs: number;
+  /** 'camera': a second camera raises its own alert; 'site': one alert per window for all cameras. */
+  suppressPer: SuppressPer;
   publish: boolean;
 }
 
@@ -73,6 +76,14 @@ export function readMatchSettings(props: Record<string, unknown>): MatchSettings
       requireProvince: readBoolean(props, 'requireProvince', false),
     },
     suppressMs: readNumber(props, 'suppress', 60, { min: 0, max: 86_400 }) * 1000,
+    suppressPer: readSuppressPer(props.suppressPer),
     publish: readBoolean(props, 'publish', true),
   };
+}
+
+/** Missing (a flow saved before the property existed) = per camera, as issue 16 asks. */
+function readSuppressPer(raw: unknown): SuppressPer {
+  if (raw === undefined || raw === null || raw === '') return DEFAULT_SUPPRESS_PER;
+  if (typeof raw === 'string' && (SUPPRESS_PER as readonly string[]).includes(raw)) return raw as SuppressPer;
+  throw new ConfigError('suppressPer', `must be one of ${SUPPRESS_PER.join(', ')}, got ${JSON.stringify(raw)}`);
 }

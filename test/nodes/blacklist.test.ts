@@ -121,6 +121,53 @@ describe('blacklist nodes on a real Mosquitto', function () {
     assert.deepEqual(hit.map((m) => m.payload.match.type), ['exact', 'pattern']);
   });
 
+  describe('suppression per camera', () => {
+    async function run(matchProps: Record<string, unknown>, cameras: string[]): Promise<string[]> {
+      await helper.load(nodes, flow({ suppress: 60, ...matchProps }));
+      const hit = collect('hit');
+      const miss = collect('miss');
+      await waitReady('broker', 3);
+      const notes = await mosquittoSub(mosquitto.port, 'lprserver/blacklist/notifications');
+      try {
+        let i = 0;
+        // Published one after another, so the broker delivers them in this order; a suppressed read
+        // leaves neither output, so a marker read that always notifies closes the sequence.
+        for (const camera of cameras) await mosquittoPub(mosquitto.port, `lprserver/cameras/${camera}/detection`, JSON.stringify(detection(camera, `sp-${++i}`, 'ABC 1234')));
+        await mosquittoPub(mosquitto.port, 'lprserver/cameras/CAM009/detection', JSON.stringify(detection('CAM009', 'sp-end', 'XYZ77')));
+        await waitUntil(() => hit.some((m) => m.payload.plate_number === 'XYZ77'), 'the marker notification');
+        const published = await notes.waitFor(hit.length);
+        assert.equal(published.length, hit.length, 'one MQTT notification per output message');
+        assert.equal(miss.length, 0);
+        return hit.filter((m) => m.payload.plate_number !== 'XYZ77').map((m) => m.payload.camera_id);
+      } finally {
+        notes.stop();
+      }
+    }
+
+    it('the same plate at a second camera within the window raises a second notification', async () => {
+      assert.deepEqual(await run({ suppressPer: 'camera' }, ['CAM001', 'CAM002']), ['CAM001', 'CAM002']);
+    });
+
+    it('the same plate twice at one camera within the window raises one', async () => {
+      assert.deepEqual(await run({ suppressPer: 'camera' }, ['CAM001', 'CAM001', 'CAM002', 'CAM002']), ['CAM001', 'CAM002']);
+    });
+
+    it('a flow saved before suppressPer existed suppresses per camera', async () => {
+      assert.deepEqual(await run({}, ['CAM001', 'CAM002', 'CAM001']), ['CAM001', 'CAM002']);
+    });
+
+    it("suppressPer 'site' keeps the old behaviour: one notification for the whole site", async () => {
+      assert.deepEqual(await run({ suppressPer: 'site' }, ['CAM001', 'CAM002', 'CAM001']), ['CAM001']);
+    });
+
+    it('an unknown suppressPer stops the node with an error naming the property', async () => {
+      await helper.load(nodes, flow({ suppressPer: 'checkpoint' }));
+      const match = helper.getNode('match') as any;
+      const errors = match.error.args.map((a: any[]) => String(a[0]));
+      assert.ok(errors.some((e: string) => /suppressPer/.test(e)), errors.join('; '));
+    });
+  });
+
   it('applies add, remove and replace published with mosquitto_pub, never removing editor entries', async () => {
     await helper.load(nodes, flow());
     await waitReady('broker', 3);

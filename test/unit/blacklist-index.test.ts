@@ -600,7 +600,7 @@ describe('blacklist index', () => {
       };
       check();
       assert.equal(index.add(moreEntries!), ref.add(moreEntries!));
-      assert.equal((index as unknown as { tagged: boolean }).tagged, taggedIdLimit === undefined);
+      assert.equal((index as unknown as { tables: { tagged: boolean } }).tables.tagged, taggedIdLimit === undefined);
       check();
       assert.equal(index.purgeExpired(Date.parse(FUTURE)), ref.purge(Date.parse(FUTURE)));
       check();

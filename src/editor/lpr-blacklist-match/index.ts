@@ -9,9 +9,11 @@
  */
 import {
   blacklistRoot,
+  choiceValidator,
   currentValue,
   isTrue,
   numberValidator,
+  orMissing,
 } from '../shared/validate';
 
 RED.nodes.registerType('lpr-blacklist-match', {
@@ -32,6 +34,8 @@ RED.nodes.registerType('lpr-blacklist-match', {
     pattern: { value: true },
     requireProvince: { value: false },
     suppress: { value: 60, label: 'Suppress', validate: numberValidator({ min: 0, max: 86400, unit: 's' }) },
+    // Missing (a flow saved before it existed) = 'camera', as the runtime reads it.
+    suppressPer: { value: 'camera', label: 'Suppress per', validate: orMissing(choiceValidator(['camera', 'site'])) },
     publish: { value: true },
   },
   label: function (this: any) {
@@ -49,6 +53,8 @@ RED.nodes.registerType('lpr-blacklist-match', {
     // Older or hand-written flows may hold the numbers as strings, or out of range.
     $('#node-input-maxSubstitutions').val(['1', '2', '3', '4'].includes(String(node.maxSubstitutions)) ? String(node.maxSubstitutions) : '1');
     $('#node-input-maxDistance').val(String(node.maxDistance) === '2' ? '2' : '1');
+    // A flow saved before suppressPer existed suppresses per camera (the runtime's default too).
+    $('#node-input-suppressPer').val(node.suppressPer === 'site' ? 'site' : 'camera');
 
     const showKinds = () => {
       $('#lpr-blacklist-match-row-maxSubstitutions').toggle(isTrue(currentValue(node, 'lookalike', prefix)));
