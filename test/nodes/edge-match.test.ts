@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
-import { mosquittoSub } from '../fixtures/mqtt-cli';
+import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { sleep, waitUntil } from '../fixtures/wait';
 import { brokerConfig, helper } from './harness';
 
@@ -106,6 +106,11 @@ describe('lpr-camera matching at the edge (real Mosquitto)', function () {
     const alerts = collect('alerts');
     const hits = collect('hit');
     const misses = collect('miss');
+    await waitUntil(() => agent().outbox.isOnline, 'camera online');
+    const sconn0 = (helper.getNode('sbroker') as any).connection;
+    await waitUntil(() => sconn0.connected && [...sconn0.subs.values()].every((s: any) => s.active), 'server subscribed');
+    // The camera's request may have beaten the server's subscription (it asks again after 30 s): share the list now.
+    await mosquittoPub(mosquitto.port, 'lprserver/blacklist/updates', JSON.stringify({ message_id: 'u-all', timestamp: new Date().toISOString(), action: 'replace', entries: LIST }));
     await waitUntil(() => agent().edgeList?.size === 3, `the edge list synced (size ${agent().edgeList?.size})`, 15_000);
     // Memory bound: three of five kept, the most urgent ones; the rest counted.
     const kept = agent().edgeList.entries().map((e: any) => e.plate_number).sort();
@@ -114,7 +119,8 @@ describe('lpr-camera matching at the edge (real Mosquitto)', function () {
     const sconn = (helper.getNode('sbroker') as any).connection;
     await waitUntil(() => sconn.connected && [...sconn.subs.values()].every((s: any) => s.active), 'server subscribed');
 
-    await mosquitto.stop();
+    // The broker goes down (killed: the checkpoint's link is simply gone).
+    await mosquitto.kill();
     await waitUntil(() => !agent().outbox.isOnline, 'the camera noticed the broker is down');
     const cam = helper.getNode('cam') as any;
     cam.receive({ topic: 'detection', payload: { ...detection('WANTED1'), message_id: 'det-wanted' } });
