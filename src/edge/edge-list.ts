@@ -3,11 +3,13 @@
  * BlacklistUpdates the camera receives, matched with the server's own BlacklistIndex (through
  * BlacklistStore, which also persists it atomically), so a checkpoint matches while its link is down.
  *
- * Bounded: at most `maxEntries` entries. Policy: the most urgent are kept. A `replace` keeps the
- * first `maxEntries` by priority (critical, high, medium, low, none; ties in list order); an `add`
- * that does not fit takes only as many as there is room for, by the same order (an operator
- * raises `maxEntries` rather than lose a critical entry to a low one, so every entry left out is
- * counted in `metrics.overLimit` and reported). A `remove` always applies.
+ * Bounded: at most `maxEntries` entries. Policy: the most urgent are kept, by priority (critical,
+ * high, medium, low, none). A `replace` keeps the first `maxEntries` in that order (ties: list
+ * order); an `add` that overfills the list leaves out the least urgent of old and new together
+ * (ties: the new ones go first, so a full list does not churn), so a critical entry never waits
+ * behind a low one. Every entry left out is counted in `metrics.overLimit` and reported (the
+ * operator raises `maxEntries`). A `remove` always applies. While an `add` is applied the list may
+ * hold that update's entries over the bound, for that call only.
  *
  * `apply(update)` is the one entry point: chunked snapshots with revisions plug in there (see
  * the note on `apply`). Pure: no Node-RED, no MQTT.
@@ -20,6 +22,7 @@ export const DEFAULT_EDGE_MAX_ENTRIES = 200_000;
 
 const PRIORITY_RANK: Record<string, number> = { critical: 0, high: 1, medium: 2, low: 3 };
 const rank = (e: BlacklistEntry): number => PRIORITY_RANK[e.priority ?? ''] ?? 4;
+const identity = (e: BlacklistEntry): string => `${e.plate_number}\u0000${e.province ?? ''}\u0000${e.list ?? ''}`;
 
 export interface EdgeListOptions {
   maxEntries: number;
@@ -75,17 +78,28 @@ export class EdgeList {
    * the last applied revision beside the list file and ignore updates older than it.
    */
   apply(update: Pick<BlacklistUpdate, 'action' | 'entries'>): EdgeApplyResult {
+    const max = this.options.maxEntries;
     let entries = update.entries;
     let overLimit = 0;
-    if (update.action !== 'remove') {
-      const room = update.action === 'replace' ? this.options.maxEntries : Math.max(0, this.options.maxEntries - this.store.size);
-      if (entries.length > room) {
-        const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i);
-        entries = ordered.slice(0, room).map((x) => x.e);
-        overLimit = update.entries.length - entries.length;
-      }
+    if (update.action === 'replace' && entries.length > max) {
+      const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i);
+      entries = ordered.slice(0, max).map((x) => x.e);
+      overLimit = update.entries.length - entries.length;
     }
-    const result = this.store.apply(update.action, entries);
+    let result = this.store.apply(update.action, entries);
+    if (update.action === 'add' && this.store.size > max) {
+      // Over the bound: leave out the least urgent of old and new together, the new ones first on a tie.
+      const fresh = new Set(update.entries.map(identity));
+      const ordered = this.store
+        .snapshot()
+        .map((e, i) => ({ e, i, isNew: fresh.has(identity(e)) ? 1 : 0 }))
+        .sort((a, b) => rank(a.e) - rank(b.e) || a.isNew - b.isNew || a.i - b.i);
+      const before = this.store.size;
+      const out = ordered.slice(max).map(({ e }) => ({ plate_number: e.plate_number, ...(e.province !== undefined ? { province: e.province } : {}), ...(e.list !== undefined ? { list: e.list } : {}) }));
+      this.store.apply('remove', out);
+      overLimit = before - this.store.size;
+      result = { ...result, added: result.added - overLimit, total: this.store.size };
+    }
     this.metrics.updates++;
     this.metrics.overLimit += overLimit;
     return { ...result, overLimit };
