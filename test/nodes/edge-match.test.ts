@@ -155,6 +155,44 @@ describe('lpr-camera matching at the edge (real Mosquitto)', function () {
     }
   });
 
+  it('keeps its list and an undelivered notification on disk across a restart while the broker is down, matches from that copy, and delivers both notifications once when the broker returns', async () => {
+    await helper.load(NODES, flow());
+    await waitUntil(() => agent().outbox.isOnline, 'camera online');
+    const sconn0 = (helper.getNode('sbroker') as any).connection;
+    await waitUntil(() => sconn0.connected && [...sconn0.subs.values()].every((s: any) => s.active), 'server subscribed');
+    await mosquittoPub(mosquitto.port, 'lprserver/blacklist/updates', JSON.stringify({ message_id: 'u-all2', timestamp: new Date().toISOString(), action: 'replace', entries: LIST }));
+    await waitUntil(() => agent().edgeList?.size === 3, 'the edge list synced', 15_000);
+    await mosquitto.kill();
+    await waitUntil(() => !agent().outbox.isOnline, 'the camera noticed the broker is down');
+    (helper.getNode('cam') as any).receive({ topic: 'detection', payload: { ...detection('WANTED1'), message_id: 'det-before' } });
+    await waitUntil(() => agent().notificationOutbox.size === 1, 'queued');
+    const first = agent().notificationOutbox.messages()[0];
+
+    // Node-RED restarts while the link is still down.
+    await helper.unload();
+    await helper.load(NODES, flow());
+    assert.equal(agent().edgeList.size, 3, 'the copy read back from disk');
+    assert.equal(agent().notificationOutbox.size, 1, 'the undelivered notification read back from its journal');
+    const alerts = collect('alerts');
+    const hits = collect('hit');
+    (helper.getNode('cam') as any).receive({ topic: 'detection', payload: { ...detection('HIGH001'), message_id: 'det-after' } });
+    await waitUntil(() => alerts.length === 1, 'matched from the copy on disk, offline', 2_000);
+
+    await mosquitto.start();
+    const notes = await mosquittoSub(mosquitto.port, 'lprserver/blacklist/notifications');
+    try {
+      await waitUntil(() => hits.length >= 2, `the server processed both detections (hits ${hits.length})`, 20_000);
+      await waitUntil(() => notes.messages.length >= 2, 'both edge notifications published', 10_000);
+      await sleep(1500);
+      const published = notes.messages.map((m) => JSON.parse(m.payload));
+      assert.deepEqual(published.map((n) => n.message_id).sort(), [first.message_id, alerts[0].payload.message_id].sort());
+      assert.ok(published.every((n) => n.raised_by === 'edge'));
+      assert.ok(hits.every((h) => h.lpr.raisedBy === 'edge'), 'the server raised none of its own');
+    } finally {
+      notes.stop();
+    }
+  });
+
   it('a flow saved before matchAtEdge existed has no edge list and one output more changes nothing', async () => {
     const def = flow()[1] as Record<string, unknown>;
     delete def.matchAtEdge;
