@@ -70,8 +70,9 @@ describe('lpr-camera matching at the edge (real Mosquitto)', function () {
 
   function flow(cameraProps: Record<string, unknown> = {}) {
     return [
-      // The camera reconnects later than the server (see docs/protocol.md, edge-raised notifications).
-      brokerConfig(mosquitto, { id: 'cbroker', name: 'camera broker', reconnectPeriod: 1.5 }),
+      // The camera reconnects (2-4 s) after the server (within about 1 s) has subscribed again: the
+      // server must be subscribed when the edge notification arrives (docs/protocol.md, its limits).
+      brokerConfig(mosquitto, { id: 'cbroker', name: 'camera broker', reconnectPeriod: 4 }),
       {
         id: 'cam', type: 'lpr-camera', broker: 'cbroker', camera: 'CAM001', checkpoint: 'CP001', ack: true, ackTimeout: 2,
         bufferSize: 100, overflow: 'drop-oldest', persist: true, file: '', requestConfig: false, blacklist: true,
