@@ -63,7 +63,7 @@ export = function register(RED: NodeAPI): void {
           continue;
         }
         hits++;
-        const edge = edgeRaised.get(ctx.detectionMessageId, match.entry.plate_number, now);
+        const edge = edgeRaised.get(ctx.cameraId, ctx.detectionMessageId, match.entry.plate_number, now);
         if (edge) {
           // The camera raised it (and published it) already: the flow gets that one, nothing is published.
           edgeHits++;
