@@ -45,6 +45,7 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       return failSetup(node, err);
     }
+    if (settings.matchAtEdge && !settings.blacklist) node.warn('matchAtEdge needs the watch list (blacklist): nothing is matched at the edge');
     const claim = broker.claimCameraPresence(node, settings.camera);
     if (claim) return failSetup(node, claim);
 
