@@ -9,6 +9,7 @@
  */
 import { EventEmitter } from 'node:events';
 import {
+  createMessage,
   decodePayload,
   DEFAULT_MAX_BYTES,
   newMessageId,
@@ -16,6 +17,7 @@ import {
   POLICY,
   validateMessage,
   ValidationError,
+  type BlacklistNotification,
   type BlacklistUpdate,
   type Config,
   type Control,
@@ -29,6 +31,8 @@ import {
   type ValidationCode,
 } from '../protocol';
 import type { BrokerConnection, ConnectionState, Release } from '../runtime/broker-connection';
+import { notificationFields } from '../blacklist/reads';
+import { EdgeList } from './edge-list';
 import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
 
 /** What a camera publishes. */
@@ -47,7 +51,7 @@ export interface CameraLink {
   topics: TopicTree;
   connection: BrokerConnection;
   /** Publishes a validated message of `kind` for this camera with the policy's QoS and retain. */
-  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest'>(kind: K, message: MessageOf<K>): Promise<void>;
+  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistNotifications'>(kind: K, message: MessageOf<K>): Promise<void>;
 }
 
 export interface CameraAgentOptions {
@@ -63,6 +67,18 @@ export interface CameraAgentOptions {
    * every connect (updates sent while offline are missed). Default off.
    */
   blacklist?: boolean;
+  /**
+   * Match at the edge (needs `blacklist`): keep a copy of the list (at most `maxEntries`, kept in
+   * `listFile`), match every detection's plates against it and raise the notification here, marked
+   * `raised_by: "edge"`: emitted at once (`edgeNotification`) and published through the
+   * notification outbox before the detection. Default off.
+   */
+  matchAtEdge?: boolean;
+  maxEntries?: number;
+  /** The edge list's file; null = memory only. */
+  listFile?: string | null;
+  /** The notification outbox's journal; null = memory only. */
+  notificationFile?: string | null;
   /** No answer to the list request within this long: ask again, doubling up to 10 minutes (ms, default 30 s). */
   blacklistRetryMs?: number;
   ackTimeoutMs: number;
@@ -111,6 +127,10 @@ export interface CameraAgentEvents {
   /** A watch-list update (`blacklistUpdates`) or the whole list answering our request (`blacklistAnswer`). */
   blacklist: [update: BlacklistUpdate, kind: ListKind, topic: string];
   invalid: [kind: InboundKind, topic: string, payload: Buffer, error: ValidationError];
+  /** A notification raised here from the edge list, before its detection is queued (acts while offline). */
+  edgeNotification: [notification: BlacklistNotification, detection: Detection];
+  /** The edge list left entries out (the bound), or could not be saved. */
+  listProblem: [error: Error];
   /** The server refused a detection (ack `rejected`): it is not sent again. */
   rejected: [detection: Detection, error: string | undefined];
   /** The overflow policy dropped (`overflow`) or refused (`refused`) a detection. */
@@ -131,6 +151,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   readonly outbox: DetectionOutbox<Detection>;
+  /**
+   * Edge-raised notifications, kept until the broker has them (PUBACK; nobody acks a notification),
+   * journaled apart from detections so the detection journal's format is unchanged. Always sent
+   * before the detection outbox when the link comes up, and each before its own detection.
+   */
+  readonly notificationOutbox: DetectionOutbox<BlacklistNotification>;
+  /** The edge's copy of the list; null without `matchAtEdge`. */
+  readonly edgeList: EdgeList | null;
   readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, blacklists: 0, invalid: 0, badAcks: 0 };
   private lastHealth: Health | null = null;
   private lastConfigUpdateId: string | null = null;
@@ -162,6 +190,24 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       validate: (m) => validateMessage('detection', m, { topicCameraId: options.cameraId }).ok,
       ...(options.timers ? { timers: options.timers } : {}),
     });
+    this.notificationOutbox = new DetectionOutbox<BlacklistNotification>({
+      send: (notification) => this.link.publish('blacklistNotifications', notification),
+      ackTimeoutMs: options.ackTimeoutMs,
+      limit: options.bufferSize,
+      overflow: 'drop-oldest',
+      settle: 'publish',
+      file: options.matchAtEdge ? (options.notificationFile ?? null) : null,
+      ...(options.durability ? { durability: options.durability } : {}),
+      ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
+      validate: (m) => validateMessage('blacklistNotifications', m).ok,
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
+    this.notificationOutbox.on('problem', (err: Error) => this.emit('problem', err));
+    this.notificationOutbox.on('change', () => this.emit('change'));
+    this.edgeList =
+      options.matchAtEdge && options.blacklist
+        ? new EdgeList({ maxEntries: options.maxEntries ?? 200_000, file: options.listFile ?? null, onSaveError: (err) => this.emit('listProblem', err) })
+        : null;
     this.outbox.on('rejected', (d: Detection, error?: string) => this.emit('rejected', d, error));
     this.outbox.on('dropped', (d: Detection, reason: 'overflow' | 'refused') => this.emit('dropped', d, reason));
     this.outbox.on('problem', (err: Error) => this.emit('problem', err));
@@ -186,6 +232,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     if (this.started) return;
     this.started = true;
     this.outbox.open();
+    this.notificationOutbox.open();
+    this.edgeList?.load();
     const { topics, connection } = this.link;
     const kinds = INBOUND_KINDS.filter((k) => k !== 'detectionAck' || this.options.awaitAck);
     for (const kind of kinds) {
@@ -215,7 +263,9 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     this.stopListRetry();
     this.link.connection.off('state', this.onState);
     for (const off of this.unsubscribers.splice(0)) off(options);
+    this.notificationOutbox.close();
     this.outbox.close();
+    this.edgeList?.close();
   }
 
   /**
@@ -251,10 +301,40 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   }
 
   /** Validates and queues a detection; the outbox sends it (again) until it is acked. */
-  detection(payload: unknown): { detection: Detection; result: AddResult<Detection> } {
+  detection(payload: unknown): { detection: Detection; result: AddResult<Detection>; notifications: BlacklistNotification[] } {
     const detection = this.prepare('detection', payload);
+    // A detection already pending (a resend from the flow) was matched when it came first.
+    const notifications = this.edgeList && !this.outbox.has(detection.message_id) ? this.matchAtEdge(detection) : [];
     const result = this.outbox.add(detection);
-    return { detection, result };
+    return { detection, result, notifications };
+  }
+
+  /**
+   * Matches the detection's plates against the edge list; each match becomes a notification raised
+   * here, emitted at once and queued BEFORE the detection (so, on one connection at QoS 1, the
+   * server receives it before the detection and does not raise it again).
+   */
+  private matchAtEdge(detection: Detection): BlacklistNotification[] {
+    const out: BlacklistNotification[] = [];
+    const ctx = {
+      cameraId: detection.camera_id,
+      checkpointId: detection.checkpoint_id ?? null,
+      detectionMessageId: detection.message_id,
+      imagePath: typeof detection.metadata?.image_path === 'string' && detection.metadata.image_path.length <= 1024 ? detection.metadata.image_path : null,
+      detection,
+      reads: [],
+    };
+    const now = Date.now();
+    for (const plate of detection.detection_data.plates) {
+      const read = { plate: plate.plate_number, province: plate.province ?? null };
+      const match = this.edgeList!.match(read.plate, read.province, now);
+      if (!match) continue;
+      const notification = createMessage('blacklistNotifications', { ...notificationFields(ctx, read, match), raised_by: 'edge' });
+      out.push(notification);
+      this.emit('edgeNotification', notification, detection);
+      this.notificationOutbox.add(notification);
+    }
+    return out;
   }
 
   /** Validates and publishes a health message (retained), remembered to answer `health/request`. */
@@ -281,6 +361,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       if (this.onlineTimer) clearImmediate(this.onlineTimer);
       this.onlineTimer = null;
       this.stopListRetry();
+      this.notificationOutbox.setOnline(false);
       this.outbox.setOnline(false);
       return;
     }
@@ -300,6 +381,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         this.link.publish('configRequest', request).catch((err: Error) => this.emit('problem', err));
       }
       if (this.options.blacklist) this.requestList(this.options.blacklistRetryMs ?? 30_000);
+      // Notifications first: each goes out ahead of its detection.
+      this.notificationOutbox.setOnline(true);
       this.outbox.setOnline(true);
       this.emit('online');
     });
@@ -373,6 +456,13 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       case 'blacklistAnswer':
         if (kind === 'blacklistAnswer') this.stopListRetry();
         this.counts.blacklists++;
+        if (this.edgeList) {
+          const update = result.value as BlacklistUpdate;
+          const applied = this.edgeList.apply(update);
+          if (applied.overLimit > 0) {
+            this.emit('listProblem', new Error(`edge list full (maxEntries ${this.options.maxEntries ?? 200_000}): ${applied.overLimit} of the ${update.entries.length} entries of ${update.action} ${update.message_id} left out, the least urgent first`));
+          }
+        }
         this.emit('blacklist', result.value as BlacklistUpdate, kind, topic);
         break;
     }

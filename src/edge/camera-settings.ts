@@ -20,6 +20,10 @@ export interface CameraSettings {
   requestConfig: boolean;
   /** Receive the watch list (subscribe, ask for it on connect). */
   blacklist: boolean;
+  /** Keep a copy of the list and raise notifications here (needs `blacklist`). */
+  matchAtEdge: boolean;
+  /** The edge list's bound (entries). */
+  maxEntries: number;
   /** Wait for the server's ack (true) or consider a detection done once the broker has it. */
   ack: boolean;
   /** When the journal is fsynced (see Durability in outbox.ts). */
@@ -36,6 +40,8 @@ export const CAMERA_DEFAULTS = {
   file: '',
   requestConfig: true,
   blacklist: false,
+  matchAtEdge: false,
+  maxEntries: 200_000,
   ack: true,
   // A flow saved before these existed gets them too: the group commit costs little (bench `outbox`).
   durability: 'group' as Durability,
@@ -76,6 +82,8 @@ export function readCameraSettings(props: Record<string, unknown>): CameraSettin
     file,
     requestConfig: readBoolean(props, 'requestConfig', CAMERA_DEFAULTS.requestConfig),
     blacklist: readBoolean(props, 'blacklist', CAMERA_DEFAULTS.blacklist),
+    matchAtEdge: readBoolean(props, 'matchAtEdge', CAMERA_DEFAULTS.matchAtEdge),
+    maxEntries: readNumber(props, 'maxEntries', CAMERA_DEFAULTS.maxEntries, { min: 1, max: 5_000_000, integer: true }),
     ack: readBoolean(props, 'ack', CAMERA_DEFAULTS.ack),
     durability: durability as Durability,
     commitIntervalMs: readNumber(props, 'commitInterval', CAMERA_DEFAULTS.commitInterval, { min: 0, max: 60_000, integer: true }),
@@ -95,4 +103,14 @@ export function journalPath(settings: Pick<CameraSettings, 'persist' | 'file'>, 
   if (!settings.persist) return null;
   if (settings.file !== '') return path.resolve(userDir, settings.file);
   return path.join(userDir, 'lpr-camera', nodeFileName(nodeId, '.ndjson'));
+}
+
+/** The edge list's file: `<userDir>/lpr-camera/<node id>.blacklist.ndjson` (always on disk, so a restart matches at once). */
+export function edgeListPath(userDir: string, nodeId: string): string {
+  return path.join(userDir, 'lpr-camera', nodeFileName(nodeId, '.blacklist.ndjson'));
+}
+
+/** The journal of edge-raised notifications: beside the detection journal; null when persistence is off. */
+export function notificationJournalPath(journal: string | null): string | null {
+  return journal === null ? null : journal.replace(/(\.ndjson)?$/, '.notifications.ndjson');
 }

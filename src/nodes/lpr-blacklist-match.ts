@@ -1,5 +1,6 @@
 /** `lpr-blacklist-match`: every plate read against an `lpr-blacklist`, the best match notified once. */
-import { createMessage } from '../protocol';
+import { createMessage, decodePayload } from '../protocol';
+import { EdgeRaised } from '../blacklist/edge-raised';
 import { normalizePlate } from '../blacklist/normalize';
 import { notificationFields, readsFromMsg, type ReadContext } from '../blacklist/reads';
 import { AlertSuppression } from '../runtime/alert-suppression';
@@ -7,6 +8,9 @@ import { readMatchSettings, type MatchSettings } from '../runtime/blacklist-sett
 import { resolveBlacklist } from './shared/blacklist-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { failSetup } from './shared/setup';
+
+/** How long an edge-raised notification is remembered for its detection (a camera offline longer resends both, in order). */
+const EDGE_RAISED_WINDOW_MS = 3600_000;
 
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
 
@@ -24,12 +28,26 @@ export = function register(RED: NodeAPI): void {
     }
     if (settings.options.fuzzy) list.store.index.prepareFuzzy(settings.options.maxDistance);
     const recent = new AlertSuppression(settings.suppressMs, settings.suppressPer);
+    // Notifications cameras raised themselves (matchAtEdge): not raised a second time here.
+    const edgeRaised = new EdgeRaised(EDGE_RAISED_WINDOW_MS, 100_000);
+    let edgeHits = 0;
     let hits = 0;
     let suppressed = 0;
     const showStatus = () =>
-      node.status({ fill: 'green', shape: 'dot', text: `${list.store.size} entries · ${hits} hits${suppressed ? ` · ${suppressed} repeats` : ''}` });
+      node.status({ fill: 'green', shape: 'dot', text: `${list.store.size} entries · ${hits} hits${edgeHits ? ` (${edgeHits} raised at the edge)` : ''}${suppressed ? ` · ${suppressed} repeats` : ''}` });
     showStatus();
     const stopWatching = list.onChange(showStatus);
+    const releaseEdge = list.broker
+      ? list.broker.connection.subscribe(
+          list.broker.topics.filter('blacklistNotifications'),
+          1,
+          (_topic, payload) => {
+            const decoded = decodePayload('blacklistNotifications', payload);
+            if (decoded.ok) edgeRaised.remember(decoded.value);
+          },
+          { owner: node.id },
+        )
+      : null;
 
     const notify = (ctx: ReadContext, msg: NodeMessage, send: Send): boolean => {
       const now = Date.now();
@@ -45,6 +63,19 @@ export = function register(RED: NodeAPI): void {
           continue;
         }
         hits++;
+        const edge = edgeRaised.get(ctx.cameraId, ctx.detectionMessageId, match.entry.plate_number, now);
+        if (edge) {
+          // The camera raised it (and published it) already: the flow gets that one, nothing is published.
+          edgeHits++;
+          out.push({
+            ...msg,
+            topic: 'blacklist/notifications',
+            payload: edge,
+            lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, raisedBy: 'edge' },
+            ...(ctx.detection ? { detection: ctx.detection } : {}),
+          });
+          continue;
+        }
         const notification = createMessage('blacklistNotifications', notificationFields(ctx, read, match));
         if (settings.publish && list.broker) {
           list.broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(`notification not published: ${err.message}`));
@@ -74,8 +105,9 @@ export = function register(RED: NodeAPI): void {
       done();
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       stopWatching();
+      releaseEdge?.({ keep: !removed });
       done();
     });
   }

@@ -6,7 +6,7 @@
  */
 import { rmSync } from 'node:fs';
 import { CameraAgent, inputErrorFor, InputError, type OutboundKind } from '../edge/camera-agent';
-import { defaultUserDir, journalPath, readCameraSettings, type CameraSettings } from '../edge/camera-settings';
+import { defaultUserDir, edgeListPath, journalPath, notificationJournalPath, readCameraSettings, type CameraSettings } from '../edge/camera-settings';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -45,10 +45,13 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       return failSetup(node, err);
     }
+    if (settings.matchAtEdge && !settings.blacklist) node.warn('matchAtEdge needs the watch list (blacklist): nothing is matched at the edge');
     const claim = broker.claimCameraPresence(node, settings.camera);
     if (claim) return failSetup(node, claim);
 
     const camera = settings.camera;
+    const userDir = userDirOf(RED);
+    const journal = journalPath(settings, userDir, node.id);
     const agent = new CameraAgent(
       {
         topics: broker.topics,
@@ -61,10 +64,14 @@ export = function register(RED: NodeAPI): void {
         awaitAck: settings.ack,
         requestConfig: settings.requestConfig,
         blacklist: settings.blacklist,
+        matchAtEdge: settings.matchAtEdge,
+        maxEntries: settings.maxEntries,
+        listFile: settings.matchAtEdge && settings.blacklist ? edgeListPath(userDir, node.id) : null,
+        notificationFile: notificationJournalPath(journal),
         ackTimeoutMs: settings.ackTimeoutMs,
         bufferSize: settings.bufferSize,
         overflow: settings.overflow,
-        file: journalPath(settings, userDirOf(RED), node.id),
+        file: journal,
         durability: settings.durability,
         commitIntervalMs: settings.commitIntervalMs,
         owner: node.id,
@@ -129,6 +136,15 @@ export = function register(RED: NodeAPI): void {
     agent.on('blacklist', (update, kind, topic) => {
       const msgTopic = kind === 'blacklistAnswer' ? 'blacklist' : 'blacklist/updates';
       node.send([null, null, { topic: msgTopic, payload: update, lpr: { type: 'blacklist', cameraId: camera, messageId: update.message_id, mqttTopic: topic, receivedAt: Date.now() } } as NodeMessage]);
+    });
+    // Raised here from the edge list: out at once, whatever the link (the barrier acts on it).
+    agent.on('edgeNotification', (notification, detection) => {
+      node.send([null, null, null, { topic: 'blacklist/notifications', payload: notification, detection, lpr: { type: 'blacklist-match', raisedBy: 'edge', cameraId: camera, plate: notification.plate_number, messageId: notification.message_id } } as NodeMessage]);
+    });
+    let lastListWarning = '';
+    agent.on('listProblem', (err) => {
+      if (err.message !== lastListWarning) node.warn(err.message);
+      lastListWarning = err.message;
     });
     agent.on('healthRequest', (_request, answered) => {
       if (!answered) node.warn('health/request received but no health has been published yet: send a msg with topic "health" first');
@@ -195,6 +211,8 @@ export = function register(RED: NodeAPI): void {
       if (removed && file && settings.file === '' && agent.outbox.size === 0) {
         try {
           rmSync(file, { force: true });
+          if (agent.notificationOutbox.size === 0 && agent.notificationOutbox.journalFile) rmSync(agent.notificationOutbox.journalFile, { force: true });
+          if (agent.edgeList) rmSync(edgeListPath(userDir, node.id), { force: true });
         } catch {
           // not ours to worry about
         }

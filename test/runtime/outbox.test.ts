@@ -814,10 +814,21 @@ describe('edge/camera-settings', function () {
       file: '',
       requestConfig: true,
       blacklist: false,
+      matchAtEdge: false,
+      maxEntries: 200_000,
       ack: true,
       durability: 'group',
       commitIntervalMs: 50,
     });
+  });
+
+  it('matchAtEdge and maxEntries: a flow saved before them matches nothing at the edge; the bound is checked', () => {
+    const s = readCameraSettings({ camera: 'C', blacklist: true, matchAtEdge: true, maxEntries: '5000' });
+    assert.equal(s.matchAtEdge, true);
+    assert.equal(s.maxEntries, 5000);
+    for (const bad of [0, -1, 2.5, 'many', 5_000_001]) {
+      assert.throws(() => readCameraSettings({ camera: 'C', maxEntries: bad }), /maxEntries/, String(bad));
+    }
   });
 
   it('durability: a flow saved before it existed gets group commit; the choices and the interval are checked', () => {

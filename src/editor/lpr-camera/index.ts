@@ -43,7 +43,7 @@ RED.nodes.registerType('lpr-camera', {
   icon: 'lpr-camera.svg',
   paletteLabel: 'camera',
   inputs: 1,
-  outputs: 3,
+  outputs: 4,
   defaults: {
     name: { value: '' },
     broker: { value: '', type: 'lpr-broker', required: true, label: 'Broker' },
@@ -59,6 +59,8 @@ RED.nodes.registerType('lpr-camera', {
     commitInterval: { value: 50, label: 'Commit every', validate: orMissing(numberValidator({ min: 0, max: 60000, unit: 'ms' })) },
     requestConfig: { value: true },
     blacklist: { value: false },
+    matchAtEdge: { value: false },
+    maxEntries: { value: 200000, label: 'Edge list size', validate: orMissing(numberValidator({ min: 1, max: 5000000, unit: 'entries' })) },
   },
   label: function (this: any) {
     return this.name || 'camera ' + (String(this.camera || '').trim() || '?');
@@ -67,7 +69,7 @@ RED.nodes.registerType('lpr-camera', {
     return this.name ? 'node_label_italic' : '';
   },
   inputLabels: 'detection / health / config / control/response',
-  outputLabels: ['control commands', 'config updates', 'watch list'],
+  outputLabels: ['control commands', 'config updates', 'watch list', 'edge-raised notifications'],
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;
@@ -91,6 +93,14 @@ RED.nodes.registerType('lpr-camera', {
     $('#node-input-broker, #node-input-camera').on('change keyup paste', showTopics);
     $('#node-input-ack').on('change', showAck);
     $('#node-input-persist, #node-input-durability').on('change', showPersist);
+    if (String($('#node-input-maxEntries').val() ?? '').trim() === '') $('#node-input-maxEntries').val(200000);
+    const showEdge = () => {
+      const list = $('#node-input-blacklist').is(':checked');
+      $('#lpr-camera-row-matchAtEdge').toggle(list);
+      $('#lpr-camera-row-maxEntries').toggle(list && $('#node-input-matchAtEdge').is(':checked'));
+    };
+    $('#node-input-blacklist, #node-input-matchAtEdge').on('change', showEdge);
+    showEdge();
     showTopics();
     showAck();
     showPersist();

@@ -44,6 +44,11 @@ export const BlacklistNotification = z
       })
       .loose(),
     image_path: z.string().max(1024).optional(),
+    /**
+     * Who matched: absent or `server` = lpr-blacklist-match; `edge` = the camera `camera_id` itself,
+     * from its own copy of the list (sent before its detection; a server does not raise it again).
+     */
+    raised_by: z.enum(['server', 'edge']).optional(),
   })
   .loose();
 
