@@ -25,12 +25,12 @@ export interface ApplyResult {
 type Removal = Pick<BlacklistEntry, 'plate_number' | 'province' | 'list'>;
 
 /** The key the index files an entry under: a pattern's own key, else the normalized plate. */
-function entryKey(plate: string): string {
+export function entryKey(plate: string): string {
   return isPatternPlate(plate) ? patternKey(plate) : normalizePlate(plate);
 }
 
 /** Whether `candidate` is one of the entries a removal names: same plate key, and province and list when given. */
-function covers(removal: Removal, candidate: BlacklistEntry): boolean {
+export function covers(removal: Removal, candidate: BlacklistEntry): boolean {
   if (entryKey(removal.plate_number) !== entryKey(candidate.plate_number)) return false;
   if (removal.province !== undefined && provinceCode(removal.province) !== provinceCode(candidate.province)) return false;
   if (removal.list !== undefined && removal.list !== candidate.list) return false;
@@ -128,6 +128,40 @@ export class BlacklistStore {
     }
     this.scheduleSave();
     return { action, added, removed, total: this.index.size };
+  }
+
+  /**
+   * Applies writes decided elsewhere (revision merge): `upserts` added or replacing the entry of the
+   * same plate, province and list; `removals` remove exactly that plate, province and list (not every
+   * province, as a `remove` naming none does). Editor entries stay.
+   */
+  applyExact(upserts: BlacklistEntry[], removals: BlacklistEntry[]): ApplyResult {
+    let removed = 0;
+    const same = (a: BlacklistEntry, b: BlacklistEntry) => entryKey(a.plate_number) === entryKey(b.plate_number) && provinceCode(a.province) === provinceCode(b.province) && a.list === b.list;
+    const survivors: BlacklistEntry[] = [];
+    for (const r of removals) {
+      const key = entryKey(r.plate_number);
+      const list = this.dynamic.get(key);
+      if (!list) continue;
+      const kept = list.filter((e) => !same(r, e));
+      removed += list.length - kept.length;
+      if (kept.length === list.length) continue;
+      if (kept.length) this.dynamic.set(key, kept);
+      else this.dynamic.delete(key);
+      // The index removes by plate (and province and list when given): put back what shares the plate.
+      this.index.remove([{ plate_number: r.plate_number, province: r.province, list: r.list }]);
+      survivors.push(...kept, ...this.staticEntries.filter((s) => entryKey(s.plate_number) === key));
+    }
+    if (survivors.length) this.index.add(survivors);
+    for (const entry of upserts) this.remember(entry);
+    const added = upserts.length ? this.index.add(upserts) : 0;
+    if (removed || added) this.scheduleSave();
+    return { action: 'add', added, removed, total: this.index.size };
+  }
+
+  /** The dynamic entries as stored (with their revisions), to rebuild a replica after load. */
+  dynamicSnapshot(): BlacklistEntry[] {
+    return this.dynamicEntries();
   }
 
   /** Every live entry (editor and dynamic), for a `replace` answer or a CSV export. */
