@@ -34,11 +34,14 @@ export class ReplicatedList {
   constructor(
     readonly store: BlacklistStore,
     origin: string,
-    options: Partial<ReplicaOptions> = {},
+    options: Partial<ReplicaOptions> & { tombstones?: BlacklistEntry[] } = {},
   ) {
     this.replica = new Replica(origin, identity, options);
     // The persisted entries carry their revisions; older files have none (revision 0, no origin).
     for (const e of store.dynamicSnapshot()) this.replica.merge({ entry: e, revision: e.revision ?? 0, origin: e.origin ?? '', deleted: false });
+    // Tombstones are saved with the entries so that a restart neither resurrects nor reuses a revision.
+    for (const e of options.tombstones ?? []) this.replica.merge({ entry: e, revision: e.revision ?? 0, origin: e.origin ?? '', deleted: true });
+    store.extraLines = () => this.replica.writes().filter((e) => e.deleted);
   }
 
   /** A change made here (a flow, the editor): stamped with the next revision. Returns the stamp to publish with it. */

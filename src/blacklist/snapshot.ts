@@ -14,7 +14,7 @@ export const DEFAULT_SNAPSHOT_MAX_BYTES = 240 * 1024;
 const HEADER_BYTES = 1024;
 
 export interface SnapshotPlan {
-  header: Omit<SnapshotChunk, 'index' | 'count'>;
+  header: { id: string; list?: string; revision: number; entries_total: number };
   origin: string;
   /** The JSON of each chunk's entries (`[...]`), in order. */
   chunks: string[];

@@ -67,9 +67,10 @@ export class BlacklistStore {
   }
 
   /** Reads the persisted entries; bad lines are skipped and reported, never fatal. */
-  load(): { loaded: number; issues: FieldIssue[] } {
+  load(): { loaded: number; issues: FieldIssue[]; tombstones: BlacklistEntry[] } {
     const issues: FieldIssue[] = [];
     const loaded: BlacklistEntry[] = [];
+    const tombstones: BlacklistEntry[] = [];
     if (this.file && existsSync(this.file)) {
       const lines = readFileSync(this.file, 'utf8').split('\n');
       lines.forEach((line, i) => {
@@ -88,14 +89,14 @@ export class BlacklistStore {
           return;
         }
         const result = BlacklistEntry.safeParse(data);
-        if (result.success) loaded.push(result.data);
+        if (result.success) (result.data.deleted ? tombstones : loaded).push(result.data);
         else issues.push({ path: `line ${i + 1}: ${formatPath(result.error.issues[0]!.path)}`, message: result.error.issues[0]!.message });
       });
     }
     this.dynamic = new Map();
     for (const entry of loaded) this.remember(entry);
     this.index.replace([...this.staticEntries, ...loaded]);
-    return { loaded: loaded.length, issues };
+    return { loaded: loaded.length, issues, tombstones };
   }
 
   /** Applies a validated update and schedules a save. */
@@ -155,7 +156,7 @@ export class BlacklistStore {
     if (survivors.length) this.index.add(survivors);
     for (const entry of upserts) this.remember(entry);
     const added = upserts.length ? this.index.add(upserts) : 0;
-    if (removed || added) this.scheduleSave();
+    if (upserts.length || removals.length) this.scheduleSave();
     return { action: 'add', added, removed, total: this.index.size };
   }
 
@@ -225,8 +226,11 @@ export class BlacklistStore {
     return n;
   }
 
+  /** Lines saved after the entries (the replica's tombstones, `deleted: true`), read back by load(). */
+  extraLines: () => BlacklistEntry[] = () => [];
+
   private serialise(): string {
-    return this.dynamicEntries()
+    return [...this.dynamicEntries(), ...this.extraLines()]
       .map((e) => JSON.stringify(e) + '\n')
       .join('');
   }
