@@ -152,5 +152,6 @@ export class Replica {
 }
 
 function versioned(s: Slot): BlacklistEntry {
-  return { ...s.entry, revision: s.revision, origin: s.origin, ...(s.deleted ? { deleted: true as const } : {}) };
+  // An unknown origin (revision 0: an editor entry, a file from before revisions) is left out.
+  return { ...s.entry, revision: s.revision, ...(s.origin ? { origin: s.origin } : {}), ...(s.deleted ? { deleted: true as const } : {}) };
 }

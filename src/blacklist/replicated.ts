@@ -86,8 +86,8 @@ export class ReplicatedList {
     for (const w of writes) {
       const won = this.replica.merge(w);
       if (!won) continue;
-      const versioned = { ...w.entry, revision: won.revision, origin: won.origin };
-      delete (versioned as { deleted?: true }).deleted;
+      const versioned: BlacklistEntry = { ...w.entry, revision: won.revision, ...(won.origin ? { origin: won.origin } : {}) };
+      delete versioned.deleted;
       if (won.deleted) removals.push(versioned);
       else upserts.push(versioned);
     }
