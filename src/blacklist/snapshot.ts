@@ -59,9 +59,11 @@ export interface AssemblerOptions {
   timeoutMs: number;
   /** Largest snapshot accepted (entries); a bigger one is refused before anything is held. */
   maxEntries: number;
+  /** Snapshots in assembly at once (senders × lists); over it the one idle longest is abandoned. */
+  maxAssemblies: number;
 }
 
-export const ASSEMBLER_DEFAULTS: AssemblerOptions = { timeoutMs: 10_000, maxEntries: 5_000_000 };
+export const ASSEMBLER_DEFAULTS: AssemblerOptions = { timeoutMs: 10_000, maxEntries: 5_000_000, maxAssemblies: 16 };
 
 export type AddResult =
   | { status: 'complete'; entries: BlacklistEntry[]; header: SnapshotChunk }
@@ -75,6 +77,8 @@ interface Assembly {
   received: number;
   held: number;
   lastAt: number;
+  /** Times it was reported stalled. */
+  asked: number;
 }
 
 /** A snapshot whose chunks stopped arriving: ask the sender for `missing` of snapshot `id` again. */
@@ -82,6 +86,8 @@ export interface Stalled {
   key: string;
   id: string;
   missing: number[];
+  /** How many times it was reported stalled (1 the first time): the caller gives up after a few. */
+  attempt: number;
 }
 
 /**
@@ -114,8 +120,15 @@ export class SnapshotAssembler {
       return { status: 'refused', reason: `snapshot ${header.id}: chunk ${header.index} disagrees with the others on count or entries_total` };
     }
     if (!a) {
-      a = { header, chunks: new Array(header.count), received: 0, held: 0, lastAt: now };
+      a = { header, chunks: new Array(header.count), received: 0, held: 0, lastAt: now, asked: 0 };
+      this.assemblies.delete(key);
       this.assemblies.set(key, a);
+      if (this.assemblies.size > this.options.maxAssemblies) {
+        let idlest: string | null = null;
+        let at = Infinity;
+        for (const [k, other] of this.assemblies) if (other.lastAt < at && k !== key) [idlest, at] = [k, other.lastAt];
+        if (idlest !== null) this.assemblies.delete(idlest);
+      }
     }
     a.lastAt = now;
     if (a.chunks[header.index]) return { status: 'duplicate' };
@@ -141,9 +154,10 @@ export class SnapshotAssembler {
     for (const [key, a] of this.assemblies) {
       if (now - a.lastAt < this.options.timeoutMs) continue;
       a.lastAt = now;
+      a.asked++;
       const missing: number[] = [];
       for (let i = 0; i < a.chunks.length; i++) if (!a.chunks[i]) missing.push(i);
-      out.push({ key, id: a.header.id, missing });
+      out.push({ key, id: a.header.id, missing, attempt: a.asked });
     }
     return out;
   }

@@ -148,7 +148,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       const stalledTimer = setInterval(() => {
         for (const s of assembler.stalled()) {
           // Missing chunks of an answer to us: ask its sender again; of a peer's broadcast: the whole list from peers.
-          if (s.key.endsWith(`\u0000${b.topics.topic('blacklistAnswer', syncId)}`)) requestSync({ id: s.id, missing: s.missing });
+          // (After 3 tries the sender has likely moved on: the whole list again.)
+          if (s.attempt <= 3 && s.key.endsWith(`\u0000${b.topics.topic('blacklistAnswer', syncId)}`)) requestSync({ id: s.id, missing: s.missing });
           else {
             assembler.drop(s.key);
             requestSync();

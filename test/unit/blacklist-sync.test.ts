@@ -60,6 +60,7 @@ describe('watch-list snapshots (chunking and assembly)', () => {
     for (const i of [0, 2, 3]) asm.add('k', parse(i).snapshot!, parse(i).entries, 0);
     assert.deepEqual(asm.stalled(500), []);
     const [stalled] = asm.stalled(1500);
+    assert.equal(stalled!.attempt, 1);
     assert.deepEqual(stalled!.missing, [1, ...Array.from({ length: plan.chunks.length - 4 }, (_, i) => i + 4)]);
     assert.deepEqual(asm.stalled(1600), [], 'asked once per timeout');
     const newer = planSnapshot(entries.slice(0, 10), { id: 's2', revision: 2, origin: 'o', maxBytes: 8192 });
@@ -74,6 +75,14 @@ describe('watch-list snapshots (chunking and assembly)', () => {
     assert.equal(asm.add('k', { id: 'a', revision: 0, index: 0, count: 2, entries_total: 1 }, [{ plate_number: 'A1' }, { plate_number: 'A2' }]).status, 'refused');
     assert.equal(asm.add('k', { id: 'b', revision: 0, index: 0, count: 2, entries_total: 9e6 }, []).status, 'refused');
     assert.equal(asm.pending, 0);
+  });
+
+  it('holds at most maxAssemblies snapshots at once (many senders cannot fill the memory)', () => {
+    const asm = new SnapshotAssembler({ maxAssemblies: 4 });
+    for (let i = 0; i < 100; i++) asm.add(`sender${i}`, { id: `s${i}`, revision: 0, index: 0, count: 2, entries_total: 2 }, [{ plate_number: `A${i}` }], i);
+    assert.equal(asm.pending, 4);
+    const r = asm.add('sender99', { id: 's99', revision: 0, index: 1, count: 2, entries_total: 2 }, [{ plate_number: 'B' }], 200);
+    assert.equal(r.status, 'complete', 'the newest are the ones kept');
   });
 });
 
