@@ -134,6 +134,32 @@ describe('blacklist nodes on a real Mosquitto', function () {
     assert.deepEqual(plates(), ['ABC1234', 'ONLY1', 'XYZ*', 'กข1234']);
   });
 
+  it('two lists on one root: a replace touches its own list only; an older revision never overwrites a newer one, even after a restart', async () => {
+    await helper.load(nodes, flow());
+    await waitReady('broker', 3);
+    const stamped = (action: string, entries: unknown[], revision: number, extra: object = {}) =>
+      JSON.stringify({ message_id: `u-${Math.random()}`, timestamp: new Date().toISOString(), action, entries, revision, origin: 'central-1', ...extra });
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('add', [{ plate_number: 'POL1', list: 'police' }, { plate_number: 'VIP1', list: 'vip' }], 100));
+    await waitUntil(() => plates().includes('VIP1'), 'the added entries');
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('replace', [{ plate_number: 'POL2', list: 'police' }], 101, { list: 'police' }));
+    await waitUntil(() => plates().includes('POL2'), 'the replacement');
+    assert.deepEqual(plates(), ['ABC1234', 'POL2', 'VIP1', 'XYZ*', 'กข1234'], 'the vip list is untouched');
+    // A stale server's older updates: ignored.
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('remove', [{ plate_number: 'VIP1', list: 'vip' }], 50));
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('add', [{ plate_number: 'POL1', list: 'police' }], 99));
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('remove', [{ plate_number: 'POL2', list: 'police' }], 102));
+    await waitUntil(() => !plates().includes('POL2'), 'the newer removal');
+    assert.deepEqual(plates(), ['ABC1234', 'VIP1', 'XYZ*', 'กข1234']);
+    // After a restart the removal's tombstone is still there: an older add does not bring POL2 back.
+    await helper.unload();
+    await helper.load(nodes, flow());
+    await waitReady('broker', 3);
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('add', [{ plate_number: 'POL2', list: 'police' }, { plate_number: 'POL3', list: 'police' }], 101));
+    await waitUntil(() => plates().includes('POL3'), 'the add after the restart');
+    assert.deepEqual(plates(), ['ABC1234', 'POL3', 'VIP1', 'XYZ*', 'กข1234']);
+    assert.ok((helper.getNode('list') as any).replicated.replica.clock >= 102, 'the counter is past every revision seen');
+  });
+
   it('keeps the list across a runtime restart, and drops expired entries', async () => {
     await helper.load(nodes, flow());
     await waitReady('broker', 3);
