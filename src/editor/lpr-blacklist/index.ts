@@ -303,7 +303,7 @@ RED.nodes.registerType('lpr-blacklist', {
       $('#lpr-blacklist-request-hint')
         .text(
           root !== null && answer
-            ? `A request on ${root}/blacklist/request naming camera_id is answered to that camera alone, with every live entry as a replace update on ${root}/cameras/<camera_id>/blacklist (requests within 1 s merged; over the limit dropped, with a warning and an alert).`
+            ? `A request on ${root}/blacklist/request naming camera_id is answered to that camera alone, with every entry as a snapshot (chunks) on ${root}/cameras/<camera_id>/blacklist (requests within 1 s merged; over the limit dropped, with a warning and an alert).`
             : '',
         )
         .toggle(root !== null && answer);
