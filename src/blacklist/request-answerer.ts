@@ -6,14 +6,16 @@
  * overall rate an answer waits for the next free slot (many cameras starting at once are all
  * served, spread out) up to `globalMaxWaitMs`; past that it is dropped.
  *
- * The list is serialised once per revision: every answer shares one JSON string of the entries
- * and only wraps it in its own envelope (message_id, timestamp), so answering 100 cameras costs
- * one stringify. The owner calls `invalidate()` on every change of the list.
+ * An answer is a snapshot (./snapshot.ts): chunks that each fit the broker's message size limit.
+ * The list is serialised and chunked once per change: every answer shares the chunks and only wraps
+ * each in its own envelope (message_id, timestamp), so answering 100 cameras costs one stringify.
+ * The owner calls `invalidate()` on every change of the list. A request that names a snapshot id
+ * and missing chunks gets only those again while that snapshot is current (else the whole new one).
  *
- * No Node-RED import: the `lpr-blacklist` node adapts it. Later list transports (chunked
- * snapshots with revisions) belong here too.
+ * No Node-RED import: the `lpr-blacklist` node adapts it.
  */
 import { newMessageId, nowIso } from '../protocol';
+import { snapshotMessage, type SnapshotPlan } from './snapshot';
 import { AlertThrottle, RateLimiter } from '../runtime/rate-limit';
 
 export interface AnswererOptions {
@@ -40,9 +42,9 @@ export const ANSWERER_DEFAULTS: AnswererOptions = {
 };
 
 export interface AnswererSink {
-  /** The JSON array of the live entries (called at most once per revision). */
-  serialiseEntries(): string;
-  /** Sends one answer (a complete `replace` BlacklistUpdate as JSON) to `cameraId`'s own topic. */
+  /** The list as a snapshot plan (called at most once per change of the list). */
+  plan(): SnapshotPlan;
+  /** Sends one message of an answer (a BlacklistUpdate `snapshot` chunk as JSON) to `cameraId`'s own topic. */
   publish(cameraId: string, body: string): void;
   /** Requests of `cameraId` were dropped over a limit: `count` since the last report (throttled). */
   limited(cameraId: string, count: number, scope: 'camera' | 'global'): void;
@@ -59,19 +61,29 @@ export interface AnswererCounts {
   limited: number;
   /** Times the entries were serialised. */
   serialised: number;
+  /** Chunk messages sent. */
+  chunks: number;
 }
 
-export type RequestOutcome = 'scheduled' | 'merged' | 'limited';
+/** What a camera asked for: the whole list, or chunks of one snapshot. */
+export interface Wanted {
+  id: string;
+  missing: number[];
+}
+
+export type RequestOutcome = 'scheduled' | 'merged' | 'limited' | 'ignored';
 
 export class RequestAnswerer {
   readonly options: AnswererOptions;
-  readonly counts: AnswererCounts = { requests: 0, answered: 0, merged: 0, deferred: 0, limited: 0, serialised: 0 };
+  readonly counts: AnswererCounts = { requests: 0, answered: 0, merged: 0, deferred: 0, limited: 0, serialised: 0, chunks: 0 };
   private readonly perCamera: RateLimiter;
   private readonly global: RateLimiter;
   private readonly alerts: AlertThrottle;
   /** Scheduled answers, by camera. Bounded by the global bucket: at most burst + rate × (window + max wait). */
-  private readonly pending = new Map<string, NodeJS.Timeout>();
-  private entriesJson: string | null = null;
+  private readonly pending = new Map<string, { timer: NodeJS.Timeout; wanted: Wanted | null }>();
+  private current: SnapshotPlan | null = null;
+  /** Ids of the last snapshots this answerer made: a request naming another sender's snapshot is not ours to answer. */
+  private readonly recentIds: string[] = [];
   private readonly sweep: NodeJS.Timeout;
   private closed = false;
 
@@ -96,11 +108,17 @@ export class RequestAnswerer {
     return this.pending.size;
   }
 
-  /** One valid request from `cameraId` (its identifier already checked). */
-  request(cameraId: string, now = Date.now()): RequestOutcome {
+  /** One valid request from `cameraId` (its identifier already checked); `wanted`: only these chunks. */
+  request(cameraId: string, now = Date.now(), wanted: Wanted | null = null): RequestOutcome {
     this.counts.requests++;
     if (this.closed) return 'limited';
-    if (this.pending.has(cameraId)) {
+    // Chunks of a snapshot some other server sent (several answer the same request): its sender re-sends them.
+    if (wanted && !this.recentIds.includes(wanted.id)) return 'ignored';
+    const scheduled = this.pending.get(cameraId);
+    if (scheduled) {
+      // Merged: chunks of the same snapshot add up; anything else makes it the whole list.
+      if (!scheduled.wanted || !wanted || scheduled.wanted.id !== wanted.id) scheduled.wanted = null;
+      else scheduled.wanted.missing = [...new Set([...scheduled.wanted.missing, ...wanted.missing])];
       this.counts.merged++;
       return 'merged';
     }
@@ -111,7 +129,7 @@ export class RequestAnswerer {
     if (wait > this.options.mergeWindowMs) this.counts.deferred++;
     const timer = setTimeout(() => this.answer(cameraId), Math.max(this.options.mergeWindowMs, wait));
     timer.unref?.();
-    this.pending.set(cameraId, timer);
+    this.pending.set(cameraId, { timer, wanted: wanted ? { id: wanted.id, missing: [...wanted.missing] } : null });
     return 'scheduled';
   }
 
@@ -124,28 +142,42 @@ export class RequestAnswerer {
 
   /** The list changed: the next answer serialises it again. */
   invalidate(): void {
-    this.entriesJson = null;
+    this.current = null;
+  }
+
+  /** The current snapshot plan (made now if the list changed since the last). */
+  plan(): SnapshotPlan {
+    if (this.current === null) {
+      this.current = this.sink.plan();
+      this.counts.serialised++;
+      this.recentIds.push(this.current.header.id);
+      if (this.recentIds.length > 16) this.recentIds.shift();
+    }
+    return this.current;
   }
 
   /** Cancels scheduled answers and the report timer. */
   close(): void {
     this.closed = true;
     clearInterval(this.sweep);
-    for (const timer of this.pending.values()) clearTimeout(timer);
+    for (const { timer } of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
   }
 
   private answer(cameraId: string): void {
+    const wanted = this.pending.get(cameraId)?.wanted ?? null;
     this.pending.delete(cameraId);
     if (this.closed) return;
-    if (this.entriesJson === null) {
-      this.entriesJson = this.sink.serialiseEntries();
-      this.counts.serialised++;
-    }
-    // Field order as createMessage gives it; the entries were validated when they entered the store.
-    const body = `{"message_id":${JSON.stringify(newMessageId())},"timestamp":${JSON.stringify(nowIso())},"action":"replace","entries":${this.entriesJson}}`;
+    const plan = this.plan();
+    // Only the missing chunks while that snapshot is still the current one; else the whole list again.
+    const indexes =
+      wanted && wanted.id === plan.header.id ? wanted.missing.filter((i) => i < plan.chunks.length).sort((a, b) => a - b) : plan.chunks.map((_, i) => i);
     this.counts.answered++;
-    this.sink.publish(cameraId, body);
+    for (const i of indexes) {
+      this.counts.chunks++;
+      // The entries were validated when they entered the store.
+      this.sink.publish(cameraId, snapshotMessage(plan, i, newMessageId(), nowIso()));
+    }
   }
 
   private reportLimited(key: string, count: number): void {

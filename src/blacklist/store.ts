@@ -25,12 +25,12 @@ export interface ApplyResult {
 type Removal = Pick<BlacklistEntry, 'plate_number' | 'province' | 'list'>;
 
 /** The key the index files an entry under: a pattern's own key, else the normalized plate. */
-function entryKey(plate: string): string {
+export function entryKey(plate: string): string {
   return isPatternPlate(plate) ? patternKey(plate) : normalizePlate(plate);
 }
 
 /** Whether `candidate` is one of the entries a removal names: same plate key, and province and list when given. */
-function covers(removal: Removal, candidate: BlacklistEntry): boolean {
+export function covers(removal: Removal, candidate: BlacklistEntry): boolean {
   if (entryKey(removal.plate_number) !== entryKey(candidate.plate_number)) return false;
   if (removal.province !== undefined && provinceCode(removal.province) !== provinceCode(candidate.province)) return false;
   if (removal.list !== undefined && removal.list !== candidate.list) return false;
@@ -67,9 +67,10 @@ export class BlacklistStore {
   }
 
   /** Reads the persisted entries; bad lines are skipped and reported, never fatal. */
-  load(): { loaded: number; issues: FieldIssue[] } {
+  load(): { loaded: number; issues: FieldIssue[]; tombstones: BlacklistEntry[] } {
     const issues: FieldIssue[] = [];
     const loaded: BlacklistEntry[] = [];
+    const tombstones: BlacklistEntry[] = [];
     if (this.file && existsSync(this.file)) {
       const lines = readFileSync(this.file, 'utf8').split('\n');
       lines.forEach((line, i) => {
@@ -88,14 +89,14 @@ export class BlacklistStore {
           return;
         }
         const result = BlacklistEntry.safeParse(data);
-        if (result.success) loaded.push(result.data);
+        if (result.success) (result.data.deleted ? tombstones : loaded).push(result.data);
         else issues.push({ path: `line ${i + 1}: ${formatPath(result.error.issues[0]!.path)}`, message: result.error.issues[0]!.message });
       });
     }
     this.dynamic = new Map();
     for (const entry of loaded) this.remember(entry);
     this.index.replace([...this.staticEntries, ...loaded]);
-    return { loaded: loaded.length, issues };
+    return { loaded: loaded.length, issues, tombstones };
   }
 
   /** Applies a validated update and schedules a save. */
@@ -128,6 +129,40 @@ export class BlacklistStore {
     }
     this.scheduleSave();
     return { action, added, removed, total: this.index.size };
+  }
+
+  /**
+   * Applies writes decided elsewhere (revision merge): `upserts` added or replacing the entry of the
+   * same plate, province and list; `removals` remove exactly that plate, province and list (not every
+   * province, as a `remove` naming none does). Editor entries stay.
+   */
+  applyExact(upserts: BlacklistEntry[], removals: BlacklistEntry[]): ApplyResult {
+    let removed = 0;
+    const same = (a: BlacklistEntry, b: BlacklistEntry) => entryKey(a.plate_number) === entryKey(b.plate_number) && provinceCode(a.province) === provinceCode(b.province) && a.list === b.list;
+    const survivors: BlacklistEntry[] = [];
+    for (const r of removals) {
+      const key = entryKey(r.plate_number);
+      const list = this.dynamic.get(key);
+      if (!list) continue;
+      const kept = list.filter((e) => !same(r, e));
+      removed += list.length - kept.length;
+      if (kept.length === list.length) continue;
+      if (kept.length) this.dynamic.set(key, kept);
+      else this.dynamic.delete(key);
+      // The index removes by plate (and province and list when given): put back what shares the plate.
+      this.index.remove([{ plate_number: r.plate_number, province: r.province, list: r.list }]);
+      survivors.push(...kept, ...this.staticEntries.filter((s) => entryKey(s.plate_number) === key));
+    }
+    if (survivors.length) this.index.add(survivors);
+    for (const entry of upserts) this.remember(entry);
+    const added = upserts.length ? this.index.add(upserts) : 0;
+    if (upserts.length || removals.length) this.scheduleSave();
+    return { action: 'add', added, removed, total: this.index.size };
+  }
+
+  /** The dynamic entries as stored (with their revisions), to rebuild a replica after load. */
+  dynamicSnapshot(): BlacklistEntry[] {
+    return this.dynamicEntries();
   }
 
   /** Every live entry (editor and dynamic), for a `replace` answer or a CSV export. */
@@ -191,8 +226,11 @@ export class BlacklistStore {
     return n;
   }
 
+  /** Lines saved after the entries (the replica's tombstones, `deleted: true`), read back by load(). */
+  extraLines: () => BlacklistEntry[] = () => [];
+
   private serialise(): string {
-    return this.dynamicEntries()
+    return [...this.dynamicEntries(), ...this.extraLines()]
       .map((e) => JSON.stringify(e) + '\n')
       .join('');
   }

@@ -454,11 +454,14 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       }
       case 'blacklistUpdates':
       case 'blacklistAnswer':
-        if (kind === 'blacklistAnswer') this.stopListRetry();
         this.counts.blacklists++;
-        if (this.edgeList) {
+        if (!this.edgeList) {
+          if (kind === 'blacklistAnswer') this.stopListRetry();
+        } else {
           const update = result.value as BlacklistUpdate;
-          const applied = this.edgeList.apply(update);
+          const applied = this.edgeList.apply(update, topic);
+          // The answer comes in snapshot chunks: asked again (with backoff) until one is whole.
+          if (kind === 'blacklistAnswer' && applied.complete) this.stopListRetry();
           if (applied.overLimit > 0) {
             this.emit('listProblem', new Error(`edge list full (maxEntries ${this.options.maxEntries ?? 200_000}): ${applied.overLimit} of the ${update.entries.length} entries of ${update.action} ${update.message_id} left out, the least urgent first`));
           }

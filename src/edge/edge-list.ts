@@ -16,6 +16,7 @@
  */
 import type { BlacklistEntry, BlacklistUpdate } from '../protocol';
 import { DEFAULT_MATCH_OPTIONS, type MatchOptions, type MatchResult } from '../blacklist/index';
+import { SnapshotAssembler } from '../blacklist/snapshot';
 import { BlacklistStore, type ApplyResult } from '../blacklist/store';
 
 export const DEFAULT_EDGE_MAX_ENTRIES = 200_000;
@@ -43,6 +44,8 @@ export interface EdgeListMetrics {
 }
 
 export interface EdgeApplyResult extends ApplyResult {
+  /** False for a snapshot chunk while the rest of its snapshot has not come yet (nothing applied). */
+  complete: boolean;
   /** Entries of this update left out by the bound. */
   overLimit: number;
 }
@@ -51,6 +54,8 @@ export class EdgeList {
   readonly metrics: EdgeListMetrics = { updates: 0, overLimit: 0, unreadable: 0 };
   private readonly store: BlacklistStore;
   private readonly matchOptions: MatchOptions;
+  /** Snapshot chunks held until their snapshot is whole. */
+  private readonly assembler = new SnapshotAssembler();
 
   constructor(private readonly options: EdgeListOptions) {
     if (!(Number.isInteger(options.maxEntries) && options.maxEntries >= 1)) throw new RangeError('maxEntries must be a whole number of at least 1');
@@ -72,24 +77,38 @@ export class EdgeList {
   }
 
   /**
-   * Applies a validated update (add / remove / replace) within the bound. Snapshots (chunked, with a
-   * revision) plug in here: gather the chunks elsewhere, then call `apply({action: 'replace',
-   * entries})` once all are held (the replace is atomic for the matcher: one index rebuild); keep
-   * the last applied revision beside the list file and ignore updates older than it.
+   * Applies a validated update within the bound. A snapshot chunk is held until its snapshot is
+   * whole (one per sender, list and topic: the server's answer to our request comes in chunks);
+   * the whole snapshot is then merged: its entries added, its tombstones (`deleted`) removed. The
+   * edge trusts the server's order: per-entry revisions are kept with the entries, not compared.
    */
-  apply(update: Pick<BlacklistUpdate, 'action' | 'entries'>): EdgeApplyResult {
+  apply(update: Pick<BlacklistUpdate, 'action' | 'entries'> & Partial<Pick<BlacklistUpdate, 'snapshot' | 'origin'>>, topic = ''): EdgeApplyResult {
+    if (update.action === 'snapshot') {
+      const unchanged: EdgeApplyResult = { action: 'add', added: 0, removed: 0, total: this.store.size, overLimit: 0, complete: false };
+      if (!update.snapshot) return unchanged;
+      const held = this.assembler.add(`${update.origin ?? ''}|${update.snapshot.list ?? ''}|${topic}`, update.snapshot, update.entries);
+      if (held.status !== 'complete') return unchanged;
+      const gone = held.entries.filter((e) => e.deleted === true);
+      const removed = gone.length > 0 ? this.store.apply('remove', gone).removed : 0;
+      const merged = this.apply({ action: 'add', entries: held.entries.filter((e) => e.deleted !== true) });
+      return { ...merged, removed: merged.removed + removed };
+    }
+    return this.applyWithin(update.action, update.entries);
+  }
+
+  private applyWithin(action: Exclude<BlacklistUpdate['action'], 'snapshot'>, updateEntries: BlacklistEntry[]): EdgeApplyResult {
     const max = this.options.maxEntries;
-    let entries = update.entries;
+    let entries = updateEntries;
     let overLimit = 0;
-    if (update.action === 'replace' && entries.length > max) {
+    if (action === 'replace' && entries.length > max) {
       const ordered = entries.map((e, i) => ({ e, i })).sort((a, b) => rank(a.e) - rank(b.e) || a.i - b.i);
       entries = ordered.slice(0, max).map((x) => x.e);
-      overLimit = update.entries.length - entries.length;
+      overLimit = updateEntries.length - entries.length;
     }
-    let result = this.store.apply(update.action, entries);
-    if (update.action === 'add' && this.store.size > max) {
+    let result = this.store.apply(action, entries);
+    if (action === 'add' && this.store.size > max) {
       // Over the bound: leave out the least urgent of old and new together, the new ones first on a tie.
-      const fresh = new Set(update.entries.map(identity));
+      const fresh = new Set(updateEntries.map(identity));
       const ordered = this.store
         .snapshot()
         .map((e, i) => ({ e, i, isNew: fresh.has(identity(e)) ? 1 : 0 }))
@@ -102,7 +121,7 @@ export class EdgeList {
     }
     this.metrics.updates++;
     this.metrics.overLimit += overLimit;
-    return { ...result, overLimit };
+    return { ...result, overLimit, complete: true };
   }
 
   /** The best entry `plate` (and `province`) matches, or null. */

@@ -1,10 +1,13 @@
 /** `lpr-blacklist`: a watch list shared by match nodes, synced over MQTT and persisted. */
 import { EventEmitter } from 'node:events';
+import os from 'node:os';
 import type { IPublishPacket } from 'mqtt';
 import type { Release } from '../runtime/broker-connection';
-import { createMessage, decodePayload, DEFAULT_MAX_BYTES, POLICY, type BlacklistEntry } from '../protocol';
+import { createMessage, decodePayload, newMessageId, nowIso, POLICY, type BlacklistEntry } from '../protocol';
 import { RequestAnswerer } from '../blacklist/request-answerer';
-import { BlacklistStore, type UpdateAction } from '../blacklist/store';
+import { ReplicatedList } from '../blacklist/replicated';
+import { planSnapshot, snapshotMessage, SnapshotAssembler } from '../blacklist/snapshot';
+import { BlacklistStore } from '../blacklist/store';
 import { readBlacklistSettings, type BlacklistSettings } from '../runtime/blacklist-settings';
 import { resolveBroker, type LprBroker } from './shared/broker-api';
 import type { LprBlacklist } from './shared/blacklist-api';
@@ -13,8 +16,8 @@ import type { Node, NodeAPI, NodeDef } from './shared/red';
 const PURGE_EVERY_MS = 60_000;
 /** Our own updates come back to us on the shared topic: remember their ids to skip them. */
 const OWN_IDS_KEPT = 1000;
-/** Updates this long are measured before publishing (~130 B per entry: 256 KiB is ~2,000 entries). */
-const LARGE_UPDATE_ENTRIES = 1000;
+/** How often snapshots in assembly are checked for missing chunks (ms). */
+const STALLED_CHECK_MS = 2000;
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   function LprBlacklistNode(this: Node, def: NodeDef): void {
@@ -35,10 +38,14 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     }
     // A zone-less expires_at is read in the broker's site time zone (UTC without a broker).
     const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(`could not save the list to ${settings.file}: ${err.message}`), { timeZone: broker?.settings.timeZone ?? 'UTC' });
-    const { loaded, issues } = store.load();
+    const { loaded, issues, tombstones } = store.load();
     if (issues.length) node.warn(`${settings.file}: skipped ${issues.length} bad line(s), first: ${issues[0]!.path}: ${issues[0]!.message}`);
     if (loaded) node.log(`loaded ${loaded} entries from ${settings.file}`);
     node.store = store;
+    // This server's id in revisions (ties) and in the request it sends peers: unique per runtime and node.
+    const origin = `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 30) || 'host'}.${def.id}`.slice(0, 64).replace(/^[^A-Za-z0-9]+/, '');
+    const replicated = new ReplicatedList(store, origin, { tombstones });
+    Object.defineProperty(node, 'replicated', { value: replicated, configurable: true });
 
     const changes = new EventEmitter();
     let answerer: RequestAnswerer | null = null;
@@ -54,34 +61,52 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     node.broker = broker;
 
     const ownIds: string[] = [];
-    let largestWarned = 0;
-    // A big list in one message can exceed the broker's message_size_limit, and the broker drops
-    // it without telling the publisher: say so here, once per size class.
-    const checkSize = (action: UpdateAction, count: number, bytes: number) => {
-      if (count >= LARGE_UPDATE_ENTRIES && bytes > DEFAULT_MAX_BYTES && bytes > largestWarned * 2) {
-        largestWarned = bytes;
-        node.warn(
-          `blacklist ${action} of ${count} entries is ${bytes} bytes in one MQTT message: a broker whose message_size_limit is lower (lpr-mosquitto's default is ${DEFAULT_MAX_BYTES}) drops it silently; raise it (lpr-mosquitto --message-size-limit)`,
-        );
-      }
-    };
-    const publishUpdate = (action: UpdateAction, entries: BlacklistEntry[]) => {
-      if (!broker) return;
-      const update = createMessage('blacklistUpdates', { action, entries });
-      ownIds.push(update.message_id);
+    const remember = (id: string) => {
+      ownIds.push(id);
       if (ownIds.length > OWN_IDS_KEPT) ownIds.shift();
-      if (entries.length >= LARGE_UPDATE_ENTRIES) checkSize(action, entries.length, Buffer.byteLength(JSON.stringify(update)));
-      broker.publishMessage('blacklistUpdates', undefined, update).catch((err: Error) => node.warn(`blacklist update not published: ${err.message}`));
+    };
+    /** Revisions of our own updates not yet acknowledged by the broker: sent again (as a snapshot) on reconnect. */
+    const undelivered = new Set<number>();
+    const publishUpdate = (action: 'add' | 'remove' | 'replace', entries: BlacklistEntry[], stamp: { revision: number; origin: string }) => {
+      if (!broker) return;
+      undelivered.add(stamp.revision);
+      // A big change goes as a snapshot (chunks under the size limit) of the writes it made.
+      const size = Buffer.byteLength(JSON.stringify(entries));
+      if (size > settings.snapshotMaxBytes / 2) {
+        const writes = replicated.writes().filter((w) => w.origin === stamp.origin && w.revision === stamp.revision);
+        publishSnapshot(writes, () => undelivered.delete(stamp.revision));
+        return;
+      }
+      const update = createMessage('blacklistUpdates', { action, entries, ...stamp });
+      remember(update.message_id);
+      broker
+        .publishMessage('blacklistUpdates', undefined, update)
+        .then(() => undelivered.delete(stamp.revision))
+        .catch((err: Error) => node.warn(`blacklist update not published: ${err.message}`));
+    };
+    /** Writes to every peer and camera on blacklist/updates, as a snapshot in chunks. */
+    const publishSnapshot = (writes: BlacklistEntry[], delivered: () => void) => {
+      const b = broker!;
+      const plan = planSnapshot(writes, { id: newMessageId(), revision: replicated.replica.clock, origin, maxBytes: settings.snapshotMaxBytes });
+      const sent = plan.chunks.map((_, i) => {
+        const messageId = newMessageId();
+        remember(messageId);
+        return b.connection.publish(b.topics.topic('blacklistUpdates'), snapshotMessage(plan, i, messageId, nowIso()), { qos: POLICY.blacklistUpdates.qos, retain: false });
+      });
+      Promise.all(sent)
+        .then(delivered)
+        .catch((err: Error) => node.warn(`blacklist snapshot not published: ${err.message}`));
     };
 
     node.applyUpdate = (action, entries, publish) => {
-      const result = store.apply(action, entries);
+      const { result, stamp } = replicated.local(action, entries);
       changed();
-      if (publish) publishUpdate(action, entries);
+      if (publish) publishUpdate(action, entries, stamp);
       return result;
     };
 
     const unsubscribes: Release[] = [];
+    const timers: NodeJS.Timeout[] = [];
     if (broker) {
       const b = broker;
       const onUpdate = (topic: string, payload: Buffer) => {
@@ -91,21 +116,59 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           node.warn(`blacklist update on ${topic} rejected, list unchanged: ${result.error.message}`);
           return;
         }
-        if (ownIds.includes(result.value.message_id)) return;
-        const applied = store.apply(result.value.action, result.value.entries);
+        const update = result.value;
+        if (ownIds.includes(update.message_id) || (update.origin === origin && update.revision !== undefined)) return;
+        if (update.action === 'snapshot') {
+          if (!update.snapshot) {
+            node.warn(`blacklist update on ${topic} rejected, list unchanged: snapshot: is required when action is "snapshot"`);
+            return;
+          }
+          // One snapshot in assembly per sender and list: a newer one from the same sender replaces it.
+          const key = `${update.origin ?? ''}\u0000${update.snapshot.list ?? ''}\u0000${topic}`;
+          const added = assembler.add(key, update.snapshot, update.entries);
+          if (added.status === 'refused') node.warn(`blacklist snapshot on ${topic} rejected, list unchanged: ${added.reason}`);
+          if (added.status !== 'complete') return;
+          // Its own revision for entries that carry none (an editor entry: 0, any revisioned write wins).
+          const applied = replicated.remote({ action: 'snapshot', entries: added.entries.map((e) => (e.revision === undefined ? { ...e, revision: 0 } : e)) });
+          node.debug(`applied a snapshot of ${added.entries.length} from ${topic}: +${applied.added} -${applied.removed} = ${applied.total}`);
+          changed();
+          return;
+        }
+        const applied = replicated.remote(update);
         node.debug(`applied ${applied.action} from ${topic}: +${applied.added} -${applied.removed} = ${applied.total}`);
         changed();
       };
+      const assembler = new SnapshotAssembler();
+      // The request this server sends its peers on (re)connect; their answers come to its own topic.
+      const syncId = `srv-${def.id.replace(/[^A-Za-z0-9_.-]/g, '')}`.slice(0, 64);
+      const requestSync = (wanted?: { id: string; missing: number[] }) => {
+        const request = createMessage('blacklistRequest', { camera_id: syncId, ...(wanted ? { snapshot: wanted } : {}) });
+        b.publishMessage('blacklistRequest', undefined, request).catch((err: Error) => node.warn(`blacklist sync request not published: ${err.message}`));
+      };
+      const stalledTimer = setInterval(() => {
+        for (const s of assembler.stalled()) {
+          // Missing chunks of an answer to us: ask its sender again; of a peer's broadcast: the whole list from peers.
+          // (After 3 tries the sender has likely moved on: the whole list again.)
+          if (s.attempt <= 3 && s.key.endsWith(`\u0000${b.topics.topic('blacklistAnswer', syncId)}`)) requestSync({ id: s.id, missing: s.missing });
+          else {
+            assembler.drop(s.key);
+            requestSync();
+          }
+        }
+      }, STALLED_CHECK_MS);
+      stalledTimer.unref?.();
+      timers.push(stalledTimer);
       // The whole list goes only to the camera that asked, on its own topic (not an MQTT 5 response
       // topic: the requester could name any topic there, and the ACL covers cameras/%u/blacklist).
       const source = (node.name && node.name.trim()) || 'lpr-blacklist';
       const a = new RequestAnswerer(
         {
-          serialiseEntries: () => {
-            const entries = store.snapshot();
-            const json = JSON.stringify(entries);
-            checkSize('replace', entries.length, Buffer.byteLength(json));
-            return json;
+          // Every write (tombstones too, so a peer removes what we removed) and the editor entries (revision 0).
+          plan: () => {
+            const writes = replicated.writes();
+            const held = new Set(writes.map((w) => JSON.stringify([w.plate_number, w.province ?? '', w.list ?? ''])));
+            const editor = settings.entries.filter((e) => !held.has(JSON.stringify([e.plate_number, e.province ?? '', e.list ?? '']))).map((e) => ({ ...e, revision: 0 }));
+            return planSnapshot([...editor, ...writes], { id: newMessageId(), revision: replicated.replica.clock, origin, maxBytes: settings.snapshotMaxBytes });
           },
           publish: (cameraId, body) => {
             b.connection
@@ -139,21 +202,38 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           return;
         }
         // camera_id is required by the schema: the list goes to that camera's own topic.
-        a.request(result.value.camera_id);
+        if (result.value.camera_id === syncId) return; // our own sync request
+        a.request(result.value.camera_id, Date.now(), result.value.snapshot ?? null);
       };
       unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistUpdates'), 1, onUpdate, { owner: node.id }));
+      unsubscribes.push(b.connection.subscribe(b.topics.topic('blacklistAnswer', syncId), 1, onUpdate, { owner: node.id }));
       if (settings.answerRequests) unsubscribes.push(b.connection.subscribe(b.topics.filter('blacklistRequest'), 1, onRequest, { owner: node.id }));
       Object.defineProperty(node, 'requestAnswerer', { value: a, configurable: true });
-      b.register(node, () => {});
+      // On every (re)connect: ask peers for their list (answered on our own topic, merged by revision),
+      // and send them what we changed that the broker never acknowledged (made while cut off).
+      b.register(node, (state) => {
+        if (state !== 'connected') return;
+        requestSync();
+        if (undelivered.size) {
+          const from = Math.min(...undelivered);
+          const pending = [...undelivered];
+          publishSnapshot(
+            replicated.writes().filter((w) => w.origin === origin && w.revision! >= from),
+            () => pending.forEach((r) => undelivered.delete(r)),
+          );
+        }
+      });
     }
 
     const purger = setInterval(() => {
+      replicated.replica.prune();
       if (store.purgeExpired(Date.now()) > 0) changed();
     }, PURGE_EVERY_MS);
     purger.unref?.();
 
     node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(purger);
+      for (const t of timers) clearInterval(t);
       answerer?.close();
       // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
       for (const unsubscribe of unsubscribes) unsubscribe({ keep: !removed });

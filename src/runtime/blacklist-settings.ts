@@ -14,7 +14,12 @@ export interface BlacklistSettings {
   answerRequests: boolean;
   /** Answers per camera per minute to `blacklist/request` (token bucket; more are dropped and counted). */
   requestLimit: number;
+  /** Largest message of a snapshot chunk (bytes). */
+  snapshotMaxBytes: number;
 }
+
+/** A flow saved before `snapshotKiB` existed gets this: under lpr-mosquitto's 256 KiB limit. */
+export const DEFAULT_SNAPSHOT_KIB = 240;
 
 /** A flow saved before `requestLimit` existed gets this. */
 export const DEFAULT_REQUEST_LIMIT = 6;
@@ -51,6 +56,7 @@ export function readBlacklistSettings(props: Record<string, unknown>, nodeId: st
     file: persist ? (file ? path.resolve(userDir ?? process.cwd(), file) : path.join(fallbackDir, 'lpr-blacklist', nodeFileName(nodeId, '.ndjson'))) : null,
     answerRequests: readBoolean(props, 'answerRequests', true),
     requestLimit: readNumber(props, 'requestLimit', DEFAULT_REQUEST_LIMIT, { min: 1, max: 600, integer: true }),
+    snapshotMaxBytes: readNumber(props, 'snapshotKiB', DEFAULT_SNAPSHOT_KIB, { min: 4, max: 262_144, integer: true }) * 1024,
   };
 }
 

@@ -181,6 +181,32 @@ describe('blacklist nodes on a real Mosquitto', function () {
     assert.deepEqual(plates(), ['ABC1234', 'ONLY1', 'XYZ*', 'กข1234']);
   });
 
+  it('two lists on one root: a replace touches its own list only; an older revision never overwrites a newer one, even after a restart', async () => {
+    await helper.load(nodes, flow());
+    await waitReady('broker', 3);
+    const stamped = (action: string, entries: unknown[], revision: number, extra: object = {}) =>
+      JSON.stringify({ message_id: `u-${Math.random()}`, timestamp: new Date().toISOString(), action, entries, revision, origin: 'central-1', ...extra });
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('add', [{ plate_number: 'POL1', list: 'police' }, { plate_number: 'VIP1', list: 'vip' }], 100));
+    await waitUntil(() => plates().includes('VIP1'), 'the added entries');
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('replace', [{ plate_number: 'POL2', list: 'police' }], 101, { list: 'police' }));
+    await waitUntil(() => plates().includes('POL2'), 'the replacement');
+    assert.deepEqual(plates(), ['ABC1234', 'POL2', 'VIP1', 'XYZ*', 'กข1234'], 'the vip list is untouched');
+    // A stale server's older updates: ignored.
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('remove', [{ plate_number: 'VIP1', list: 'vip' }], 50));
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('add', [{ plate_number: 'POL1', list: 'police' }], 99));
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('remove', [{ plate_number: 'POL2', list: 'police' }], 102));
+    await waitUntil(() => !plates().includes('POL2'), 'the newer removal');
+    assert.deepEqual(plates(), ['ABC1234', 'VIP1', 'XYZ*', 'กข1234']);
+    // After a restart the removal's tombstone is still there: an older add does not bring POL2 back.
+    await helper.unload();
+    await helper.load(nodes, flow());
+    await waitReady('broker', 3);
+    await mosquittoPub(mosquitto.port, UPDATES, stamped('add', [{ plate_number: 'POL2', list: 'police' }, { plate_number: 'POL3', list: 'police' }], 101));
+    await waitUntil(() => plates().includes('POL3'), 'the add after the restart');
+    assert.deepEqual(plates(), ['ABC1234', 'POL3', 'VIP1', 'XYZ*', 'กข1234']);
+    assert.ok((helper.getNode('list') as any).replicated.replica.clock >= 102, 'the counter is past every revision seen');
+  });
+
   it('keeps the list across a runtime restart, and drops expired entries', async () => {
     await helper.load(nodes, flow());
     await waitReady('broker', 3);
@@ -230,7 +256,7 @@ describe('blacklist nodes on a real Mosquitto', function () {
     assert.equal(JSON.stringify(store().snapshot()), before);
   });
 
-  it('answers blacklist/request with a replace snapshot, to the requesting camera alone', async () => {
+  it('answers blacklist/request with a snapshot, to the requesting camera alone', async () => {
     await helper.load(nodes, flow());
     await waitReady('broker', 3);
     const warnings: string[] = [];
@@ -246,33 +272,40 @@ describe('blacklist nodes on a real Mosquitto', function () {
       await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-2', timestamp: now, camera_id: 'CAM001' }));
       const [msg] = await answers.waitFor(1);
       const snapshot = JSON.parse(msg!.payload);
-      assert.equal(snapshot.action, 'replace');
+      assert.equal(snapshot.action, 'snapshot');
+      assert.equal(snapshot.snapshot.count, 1);
+      assert.equal(snapshot.snapshot.entries_total, 3);
       assert.deepEqual(snapshot.entries.map((e: any) => e.plate_number).sort(), ['ABC1234', 'XYZ*', 'กข1234']);
       await sleep(1500);
       assert.equal(answers.messages.length, 1, 'two requests within the merge window: one answer');
       const elsewhere = all.messages.filter((m) => m.topic !== 'lprserver/blacklist/request' && m.topic !== 'lprserver/cameras/CAM001/blacklist' && !m.topic.startsWith('lprserver/system/'));
       assert.deepEqual(elsewhere, [], 'nothing on blacklist/updates or any other topic');
       const answerer = (helper.getNode('list') as any).requestAnswerer;
-      assert.deepEqual({ ...answerer.counts }, { requests: 2, answered: 1, merged: 1, deferred: 0, limited: 0, serialised: 1 });
+      assert.deepEqual({ ...answerer.counts }, { requests: 2, answered: 1, merged: 1, deferred: 0, limited: 0, serialised: 1, chunks: 1 });
     } finally {
       all.stop();
       answers.stop();
     }
   });
 
-  it('warns when a replace snapshot is larger than a broker message limit would pass', async () => {
+  it('sends a list bigger than one message as a snapshot whose chunks each stay under snapshotKiB', async () => {
     const many = Array.from({ length: 3000 }, (_, i) => ({ plate_number: `BIG${String(i).padStart(4, '0')}`, province: 'กรุงเทพมหานคร', reason: 'stolen vehicle report', priority: 'high' }));
-    await helper.load(nodes, flow({}, { entries: many }));
+    await helper.load(nodes, flow({}, { entries: many, snapshotKiB: 64 }));
     await waitReady('broker', 3);
     const warnings: string[] = [];
     (helper.getNode('list') as any).on('call:warn', (call: any) => warnings.push(String(call.args[0])));
     const updates = await mosquittoSub(mosquitto.port, 'lprserver/cameras/CAM001/blacklist');
     try {
       await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-big', timestamp: new Date().toISOString(), camera_id: 'CAM001' }));
-      const [msg] = await updates.waitFor(1);
-      assert.equal(JSON.parse(msg!.payload).entries.length, 3000, 'the test broker has no size limit: it still arrives');
-      assert.equal(warnings.length, 1, warnings.join('\n'));
-      assert.match(warnings[0]!, /replace of 3000 entries is \d+ bytes in one MQTT message.*message_size_limit/);
+      const [first] = await updates.waitFor(1);
+      const count = JSON.parse(first!.payload).snapshot.count;
+      assert.ok(count >= 5, `${count} chunks`);
+      const all = await updates.waitFor(count);
+      for (const m of all) assert.ok(Buffer.byteLength(m.payload) <= 64 * 1024, `${Buffer.byteLength(m.payload)} bytes`);
+      const parsed = all.map((m) => JSON.parse(m.payload));
+      assert.deepEqual(parsed.map((u) => u.snapshot.index).sort((a, b) => a - b), [...Array(count).keys()]);
+      assert.equal(parsed.reduce((n, u) => n + u.entries.length, 0), 3000);
+      assert.deepEqual(warnings, []);
     } finally {
       updates.stop();
     }

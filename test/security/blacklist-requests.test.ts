@@ -31,12 +31,12 @@ function brokerProps(id: string, port: number, clientId: string) {
   };
 }
 
-/** Whether a message is a copy of the list (a replace BlacklistUpdate with entries). */
+/** Whether a message is a copy of the list (a snapshot BlacklistUpdate with all the entries: one chunk of ~200 KB). */
 function isListCopy(payload: Buffer): boolean {
   if (payload.length < 1000) return false;
   try {
     const body = JSON.parse(payload.toString());
-    return body?.action === 'replace' && Array.isArray(body.entries) && body.entries.length === ENTRIES.length;
+    return body?.action === 'snapshot' && Array.isArray(body.entries) && body.entries.length === ENTRIES.length;
   } catch {
     return false;
   }
@@ -130,7 +130,8 @@ describe('security: blacklist/request amplification (generated ACL, real Mosquit
     const lists = collect('lists');
     await waitUntil(() => lists.length >= 1, 'the list at the camera', 15_000);
     assert.equal(lists[0].topic, 'blacklist');
-    assert.equal(lists[0].payload.action, 'replace');
+    assert.equal(lists[0].payload.action, 'snapshot');
+    assert.equal(lists[0].payload.snapshot.count, 1);
     assert.equal(lists[0].payload.entries.length, ENTRIES.length);
     assert.equal(lists[0].lpr.mqttTopic, `${ROOT}/cameras/${B}/blacklist`);
     // A shared update still reaches it, on blacklist/updates.
@@ -138,5 +139,6 @@ describe('security: blacklist/request amplification (generated ACL, real Mosquit
     await waitUntil(() => lists.length >= 2, 'the shared update at the camera');
     assert.equal(lists[1].topic, 'blacklist/updates');
     assert.deepEqual(lists[1].payload.entries, [{ plate_number: 'SHARED1' }]);
+    assert.ok(lists[1].payload.revision >= 1, 'the update carries its revision');
   });
 });

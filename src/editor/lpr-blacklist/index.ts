@@ -87,6 +87,7 @@ RED.nodes.registerType('lpr-blacklist', {
     file: { value: '', label: 'File', validate: validateOptionalFilePath },
     answerRequests: { value: true },
     requestLimit: { value: 6, label: 'Answers per camera', validate: orMissing(numberValidator({ min: 1, max: 600, integer: true, unit: 'per minute' })) },
+    snapshotKiB: { value: 240, label: 'Chunks', validate: orMissing(numberValidator({ min: 4, max: 262144, integer: true, unit: 'KiB' })) },
   },
   label: function (this: any) {
     return this.name || blacklistLabel(this.entries);
@@ -95,6 +96,7 @@ RED.nodes.registerType('lpr-blacklist', {
     const node = this;
     // A list saved before the limit existed has no value: show the default the runtime uses.
     if (node.requestLimit === undefined) $('#node-config-input-requestLimit').val(6);
+    if (node.snapshotKiB === undefined) $('#node-config-input-snapshotKiB').val(240);
     const list = $(LIST);
     const listEl = list[0];
     let building = true;
@@ -297,10 +299,11 @@ RED.nodes.registerType('lpr-blacklist', {
       $('#lpr-blacklist-row-answerRequests').toggle(root !== null);
       const answer = isTrue(currentValue(node, 'answerRequests', PREFIX));
       $('#lpr-blacklist-row-requestLimit').toggle(root !== null && answer);
+      $('#lpr-blacklist-row-snapshotKiB').toggle(root !== null);
       $('#lpr-blacklist-request-hint')
         .text(
           root !== null && answer
-            ? `A request on ${root}/blacklist/request naming camera_id is answered to that camera alone, with every live entry as a replace update on ${root}/cameras/<camera_id>/blacklist (requests within 1 s merged; over the limit dropped, with a warning and an alert).`
+            ? `A request on ${root}/blacklist/request naming camera_id is answered to that camera alone, with every entry as a snapshot (chunks) on ${root}/cameras/<camera_id>/blacklist (requests within 1 s merged; over the limit dropped, with a warning and an alert).`
             : '',
         )
         .toggle(root !== null && answer);

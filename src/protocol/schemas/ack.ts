@@ -41,6 +41,11 @@ export const BlacklistRequest = z
   .object({
     ...Envelope,
     camera_id: Identifier,
+    /** Our extension: the chunks of snapshot `id` the requester misses (only those are sent again). */
+    snapshot: z
+      .object({ id: z.string().min(1).max(64), missing: z.array(z.number().int().min(0).max(99_999)).min(1).max(100_000) })
+      .loose()
+      .optional(),
   })
   .loose();
 

@@ -2,6 +2,11 @@
 import { z } from 'zod';
 import { Envelope, Identifier, MessageId, Timestamp } from './common';
 
+/** A Lamport revision: each server counts max(seen) + 1 on each local change. */
+export const Revision = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** The server that wrote a revision; breaks ties between equal revisions (greater wins). */
+export const Origin = z.string().min(1).max(64);
+
 export const BlacklistPriority = z.enum(['low', 'medium', 'high', 'critical']);
 
 /** `plate_number` may be a pattern with `*` (any run) and `?` (one character). */
@@ -14,14 +19,40 @@ export const BlacklistEntry = z
     priority: BlacklistPriority.optional(),
     list: z.string().max(64).optional(),
     expires_at: Timestamp.optional(),
+    /** Our extension (several servers): the entry's Lamport revision and the server that wrote it. */
+    revision: Revision.optional(),
+    origin: Origin.optional(),
+    /** Our extension: a removal kept as a tombstone (in snapshots only), so an older add cannot bring it back. */
+    deleted: z.literal(true).optional(),
+  })
+  .loose();
+
+/** Our extension: one chunk of a list sent in several messages, each under the broker's size limit. */
+export const SnapshotChunk = z
+  .object({
+    id: z.string().min(1).max(64),
+    /** The list it replaces (absent: every entry the sender holds). */
+    list: z.string().max(64).optional(),
+    /** The sender's revision counter when the snapshot was taken. */
+    revision: Revision,
+    index: z.number().int().min(0).max(99_999),
+    count: z.number().int().min(1).max(100_000),
+    entries_total: z.number().int().min(0).max(20_000_000),
   })
   .loose();
 
 export const BlacklistUpdate = z
   .object({
     ...Envelope,
-    action: z.enum(['add', 'remove', 'replace']),
+    action: z.enum(['add', 'remove', 'replace', 'snapshot']),
     entries: z.array(BlacklistEntry).max(2_000_000),
+    /** Our extension: the update's revision and writer; absent = applied as the receiver's own newest change. */
+    revision: Revision.optional(),
+    origin: Origin.optional(),
+    /** Our extension: the one list a `replace` replaces (absent: the lists its entries name, or the default list). */
+    list: z.string().max(64).optional(),
+    /** Our extension: present exactly when `action` is `snapshot`. */
+    snapshot: SnapshotChunk.optional(),
   })
   .loose();
 
@@ -53,5 +84,6 @@ export const BlacklistNotification = z
   .loose();
 
 export type BlacklistEntry = z.infer<typeof BlacklistEntry>;
+export type SnapshotChunk = z.infer<typeof SnapshotChunk>;
 export type BlacklistUpdate = z.infer<typeof BlacklistUpdate>;
 export type BlacklistNotification = z.infer<typeof BlacklistNotification>;
