@@ -10,6 +10,8 @@ import fc from 'fast-check';
 import type { BlacklistEntry, BlacklistNotification } from '../../src/protocol';
 import { EdgeList } from '../../src/edge/edge-list';
 import { EdgeRaised } from '../../src/blacklist/edge-raised';
+import { planSnapshot, snapshotMessage } from '../../src/blacklist/snapshot';
+import { BlacklistUpdate } from '../../src/protocol';
 
 const PRIORITIES = ['critical', 'high', 'medium', 'low', undefined] as const;
 const rank = (e: BlacklistEntry) => PRIORITIES.indexOf(e.priority);
@@ -24,6 +26,28 @@ describe('EdgeList (the edge copy of the watch list)', () => {
     dir = mkdtempSync(path.join(os.tmpdir(), 'lpr-edge-list-'));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a snapshot answer is applied only once all its chunks are held, in any order: entries merged, tombstones removed', () => {
+    const list = new EdgeList({ maxEntries: 10_000, file: null });
+    list.apply({ action: 'add', entries: [entry('OLD1'), entry('GONE1')] });
+    const entries: BlacklistEntry[] = [
+      ...Array.from({ length: 300 }, (_, i) => ({ plate_number: `S${i}`, reason: 'x'.repeat(20), revision: i + 1, origin: 'srv' })),
+      { plate_number: 'GONE1', deleted: true, revision: 400, origin: 'srv' },
+    ];
+    const plan = planSnapshot(entries, { id: 'snap-1', revision: 400, origin: 'srv', maxBytes: 4096 });
+    assert.ok(plan.chunks.length >= 3, `chunks: ${plan.chunks.length}`);
+    const updates = plan.chunks.map((_, i) => BlacklistUpdate.parse(JSON.parse(snapshotMessage(plan, i, `m${i}`, new Date().toISOString()))));
+    const order = [...updates.keys()].reverse();
+    for (const [n, i] of order.entries()) {
+      const r = list.apply(updates[i]!, 'lprserver/cameras/CAM1/blacklist');
+      assert.equal(r.complete, n === order.length - 1, `chunk ${n + 1} of ${order.length}`);
+      if (!r.complete) assert.equal(list.size, 2, 'nothing applied before the snapshot is whole');
+    }
+    const plates = new Set(list.entries().map((e) => e.plate_number));
+    assert.equal(list.size, 301);
+    assert.ok(plates.has('OLD1') && plates.has('S299') && !plates.has('GONE1'));
+    assert.equal(list.match('S17', null)?.entry.plate_number, 'S17');
+  });
 
   it('never holds more than maxEntries, and never leaves out an entry more urgent than one it keeps (replace, then add)', () => {
     const arbEntries = fc.uniqueArray(fc.tuple(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(...PRIORITIES)), { selector: (t) => t[0], maxLength: 60 });
