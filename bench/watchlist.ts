@@ -15,9 +15,11 @@
  *   retained list, JSON.parse, then a Set of normalised keys, or the same BlacklistStore (replace).
  *
  * Time runs from the first publish to the list held by the receiver (sender and receiver share one
- * process, as on a one-box site). Memory: "heap held" is what the receiver gives back when released
- * (heap + array buffers after two global.gc(), needs --expose-gc, which bench/run.ts passes); RSS Δ
- * is the process's growth over the sync (transient buffers included, never given back to the OS).
+ * process, as on a one-box site). Memory: "heap Δ" is heap + array buffers after two global.gc()
+ * (needs --expose-gc, which bench/run.ts passes) once the list is held minus before the first
+ * publish; the sender's plan (and the baseline's JSON) is held throughout, so it is the receiver's.
+ * The JSON also keeps `heapHeld`, what releasing the receiver gives back (0 where something still
+ * references it). RSS Δ is the process's growth over the sync (transient buffers included).
  * (c) then reads/s of EdgeList.match on the edge's list: exact hits, misses, Thai look-alike reads.
  * Sizes: 100,000 by default; `--sizes 100000,1000000` (or BENCH_SIZES) adds 1,000,000 (~2.5 min).
  */
@@ -172,8 +174,11 @@ async function syncSnapshot(broker: BenchBroker, plan: SnapshotPlan, rx: Receive
     bytes += Buffer.byteLength(m);
     sends.push(pub.publishAsync(topic, m, { qos: 1 }));
   }
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${name}: snapshot not complete in 600 s`)), 600_000).unref());
+  // Timers are cleared: a pending one would keep this scope, and so the receiver, alive.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${name}: snapshot not complete in 600 s`)), 600_000)));
   const t1 = await Promise.race([done, timeout]);
+  clearTimeout(timer);
   await Promise.all(sends);
   const r1 = rss();
   const h1 = heap();
@@ -189,14 +194,17 @@ async function syncRetained(broker: BenchBroker, json: string, build: ((list: Bl
   const h0 = heap();
   const r0 = rss();
   const t0 = performance.now();
+  let ackTimer: NodeJS.Timeout | undefined;
+  let heldTimer: NodeJS.Timeout | undefined;
   // Over the limit Mosquitto drops the message and may never acknowledge it: wait at most waitMs.
   const acked = await Promise.race([
     pub.publishAsync(topic, json, { qos: 1, retain: true }).then(
       () => 'acknowledged',
       (err: Error) => `refused: ${err.message}`,
     ),
-    new Promise<string>((r) => setTimeout(() => r('no PUBACK'), waitMs).unref()),
+    new Promise<string>((r) => (ackTimer = setTimeout(() => r('no PUBACK'), waitMs))),
   ]);
+  clearTimeout(ackTimer);
   const published = performance.now();
   const sub = await connect(broker, `rx-${name}`);
   let held: { size: number } | null = null as { size: number } | null;
@@ -218,7 +226,8 @@ async function syncRetained(broker: BenchBroker, json: string, build: ((list: Bl
     });
   });
   await sub.subscribeAsync(topic, { qos: 1 });
-  const t1 = await Promise.race([got, new Promise<null>((r) => setTimeout(() => r(null), waitMs).unref())]);
+  const t1 = await Promise.race([got, new Promise<null>((r) => (heldTimer = setTimeout(() => r(null), waitMs)))]);
+  clearTimeout(heldTimer);
   const r1 = rss();
   const h1 = heap();
   held = null; // what the receiver held: the heap it gives back
@@ -368,7 +377,7 @@ async function main() {
       edgeRx = null;
       const b = { ...b0, heapHeld: hb - heap() };
 
-      const row = (name: string, r: { seconds: number; bytes: number; heapHeld: number; rssDelta: number; held: number }, how: string, delivered = 'yes') => ({
+      const row = (name: string, r: { seconds: number; bytes: number; heapDelta: number; rssDelta: number; held: number }, how: string, delivered = 'yes') => ({
         entries: fmt(n),
         method: name,
         broker: how,
@@ -377,12 +386,12 @@ async function main() {
         delivered,
         held: fmt(r.held),
         's to held': fmt(r.seconds, 2),
-        'heap held MiB': mib(r.heapHeld),
+        'heap Δ MiB': mib(r.heapDelta),
         'RSS Δ MiB': mib(r.rssDelta),
       });
       syncRows.push(row('snapshot → (a) server: ReplicatedList+BlacklistStore', a, '256 KiB'));
       syncRows.push(row('snapshot → (b) edge: EdgeList.apply', b, '256 KiB'));
-      syncRows.push(row('baseline retained JSON list', { ...dropped, heapHeld: NaN, rssDelta: NaN }, '256 KiB', dropped.delivered ? 'yes' : 'NO (dropped)'));
+      syncRows.push(row('baseline retained JSON list', { ...dropped, heapDelta: NaN, rssDelta: NaN }, '256 KiB', dropped.delivered ? 'yes' : 'NO (dropped)'));
       syncRows.push(row('baseline retained JSON → Set', asSet, 'no limit'));
       syncRows.push(row('baseline retained JSON → BlacklistStore', asStore, 'no limit'));
       for (const [kind, m] of [['exact hits', exact], ['misses', miss], ['Thai look-alike', look]] as const) {
