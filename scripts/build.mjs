@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const editorDir = path.join(root, 'src/editor');
+const localesDir = path.join(root, 'locales');
 
 const types = (await readdir(editorDir, { withFileTypes: true }))
   .filter((d) => d.isDirectory() && d.name.startsWith('lpr-'))
@@ -67,14 +68,34 @@ for (const type of types) {
   });
   const script = out.outputFiles[0].text;
   const template = `<style>\n${dialogCss.trim()}\n</style>\n` + (await readFile(path.join(dir, 'template.html'), 'utf8'));
-  const help = await readFile(path.join(dir, 'help.html'), 'utf8');
+  // Help comes from locales/<lang>/<type>.html (Node-RED picks the reader's language); a node not
+  // moved there yet keeps its help.html inline.
+  const inlineHelp = existsSync(path.join(localesDir, 'en-US', `${type}.html`)) ? null : await readFile(path.join(dir, 'help.html'), 'utf8');
   const html = [
     `<script type="text/javascript">\n${script}</script>`,
     `<script type="text/html" data-template-name="${type}">\n${template.trim()}\n</script>`,
-    `<script type="text/html" data-help-name="${type}">\n${help.trim()}\n</script>`,
+    ...(inlineHelp === null ? [] : [`<script type="text/html" data-help-name="${type}">\n${inlineHelp.trim()}\n</script>`]),
     '',
   ].join('\n');
   await writeFile(path.join(dist, `${type}.html`), html);
+}
+
+// Message catalogs and help, per language: Node-RED reads dist/locales/<lang>/<type>.json (the
+// node's namespace, for RED._ at runtime and data-i18n / this._ in the editor) and <type>.html (the
+// help). The strings every node shares (locales/<lang>/common.json) are merged into each catalog,
+// since a node's RED._ only reads its own.
+for (const lang of await readdir(localesDir)) {
+  const src = path.join(localesDir, lang);
+  const out = path.join(dist, 'locales', lang);
+  await mkdir(out, { recursive: true });
+  const common = JSON.parse(await readFile(path.join(src, 'common.json'), 'utf8'));
+  for (const type of types) {
+    const own = path.join(src, `${type}.json`);
+    const catalog = { ...common, ...(existsSync(own) ? JSON.parse(await readFile(own, 'utf8')) : {}) };
+    await writeFile(path.join(out, `${type}.json`), JSON.stringify(catalog, null, 2) + '\n');
+    const help = path.join(src, `${type}.html`);
+    if (existsSync(help)) await cp(help, path.join(out, `${type}.html`));
+  }
 }
 
 // Command-line tools (package.json "bin"): src/bin/<name>.ts -> dist/bin/<name>.js.

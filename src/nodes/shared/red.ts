@@ -30,6 +30,8 @@ export interface NodeDef {
 }
 
 export interface NodeAPI {
+  /** The node module's message catalog (see i18n.ts); the test helper returns the key. */
+  _?: (key: string, params?: Record<string, unknown>) => string;
   nodes: {
     createNode(node: Node, def: NodeDef): void;
     registerType(type: string, ctor: (this: Node, def: NodeDef) => void, options?: { credentials?: Record<string, { type: string }> }): void;

@@ -1,18 +1,20 @@
 /** Status rings: the connection state first, then the node's own counts, at most once a second. */
 import type { ConnectionState } from '../../runtime/broker-connection';
+import { ENGLISH, type Translate } from './i18n';
 import type { Node, NodeStatus } from './red';
 
 const STATE_STATUS: Record<ConnectionState, NodeStatus> = {
-  idle: { fill: 'grey', shape: 'ring', text: 'idle' },
-  connecting: { fill: 'yellow', shape: 'ring', text: 'connecting' },
-  connected: { fill: 'green', shape: 'dot', text: 'connected' },
-  disconnected: { fill: 'red', shape: 'ring', text: 'disconnected' },
-  closed: { fill: 'grey', shape: 'ring', text: 'closed' },
+  idle: { fill: 'grey', shape: 'ring' },
+  connecting: { fill: 'yellow', shape: 'ring' },
+  connected: { fill: 'green', shape: 'dot' },
+  disconnected: { fill: 'red', shape: 'ring' },
+  closed: { fill: 'grey', shape: 'ring' },
 };
 
-export function connectionStatus(state: ConnectionState, counts?: string): NodeStatus {
-  const base = STATE_STATUS[state];
-  return counts ? { ...base, text: `${base.text} · ${counts}` } : base;
+/** The ring for a connection state, its text in the node's language, then the node's counts. */
+export function connectionStatus(state: ConnectionState, counts?: string, t: Translate = ENGLISH): NodeStatus {
+  const text = t(`lpr-common.status.${state}`);
+  return { ...STATE_STATUS[state], text: counts ? t('lpr-common.status.withCounts', { state: text, counts }) : text };
 }
 
 export class StatusReporter {
@@ -24,6 +26,7 @@ export class StatusReporter {
     private readonly node: Node,
     private readonly counts: () => string,
     private readonly intervalMs = 1000,
+    private readonly t: Translate = ENGLISH,
   ) {}
 
   /** The connection changed state: show it at once. */
@@ -57,6 +60,6 @@ export class StatusReporter {
 
   private render(): void {
     this.dirty = false;
-    this.node.status(connectionStatus(this.state, this.counts()));
+    this.node.status(connectionStatus(this.state, this.counts(), this.t));
   }
 }
