@@ -10,6 +10,8 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { backoffDelay } from './backoff';
+import { capabilitiesFromConnack, unknownCapabilities, type BrokerCapabilities } from './broker-capabilities';
+import { BrokerSelfTest } from './broker-self-test';
 import { Fifo } from './fifo';
 import { stripShare, topicMatches } from './topic-match';
 
@@ -60,6 +62,11 @@ export interface ConnectionOptions {
   orphanLimit?: number;
   /** ... for at most this long (also how long an owner released with `keep` is waited for). */
   orphanTtlMs?: number;
+  /**
+   * Run the broker self-test (broker-self-test.ts) once connected, under this topic (for example
+   * `<root>/_self-test`): finds out whether shared subscriptions and retained wildcards work.
+   */
+  selfTestTopic?: string;
 }
 
 export type MessageHandler = (topic: string, payload: Buffer, packet: IPublishPacket) => void;
@@ -210,8 +217,14 @@ export class BrokerConnection extends EventEmitter {
   /** Subscriptions the broker has granted on this connection object: in a resumed session it still has them. */
   private readonly granted = new WeakSet<Subscription>();
 
+  /** What the broker announced (MQTT 5) or the self-test found; see 'capabilities'. */
+  capabilities: BrokerCapabilities;
+  private selfTest: BrokerSelfTest | null = null;
+  private selfTested = false;
+
   constructor(readonly options: ConnectionOptions) {
     super();
+    this.capabilities = unknownCapabilities(options.protocolVersion);
   }
 
   /**
@@ -276,7 +289,9 @@ export class BrokerConnection extends EventEmitter {
       this.windowTotal = Math.max(1, receiveMaximum ?? Infinity);
       this.windows[1] = Math.min(QOS1_WINDOW, this.windowTotal);
       this.windows[2] = Math.min(QOS2_WINDOW, this.windowTotal);
+      this.noteCapabilities(capabilitiesFromConnack(this.options.protocolVersion, connack.properties));
       this.onConnect(connack.sessionPresent);
+      this.runSelfTest(client);
     });
     client.on('close', () => this.onClose());
     client.on('error', (err) => {
@@ -557,7 +572,37 @@ export class BrokerConnection extends EventEmitter {
     }
   }
 
+  /** Keeps what the self-test found over what a later CONNACK leaves unknown; emits 'capabilities'. */
+  private noteCapabilities(next: BrokerCapabilities): void {
+    const prev = this.capabilities;
+    if (this.selfTested) next = { ...next, source: 'self-test', sharedSubscriptions: prev.sharedSubscriptions, retainedWildcards: prev.retainedWildcards };
+    this.capabilities = next;
+    this.emit('capabilities', next);
+  }
+
+  /** Once per connection object (a broker does not change its features on a reconnect). */
+  private runSelfTest(client: MqttClient): void {
+    const base = this.options.selfTestTopic;
+    if (!base || this.selfTested || this.selfTest) return;
+    const test = new BrokerSelfTest(client, base);
+    this.selfTest = test;
+    test
+      .run()
+      .then((found) => {
+        // A test cut short by a lost link proves nothing: the next connect runs it again.
+        if (this.client !== client || !client.connected) return;
+        this.selfTested = true;
+        this.capabilities = { ...this.capabilities, source: 'self-test', ...found };
+        this.emit('capabilities', this.capabilities);
+      })
+      .catch(() => {})
+      .finally(() => {
+        if (!this.selfTested) this.selfTest = null;
+      });
+  }
+
   private dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (this.selfTest?.take(topic, payload, packet.retain)) return;
     const at = Date.now();
     this.metrics.messagesReceived++;
     this.metrics.lastMessageReceived = at;
