@@ -14,6 +14,8 @@ export interface BrokerCapabilities {
   retain: boolean | null;
   /** Retained messages delivered to a wildcard subscription (`…/+/…`): only a self-test tells. */
   retainedWildcards: boolean | null;
+  /** A `.` inside a topic level stays there (RabbitMQ maps it to `/`): only a self-test tells. */
+  dotsInTopicLevels: boolean | null;
   wildcardSubscriptions: boolean | null;
   subscriptionIdentifiers: boolean | null;
   maximumQoS: 0 | 1 | 2 | null;
@@ -43,6 +45,7 @@ export function unknownCapabilities(protocolVersion: 4 | 5): BrokerCapabilities 
     sharedSubscriptions: null,
     retain: null,
     retainedWildcards: null,
+    dotsInTopicLevels: null,
     wildcardSubscriptions: null,
     subscriptionIdentifiers: null,
     maximumQoS: null,
@@ -63,6 +66,7 @@ export function capabilitiesFromConnack(protocolVersion: 4 | 5, properties: Conn
     sharedSubscriptions: p.sharedSubscriptionAvailable ?? true,
     retain: p.retainAvailable ?? true,
     retainedWildcards: null,
+    dotsInTopicLevels: null,
     wildcardSubscriptions: p.wildcardSubscriptionAvailable ?? true,
     subscriptionIdentifiers: p.subscriptionIdentifiersAvailable ?? true,
     maximumQoS: qos === 0 || qos === 1 ? qos : 2,
@@ -78,6 +82,8 @@ export interface BrokerNeeds {
   retain?: boolean;
   /** A wildcard subscription that must see retained messages (a monitor of all cameras). */
   retainedWildcards?: boolean;
+  /** Camera ids (topic levels) with a dot, matched by a `+`. */
+  dotsInTopicLevels?: boolean;
   wildcardSubscriptions?: boolean;
   qos?: 0 | 1 | 2;
   /** The largest message the node publishes, in bytes. */
@@ -85,14 +91,14 @@ export interface BrokerNeeds {
 }
 
 export type MissingFeature =
-  | { feature: 'sharedSubscriptions' | 'retain' | 'retainedWildcards' | 'wildcardSubscriptions' }
+  | { feature: 'sharedSubscriptions' | 'retain' | 'retainedWildcards' | 'dotsInTopicLevels' | 'wildcardSubscriptions' }
   | { feature: 'qos'; needed: number; maximum: number }
   | { feature: 'packetSize'; needed: number; maximum: number };
 
 /** What `needs` asks that the broker is known to lack (an unknown capability is not reported). */
 export function missingFeatures(caps: BrokerCapabilities, needs: BrokerNeeds): MissingFeature[] {
   const out: MissingFeature[] = [];
-  for (const f of ['sharedSubscriptions', 'retain', 'retainedWildcards', 'wildcardSubscriptions'] as const) {
+  for (const f of ['sharedSubscriptions', 'retain', 'retainedWildcards', 'dotsInTopicLevels', 'wildcardSubscriptions'] as const) {
     if (needs[f] && caps[f] === false) out.push({ feature: f });
   }
   if (needs.qos !== undefined && caps.maximumQoS !== null && needs.qos > caps.maximumQoS) out.push({ feature: 'qos', needed: needs.qos, maximum: caps.maximumQoS });
@@ -111,6 +117,8 @@ export function describeMissing(m: MissingFeature): string {
       return 'the broker does not keep retained messages';
     case 'retainedWildcards':
       return 'the broker does not deliver retained messages to wildcard subscriptions';
+    case 'dotsInTopicLevels':
+      return 'the broker turns a "." in a topic level into "/": camera ids with a dot are never seen';
     case 'wildcardSubscriptions':
       return 'the broker does not allow wildcard subscriptions';
     case 'qos':

@@ -10,7 +10,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { backoffDelay } from './backoff';
-import { capabilitiesFromConnack, unknownCapabilities, type BrokerCapabilities } from './broker-capabilities';
+import { capabilitiesFromConnack, missingFeatures, unknownCapabilities, type BrokerCapabilities, type BrokerNeeds, type MissingFeature } from './broker-capabilities';
 import { BrokerSelfTest } from './broker-self-test';
 import { Fifo } from './fifo';
 import { stripShare, topicMatches } from './topic-match';
@@ -63,8 +63,9 @@ export interface ConnectionOptions {
   /** ... for at most this long (also how long an owner released with `keep` is waited for). */
   orphanTtlMs?: number;
   /**
-   * Run the broker self-test (broker-self-test.ts) once connected, under this topic (for example
-   * `<root>/_self-test`): finds out whether shared subscriptions and retained wildcards work.
+   * Run the broker self-test (broker-self-test.ts) under this topic (for example `<root>/_self-test`)
+   * once connected and a node needs what only it can tell: whether shared subscriptions and
+   * retained wildcards work (see `need`).
    */
   selfTestTopic?: string;
 }
@@ -220,6 +221,7 @@ export class BrokerConnection extends EventEmitter {
   /** What the broker announced (MQTT 5) or the self-test found; see 'capabilities'. */
   capabilities: BrokerCapabilities;
   private selfTest: BrokerSelfTest | null = null;
+  private readonly needs = new Map<string, BrokerNeeds>();
   private selfTested = false;
 
   constructor(readonly options: ConnectionOptions) {
@@ -575,15 +577,48 @@ export class BrokerConnection extends EventEmitter {
   /** Keeps what the self-test found over what a later CONNACK leaves unknown; emits 'capabilities'. */
   private noteCapabilities(next: BrokerCapabilities): void {
     const prev = this.capabilities;
-    if (this.selfTested) next = { ...next, source: 'self-test', sharedSubscriptions: prev.sharedSubscriptions, retainedWildcards: prev.retainedWildcards };
+    if (this.selfTested) {
+      next = { ...next, source: 'self-test', sharedSubscriptions: prev.sharedSubscriptions, retainedWildcards: prev.retainedWildcards, dotsInTopicLevels: prev.dotsInTopicLevels };
+    }
     this.capabilities = next;
     this.emit('capabilities', next);
+  }
+
+  /**
+   * Declares what `owner` (a node id) needs from the broker. A need the CONNACK cannot answer
+   * (shared subscriptions and retained wildcards over MQTT 3.1.1, retained wildcards always) starts
+   * the self-test, if one is configured. See `missingFor`.
+   */
+  need(owner: string, needs: BrokerNeeds): void {
+    this.needs.set(owner, needs);
+    if (this.client && this.connected) this.runSelfTest(this.client);
+  }
+
+  /** Forgets what `owner` needed (its node closed). */
+  unneed(owner: string): void {
+    this.needs.delete(owner);
+  }
+
+  /** What `owner` declared it needs and the broker is known to lack. */
+  missingFor(owner: string): MissingFeature[] {
+    const needs = this.needs.get(owner);
+    return needs ? missingFeatures(this.capabilities, needs) : [];
+  }
+
+  /** Whether a declared need is one only the self-test can answer. */
+  private selfTestWanted(): boolean {
+    for (const n of this.needs.values()) {
+      if (n.retainedWildcards && this.capabilities.retainedWildcards === null) return true;
+      if (n.sharedSubscriptions && this.capabilities.sharedSubscriptions === null) return true;
+      if (n.dotsInTopicLevels && this.capabilities.dotsInTopicLevels === null) return true;
+    }
+    return false;
   }
 
   /** Once per connection object (a broker does not change its features on a reconnect). */
   private runSelfTest(client: MqttClient): void {
     const base = this.options.selfTestTopic;
-    if (!base || this.selfTested || this.selfTest) return;
+    if (!base || this.selfTested || this.selfTest || !this.selfTestWanted()) return;
     const test = new BrokerSelfTest(client, base);
     this.selfTest = test;
     test

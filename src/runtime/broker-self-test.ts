@@ -1,6 +1,6 @@
 /**
- * A self-test on a fresh connection: does the broker deliver a shared subscription, and retained
- * messages to a wildcard subscription? Neither is announced by an MQTT 3.1.1 broker, and brokers
+ * A self-test on a fresh connection: does the broker deliver a shared subscription, retained
+ * messages to a wildcard subscription, and a topic level with a `.` to a `+`? None is announced by an MQTT 3.1.1 broker, and brokers
  * that lack them (aedes, RabbitMQ's MQTT plugin) still grant the SUBSCRIBE. Everything happens
  * under a private topic (`<base>/<token>/…`) that no node subscribes to; the retained probe is
  * cleared afterwards.
@@ -11,6 +11,8 @@ import type { MqttClient } from 'mqtt';
 export interface SelfTestResult {
   sharedSubscriptions: boolean;
   retainedWildcards: boolean;
+  /** A `.` inside a topic level stays in that level (RabbitMQ maps it to `/`, so `+` misses it). */
+  dotsInTopicLevels: boolean;
 }
 
 export class BrokerSelfTest {
@@ -19,8 +21,11 @@ export class BrokerSelfTest {
   private readonly sharedFilter: string;
   private readonly retained: string;
   private readonly retainedFilter: string;
+  private readonly dotted: string;
+  private readonly dottedFilter: string;
   private gotShared = false;
   private gotRetained = false;
+  private gotDotted = false;
   private wake: (() => void) | null = null;
 
   constructor(
@@ -34,6 +39,8 @@ export class BrokerSelfTest {
     this.sharedFilter = `$share/lpr-self-test-${token}/${this.shared}`;
     this.retained = `${this.prefix}/retained/probe`;
     this.retainedFilter = `${this.prefix}/retained/+`;
+    this.dotted = `${this.prefix}/dots/CAM.1/probe`;
+    this.dottedFilter = `${this.prefix}/dots/+/probe`;
   }
 
   /** Takes a message of the self-test (true), so it reaches no handler. */
@@ -42,8 +49,13 @@ export class BrokerSelfTest {
     if (topic === this.shared) this.gotShared = true;
     // An empty retained publish clears the probe; only the probe itself counts.
     if (topic === this.retained && retain && payload.length > 0) this.gotRetained = true;
-    if (this.gotShared && this.gotRetained) this.wake?.();
+    if (topic === this.dotted) this.gotDotted = true;
+    if (this.done()) this.wake?.();
     return true;
+  }
+
+  private done(): boolean {
+    return this.gotShared && this.gotRetained && this.gotDotted;
   }
 
   async run(): Promise<SelfTestResult> {
@@ -58,21 +70,23 @@ export class BrokerSelfTest {
       await publish(this.retained, 'probe', true);
       await subscribe(this.sharedFilter);
       await subscribe(this.retainedFilter);
+      await subscribe(this.dottedFilter);
       await publish(this.shared, 'probe', false);
+      await publish(this.dotted, 'probe', false);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, this.timeoutMs);
         this.wake = () => {
           clearTimeout(timer);
           resolve();
         };
-        if (this.gotShared && this.gotRetained) this.wake();
+        if (this.done()) this.wake();
       });
-      return { sharedSubscriptions: this.gotShared, retainedWildcards: this.gotRetained };
+      return { sharedSubscriptions: this.gotShared, retainedWildcards: this.gotRetained, dotsInTopicLevels: this.gotDotted };
     } finally {
       this.wake = null;
       // Best effort: the connection may be gone already.
       if (c.connected) {
-        c.unsubscribe([this.sharedFilter, this.retainedFilter]);
+        c.unsubscribe([this.sharedFilter, this.retainedFilter, this.dottedFilter]);
         c.publish(this.retained, '', { qos: 1, retain: true });
       }
     }

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startMosquitto } from '../fixtures/mosquitto';
-import { rabbitMqInstalled, startRabbitMq } from '../fixtures/rabbitmq';
+import { rabbitMqInstalled, sharedRabbitMq } from '../fixtures/rabbitmq';
 import { detection, seedHealth } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
 import { allNodes, brokerConfig, collect, helper, useHelperServer, waitReady } from '../nodes/harness';
@@ -46,7 +46,8 @@ const BROKERS: Array<{ name: string; protocolVersion: 4 | 5; lacks: Broker['lack
     name: 'RabbitMQ 3.10 MQTT plugin, MQTT 3.1.1',
     protocolVersion: 4,
     lacks: { sharedSubscriptions: true, retainedWildcards: true },
-    start: startRabbitMq,
+    // Shared with the other test files of the run; ended when the run exits.
+    start: async () => ({ ...(await sharedRabbitMq()), stop: async () => {} }),
     available: () => rabbitMqInstalled() || !!process.env.CI,
   },
 ];

@@ -8,6 +8,7 @@ import net from 'node:net';
 import { capabilitiesFromConnack, describeMissing, missingFeatures, unknownCapabilities, type BrokerCapabilities } from '../../src/runtime/broker-capabilities';
 import { BrokerConnection, type ConnectionOptions } from '../../src/runtime/broker-connection';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
+import { rabbitMqInstalled, sharedRabbitMq } from '../fixtures/rabbitmq';
 
 let n = 0;
 function connection(url: string, o: Partial<ConnectionOptions> = {}): BrokerConnection {
@@ -69,6 +70,26 @@ describe('broker capabilities', function () {
   });
 
   describe('on real brokers', () => {
+    it('self-test on RabbitMQ (MQTT plugin): no shared subscriptions, no retained wildcards, dots become levels', async function () {
+      if (!rabbitMqInstalled() && !process.env.CI) return this.skip();
+      this.timeout(90_000);
+      const rabbit = await sharedRabbitMq();
+      try {
+        const conn = connection(rabbit.url, { selfTestTopic: 'lpr/_self-test' });
+        conns.push(conn);
+        conn.need('mon', { retainedWildcards: true, dotsInTopicLevels: true, sharedSubscriptions: true });
+        const got = capabilitiesWhen(conn, (c) => c.source === 'self-test');
+        conn.start();
+        const c = await got;
+        assert.deepEqual(
+          { shared: c.sharedSubscriptions, retainedWildcards: c.retainedWildcards, dots: c.dotsInTopicLevels },
+          { shared: false, retainedWildcards: false, dots: false },
+        );
+      } finally {
+        for (const c of conns.splice(0)) await c.close();
+      }
+    });
+
     let broker: Mosquitto | undefined;
     const conns: BrokerConnection[] = [];
     afterEach(async () => {
@@ -96,6 +117,7 @@ describe('broker capabilities', function () {
       broker = await startMosquitto();
       const conn = connection(broker.url, { selfTestTopic: 'lpr/_self-test' });
       conns.push(conn);
+      conn.need('node-a', { sharedSubscriptions: true, retainedWildcards: true });
       const seen: string[] = [];
       conn.subscribe('lpr/#', 1, (topic) => seen.push(topic));
       const got = capabilitiesWhen(conn, (c) => c.source === 'self-test');
@@ -103,6 +125,7 @@ describe('broker capabilities', function () {
       const c = await got;
       assert.equal(c.sharedSubscriptions, true);
       assert.equal(c.retainedWildcards, true);
+      assert.equal(c.dotsInTopicLevels, true);
       assert.deepEqual(seen, [], 'the self-test messages reach no handler');
     });
 
@@ -115,11 +138,17 @@ describe('broker capabilities', function () {
       try {
         const conn = connection(`mqtt://127.0.0.1:${port}`, { selfTestTopic: 'lpr/_self-test' });
         conns.push(conn);
-        const got = capabilitiesWhen(conn, (c) => c.source === 'self-test');
         conn.start();
+        await new Promise((r) => conn.once('connect', r));
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal(conn.capabilities.source, 'none', 'no self-test while no node needs one');
+        // A node with a shared group arrives: the self-test runs on the live connection.
+        const got = capabilitiesWhen(conn, (c) => c.source === 'self-test');
+        conn.need('din', { sharedSubscriptions: true });
         const c = await got;
         assert.equal(c.sharedSubscriptions, false);
-        assert.deepEqual(missingFeatures(c, { sharedSubscriptions: true }).map((m) => m.feature), ['sharedSubscriptions']);
+        assert.deepEqual(conn.missingFor('din').map((m) => m.feature), ['sharedSubscriptions']);
+        assert.deepEqual(conn.missingFor('other'), []);
       } finally {
         for (const c of conns.splice(0)) await c.close();
         await new Promise<void>((resolve) => server.close(() => aedes.close(() => resolve())));
