@@ -17,7 +17,7 @@ import {
   POLICY,
   validateMessage,
   ValidationError,
-  type BlacklistNotification,
+  type EdgeBlacklistNotification,
   type BlacklistUpdate,
   type Config,
   type Control,
@@ -51,7 +51,7 @@ export interface CameraLink {
   topics: TopicTree;
   connection: BrokerConnection;
   /** Publishes a validated message of `kind` for this camera with the policy's QoS and retain. */
-  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistNotifications'>(kind: K, message: MessageOf<K>): Promise<void>;
+  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistEdgeNotification'>(kind: K, message: MessageOf<K>): Promise<void>;
 }
 
 export interface CameraAgentOptions {
@@ -70,8 +70,9 @@ export interface CameraAgentOptions {
   /**
    * Match at the edge (needs `blacklist`): keep a copy of the list (at most `maxEntries`, kept in
    * `listFile`), match every detection's plates against it and raise the notification here, marked
-   * `raised_by: "edge"`: emitted at once (`edgeNotification`) and published through the
-   * notification outbox before the detection. Default off.
+   * `raised_by: "edge"`: emitted at once (`edgeNotification`) and published on this camera's own
+   * `cameras/{id}/blacklist/notification` through the notification outbox, before the detection
+   * (the server checks it and forwards it to the shared topic). Default off.
    */
   matchAtEdge?: boolean;
   maxEntries?: number;
@@ -128,7 +129,7 @@ export interface CameraAgentEvents {
   blacklist: [update: BlacklistUpdate, kind: ListKind, topic: string];
   invalid: [kind: InboundKind, topic: string, payload: Buffer, error: ValidationError];
   /** A notification raised here from the edge list, before its detection is queued (acts while offline). */
-  edgeNotification: [notification: BlacklistNotification, detection: Detection];
+  edgeNotification: [notification: EdgeBlacklistNotification, detection: Detection];
   /** The edge list left entries out (the bound), or could not be saved. */
   listProblem: [error: Error];
   /** The server refused a detection (ack `rejected`): it is not sent again. */
@@ -156,7 +157,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
    * journaled apart from detections so the detection journal's format is unchanged. Always sent
    * before the detection outbox when the link comes up, and each before its own detection.
    */
-  readonly notificationOutbox: DetectionOutbox<BlacklistNotification>;
+  readonly notificationOutbox: DetectionOutbox<EdgeBlacklistNotification>;
   /** The edge's copy of the list; null without `matchAtEdge`. */
   readonly edgeList: EdgeList | null;
   readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, blacklists: 0, invalid: 0, badAcks: 0 };
@@ -190,8 +191,9 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       validate: (m) => validateMessage('detection', m, { topicCameraId: options.cameraId }).ok,
       ...(options.timers ? { timers: options.timers } : {}),
     });
-    this.notificationOutbox = new DetectionOutbox<BlacklistNotification>({
-      send: (notification) => this.link.publish('blacklistNotifications', notification),
+    this.notificationOutbox = new DetectionOutbox<EdgeBlacklistNotification>({
+      // On the camera's own topic: an ACL lets it write there, never on the shared blacklist/notifications.
+      send: (notification) => this.link.publish('blacklistEdgeNotification', notification),
       ackTimeoutMs: options.ackTimeoutMs,
       limit: options.bufferSize,
       overflow: 'drop-oldest',
@@ -199,7 +201,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       file: options.matchAtEdge ? (options.notificationFile ?? null) : null,
       ...(options.durability ? { durability: options.durability } : {}),
       ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
-      validate: (m) => validateMessage('blacklistNotifications', m).ok,
+      validate: (m) => validateMessage('blacklistEdgeNotification', m, { topicCameraId: options.cameraId }).ok,
       ...(options.timers ? { timers: options.timers } : {}),
     });
     this.notificationOutbox.on('problem', (err: Error) => this.emit('problem', err));
@@ -301,7 +303,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   }
 
   /** Validates and queues a detection; the outbox sends it (again) until it is acked. */
-  detection(payload: unknown): { detection: Detection; result: AddResult<Detection>; notifications: BlacklistNotification[] } {
+  detection(payload: unknown): { detection: Detection; result: AddResult<Detection>; notifications: EdgeBlacklistNotification[] } {
     const detection = this.prepare('detection', payload);
     // A detection already pending (a resend from the flow) was matched when it came first.
     const notifications = this.edgeList && !this.outbox.has(detection.message_id) ? this.matchAtEdge(detection) : [];
@@ -314,8 +316,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
    * here, emitted at once and queued BEFORE the detection (so, on one connection at QoS 1, the
    * server receives it before the detection and does not raise it again).
    */
-  private matchAtEdge(detection: Detection): BlacklistNotification[] {
-    const out: BlacklistNotification[] = [];
+  private matchAtEdge(detection: Detection): EdgeBlacklistNotification[] {
+    const out: EdgeBlacklistNotification[] = [];
     const ctx = {
       cameraId: detection.camera_id,
       checkpointId: detection.checkpoint_id ?? null,
@@ -329,7 +331,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       const read = { plate: plate.plate_number, province: plate.province ?? null };
       const match = this.edgeList!.match(read.plate, read.province, now);
       if (!match) continue;
-      const notification = createMessage('blacklistNotifications', { ...notificationFields(ctx, read, match), raised_by: 'edge' });
+      const notification = createMessage('blacklistEdgeNotification', { ...notificationFields(ctx, read, match), raised_by: 'edge' });
       out.push(notification);
       this.emit('edgeNotification', notification, detection);
       this.notificationOutbox.add(notification);

@@ -12,7 +12,9 @@ export type Access = 'read' | 'write';
 /**
  * What a camera may do on each camera-scope topic of PROTOCOL.md, and on the two root topics
  * cameras use: it receives blacklist updates and asks for the whole list on `blacklist/request`
- * (answered on its own `cameras/%u/blacklist`, so no camera reads another's answers).
+ * (answered on its own `cameras/%u/blacklist`, so no camera reads another's answers). A notification
+ * it raised itself goes on its own `cameras/%u/blacklist/notification`, where the server checks it
+ * and forwards it: never straight onto the shared `blacklist/notifications` (false alerts for the site).
  * It may not publish `blacklist/updates` ("any → server" is for server-side tools, not cameras:
  * a camera able to remove entries would blind every other camera).
  */
@@ -29,6 +31,7 @@ export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access }>
   { kind: 'blacklistUpdates', access: 'read' },
   { kind: 'blacklistRequest', access: 'write' },
   { kind: 'blacklistAnswer', access: 'read' },
+  { kind: 'blacklistEdgeNotification', access: 'write' },
 ];
 
 /** The ACL topic of `kind` for the camera that is the connected user (`%u`). */

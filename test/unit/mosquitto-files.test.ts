@@ -43,6 +43,7 @@ describe('lpr-mosquitto files', () => {
         'pattern read lprserver/blacklist/updates',
         'pattern write lprserver/blacklist/request',
         'pattern read lprserver/cameras/%u/blacklist',
+        'pattern write lprserver/cameras/%u/blacklist/notification',
       ]);
     });
 
