@@ -36,7 +36,7 @@ export const SCHEMA_NOTES: Record<string, string> = {
     'ack_id is the detection\'s message_id. received and rejected end the delivery; retry means not taken: resend the same detection no sooner than retry_after_ms (required with retry). ' +
     'A camera that does not know retry must treat any status other than received and rejected as not acknowledged.',
   Config: 'A detection_settings config has its config_data typed field by field; any other config_type carries any object.',
-  EdgeBlacklistNotification: 'A BlacklistNotification with raised_by "edge"; its camera_id must equal the one in the topic.',
+  EdgeBlacklistNotification: 'A BlacklistNotification the camera raised itself from its own copy of the watch list: raised_by "edge" is required.',
   SystemStatus: 'message_id is optional here: a will is fixed when the connection is made.',
   MonitoringSnapshot: 'Beyond message_id and timestamp its fields belong to lpr-system-monitor.',
 };
