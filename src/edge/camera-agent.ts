@@ -12,6 +12,7 @@ import {
   createMessage,
   decodePayload,
   DEFAULT_MAX_BYTES,
+  encodeMessage,
   newMessageId,
   nowIso,
   POLICY,
@@ -30,9 +31,11 @@ import {
   type TopicTree,
   type ValidationCode,
 } from '../protocol';
+import type { IPublishPacket } from 'mqtt';
 import type { BrokerConnection, ConnectionState, Release } from '../runtime/broker-connection';
 import { notificationFields } from '../blacklist/reads';
 import { EdgeList } from './edge-list';
+import { ReplyRoutes, responseTopicProblem, type ReplyRoute } from './reply-routes';
 import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
 
 /** What a camera publishes. */
@@ -122,7 +125,8 @@ export interface AgentCounts {
 }
 
 export interface CameraAgentEvents {
-  control: [control: Control, topic: string];
+  /** A command; `reply` = where its answer goes when it named a response topic or correlation data (MQTT 5). */
+  control: [control: Control, topic: string, reply: ReplyRoute | null];
   configUpdate: [config: Config, topic: string];
   healthRequest: [request: Request, answered: boolean];
   /** A watch-list update (`blacklistUpdates`) or the whole list answering our request (`blacklistAnswer`). */
@@ -161,6 +165,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   /** The edge's copy of the list; null without `matchAtEdge`. */
   readonly edgeList: EdgeList | null;
   readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, blacklists: 0, invalid: 0, badAcks: 0 };
+  /** MQTT 5 commands' response topics and correlation data, by command id, until their final answer. */
+  private readonly replies = new ReplyRoutes();
   private lastHealth: Health | null = null;
   private lastConfigUpdateId: string | null = null;
   private unsubscribers: Release[] = [];
@@ -241,7 +247,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     for (const kind of kinds) {
       const filter = topics.filter(kind, this.options.cameraId);
       this.unsubscribers.push(
-        connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload), { owner: this.options.owner }),
+        connection.subscribe(filter, POLICY[kind].qos, (topic, payload, packet) => this.inbound(kind, topic, payload, packet), { owner: this.options.owner }),
       );
     }
     if (this.options.blacklist) {
@@ -351,9 +357,22 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     return this.link.publish('config', this.prepare('config', payload));
   }
 
-  /** Validates and publishes the answer to a control command. */
+  /**
+   * Validates and publishes the answer to a control command: on the command's MQTT 5 response
+   * topic with its correlation data when it gave them (an interim `accepted` too), else on this
+   * camera's `control/response`.
+   */
   controlResponse(payload: unknown): Promise<void> {
-    return this.link.publish('controlResponse', this.prepare('controlResponse', payload));
+    const response = this.prepare('controlResponse', payload);
+    const route = this.replies.take(response.request_id, response.status !== 'accepted');
+    if (!route) return this.link.publish('controlResponse', response);
+    const { qos, retain } = POLICY.controlResponse;
+    const topic = route.topic ?? this.link.topics.topic('controlResponse', this.options.cameraId);
+    return this.link.connection.publish(topic, encodeMessage('controlResponse', response), {
+      qos,
+      retain,
+      ...(route.correlationData ? { properties: { correlationData: route.correlationData } } : {}),
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -407,6 +426,22 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     this.listRetry = null;
   }
 
+  /** Where the answer to `control` goes (MQTT 5 properties), or null for control/response as usual. */
+  private replyRoute(control: Control, packet: IPublishPacket | undefined): ReplyRoute | null {
+    const props = packet?.properties;
+    const correlation = props?.correlationData;
+    const correlationData = correlation !== undefined && correlation !== null ? Buffer.from(correlation) : null;
+    let topic = typeof props?.responseTopic === 'string' ? props.responseTopic : null;
+    if (topic !== null) {
+      const problem = responseTopicProblem(topic, this.link.topics, this.options.cameraId);
+      if (problem) {
+        this.emit('problem', new Error(`control ${control.message_id}: its response topic ${JSON.stringify(topic.slice(0, 200))} ${problem}; answered on control/response instead`));
+        topic = null;
+      }
+    }
+    return topic === null && correlationData === null ? null : { topic, correlationData };
+  }
+
   private republishHealth(): boolean {
     if (!this.lastHealth) return false;
     const health: Health = { ...this.lastHealth, message_id: newMessageId(), timestamp: nowIso() };
@@ -415,7 +450,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     return true;
   }
 
-  private inbound(kind: InboundKind, topic: string, payload: Buffer): void {
+  private inbound(kind: InboundKind, topic: string, payload: Buffer, packet?: IPublishPacket): void {
     if (this.stopped) return;
     // An empty retained message clears a topic (e.g. the desired config): nothing to act on.
     if (payload.length === 0) return;
@@ -435,10 +470,14 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         this.outbox.ack(ack.ack_id, ack.status, ack.error, ack.retry_after_ms);
         break;
       }
-      case 'control':
+      case 'control': {
         this.counts.controls++;
-        this.emit('control', result.value as Control, topic);
+        const control = result.value as Control;
+        const reply = this.replyRoute(control, packet);
+        if (reply) this.replies.remember(control.message_id, reply);
+        this.emit('control', control, topic, reply);
         break;
+      }
       case 'configUpdate': {
         const config = result.value as Config;
         // The retained desired config and the server's answer to our config/request are often the same message.

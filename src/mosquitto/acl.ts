@@ -18,7 +18,7 @@ export type Access = 'read' | 'write';
  * It may not publish `blacklist/updates` ("any → server" is for server-side tools, not cameras:
  * a camera able to remove entries would blind every other camera).
  */
-export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access }> = [
+export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access; below?: true }> = [
   { kind: 'detection', access: 'write' },
   { kind: 'health', access: 'write' },
   { kind: 'config', access: 'write' },
@@ -32,12 +32,15 @@ export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access }>
   { kind: 'blacklistRequest', access: 'write' },
   { kind: 'blacklistAnswer', access: 'read' },
   { kind: 'blacklistEdgeNotification', access: 'write' },
+  // MQTT 5 requesters may name a response topic: below the camera's own control/response (e.g.
+  // control/response/<requester>) the camera may answer; anywhere else the broker drops it.
+  { kind: 'controlResponse', access: 'write', below: true },
 ];
 
 /** The ACL topic of `kind` for the camera that is the connected user (`%u`). */
-export function cameraAclTopic(root: string, kind: MessageKind): string {
+export function cameraAclTopic(root: string, kind: MessageKind, below = false): string {
   const entry = POLICY[kind];
-  if (entry.scope === 'camera') return `${root}/cameras/%u/${entry.suffix}`;
+  if (entry.scope === 'camera') return `${root}/cameras/%u/${entry.suffix}${below ? '/#' : ''}`;
   if (entry.scope === 'root') return `${root}/${entry.suffix}`;
   throw new Error(`${kind}: cameras have no access to checkpoint topics`);
 }
@@ -64,7 +67,7 @@ export function aclText(input: AclInput): string {
     '# camera_id. A camera can only publish and subscribe on its own topics. The two blacklist lines',
     '# have no %u (every camera shares them); Mosquitto warns about that at start-up, harmlessly.',
   );
-  for (const { kind, access } of CAMERA_ACCESS) lines.push(`pattern ${access} ${cameraAclTopic(root, kind)}`);
+  for (const { kind, access, below } of CAMERA_ACCESS) lines.push(`pattern ${access} ${cameraAclTopic(root, kind, below)}`);
   lines.push('');
   return lines.join('\n');
 }
