@@ -19,6 +19,8 @@ export const TOPIC_SUMMARY: Record<string, string> = {
   '{root}/blacklist/notifications': 'A detected plate matched the watch list.',
   '{root}/blacklist/request': 'A camera (or a rejoining server) asks for the whole watch list, or for missing chunks of a snapshot; the server answers with a snapshot on the requester\'s own topic.',
   '{root}/cameras/{camera_id}/blacklist': 'The answer to one camera\'s blacklist request: a snapshot (BlacklistUpdate chunks) for that camera only.',
+  '{root}/cameras/{camera_id}/blacklist/notification':
+    "A notification the camera raised itself from its own copy of the watch list (raised_by edge), sent before its detection; the server checks it and forwards it once to blacklist/notifications.",
   '{root}/system/status': "Birth (online) and will (offline) of a server's MQTT connection.",
   '{root}/system/health': 'Health of the whole system: cameras per state.',
   '{root}/system/alerts': 'An alert: a camera offline, a rate limit reached, a failure.',
@@ -34,6 +36,7 @@ export const SCHEMA_NOTES: Record<string, string> = {
     'ack_id is the detection\'s message_id. received and rejected end the delivery; retry means not taken: resend the same detection no sooner than retry_after_ms (required with retry). ' +
     'A camera that does not know retry must treat any status other than received and rejected as not acknowledged.',
   Config: 'A detection_settings config has its config_data typed field by field; any other config_type carries any object.',
+  EdgeBlacklistNotification: 'A BlacklistNotification the camera raised itself from its own copy of the watch list: raised_by "edge" is required.',
   SystemStatus: 'message_id is optional here: a will is fixed when the connection is made.',
   MonitoringSnapshot: 'Beyond message_id and timestamp its fields belong to lpr-system-monitor.',
 };

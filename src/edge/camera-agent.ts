@@ -12,12 +12,13 @@ import {
   createMessage,
   decodePayload,
   DEFAULT_MAX_BYTES,
+  encodeMessage,
   newMessageId,
   nowIso,
   POLICY,
   validateMessage,
   ValidationError,
-  type BlacklistNotification,
+  type EdgeBlacklistNotification,
   type BlacklistUpdate,
   type Config,
   type Control,
@@ -30,9 +31,11 @@ import {
   type TopicTree,
   type ValidationCode,
 } from '../protocol';
+import type { IPublishPacket } from 'mqtt';
 import type { BrokerConnection, ConnectionState, Release } from '../runtime/broker-connection';
 import { notificationFields } from '../blacklist/reads';
 import { EdgeList } from './edge-list';
+import { ReplyRoutes, responseTopicProblem, type ReplyRoute } from './reply-routes';
 import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
 
 /** What a camera publishes. */
@@ -51,7 +54,7 @@ export interface CameraLink {
   topics: TopicTree;
   connection: BrokerConnection;
   /** Publishes a validated message of `kind` for this camera with the policy's QoS and retain. */
-  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistNotifications'>(kind: K, message: MessageOf<K>): Promise<void>;
+  publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistEdgeNotification'>(kind: K, message: MessageOf<K>): Promise<void>;
 }
 
 export interface CameraAgentOptions {
@@ -70,8 +73,9 @@ export interface CameraAgentOptions {
   /**
    * Match at the edge (needs `blacklist`): keep a copy of the list (at most `maxEntries`, kept in
    * `listFile`), match every detection's plates against it and raise the notification here, marked
-   * `raised_by: "edge"`: emitted at once (`edgeNotification`) and published through the
-   * notification outbox before the detection. Default off.
+   * `raised_by: "edge"`: emitted at once (`edgeNotification`) and published on this camera's own
+   * `cameras/{id}/blacklist/notification` through the notification outbox, before the detection
+   * (the server checks it and forwards it to the shared topic). Default off.
    */
   matchAtEdge?: boolean;
   maxEntries?: number;
@@ -121,14 +125,15 @@ export interface AgentCounts {
 }
 
 export interface CameraAgentEvents {
-  control: [control: Control, topic: string];
+  /** A command; `reply` = where its answer goes when it named a response topic or correlation data (MQTT 5). */
+  control: [control: Control, topic: string, reply: ReplyRoute | null];
   configUpdate: [config: Config, topic: string];
   healthRequest: [request: Request, answered: boolean];
   /** A watch-list update (`blacklistUpdates`) or the whole list answering our request (`blacklistAnswer`). */
   blacklist: [update: BlacklistUpdate, kind: ListKind, topic: string];
   invalid: [kind: InboundKind, topic: string, payload: Buffer, error: ValidationError];
   /** A notification raised here from the edge list, before its detection is queued (acts while offline). */
-  edgeNotification: [notification: BlacklistNotification, detection: Detection];
+  edgeNotification: [notification: EdgeBlacklistNotification, detection: Detection];
   /** The edge list left entries out (the bound), or could not be saved. */
   listProblem: [error: Error];
   /** The server refused a detection (ack `rejected`): it is not sent again. */
@@ -156,10 +161,12 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
    * journaled apart from detections so the detection journal's format is unchanged. Always sent
    * before the detection outbox when the link comes up, and each before its own detection.
    */
-  readonly notificationOutbox: DetectionOutbox<BlacklistNotification>;
+  readonly notificationOutbox: DetectionOutbox<EdgeBlacklistNotification>;
   /** The edge's copy of the list; null without `matchAtEdge`. */
   readonly edgeList: EdgeList | null;
   readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, blacklists: 0, invalid: 0, badAcks: 0 };
+  /** MQTT 5 commands' response topics and correlation data, by command id, until their final answer. */
+  private readonly replies = new ReplyRoutes();
   private lastHealth: Health | null = null;
   private lastConfigUpdateId: string | null = null;
   private unsubscribers: Release[] = [];
@@ -190,8 +197,9 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       validate: (m) => validateMessage('detection', m, { topicCameraId: options.cameraId }).ok,
       ...(options.timers ? { timers: options.timers } : {}),
     });
-    this.notificationOutbox = new DetectionOutbox<BlacklistNotification>({
-      send: (notification) => this.link.publish('blacklistNotifications', notification),
+    this.notificationOutbox = new DetectionOutbox<EdgeBlacklistNotification>({
+      // On the camera's own topic: an ACL lets it write there, never on the shared blacklist/notifications.
+      send: (notification) => this.link.publish('blacklistEdgeNotification', notification),
       ackTimeoutMs: options.ackTimeoutMs,
       limit: options.bufferSize,
       overflow: 'drop-oldest',
@@ -199,7 +207,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       file: options.matchAtEdge ? (options.notificationFile ?? null) : null,
       ...(options.durability ? { durability: options.durability } : {}),
       ...(options.commitIntervalMs !== undefined ? { commitIntervalMs: options.commitIntervalMs } : {}),
-      validate: (m) => validateMessage('blacklistNotifications', m).ok,
+      validate: (m) => validateMessage('blacklistEdgeNotification', m, { topicCameraId: options.cameraId }).ok,
       ...(options.timers ? { timers: options.timers } : {}),
     });
     this.notificationOutbox.on('problem', (err: Error) => this.emit('problem', err));
@@ -239,7 +247,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     for (const kind of kinds) {
       const filter = topics.filter(kind, this.options.cameraId);
       this.unsubscribers.push(
-        connection.subscribe(filter, POLICY[kind].qos, (topic, payload) => this.inbound(kind, topic, payload), { owner: this.options.owner }),
+        connection.subscribe(filter, POLICY[kind].qos, (topic, payload, packet) => this.inbound(kind, topic, payload, packet), { owner: this.options.owner }),
       );
     }
     if (this.options.blacklist) {
@@ -301,7 +309,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   }
 
   /** Validates and queues a detection; the outbox sends it (again) until it is acked. */
-  detection(payload: unknown): { detection: Detection; result: AddResult<Detection>; notifications: BlacklistNotification[] } {
+  detection(payload: unknown): { detection: Detection; result: AddResult<Detection>; notifications: EdgeBlacklistNotification[] } {
     const detection = this.prepare('detection', payload);
     // A detection already pending (a resend from the flow) was matched when it came first.
     const notifications = this.edgeList && !this.outbox.has(detection.message_id) ? this.matchAtEdge(detection) : [];
@@ -314,8 +322,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
    * here, emitted at once and queued BEFORE the detection (so, on one connection at QoS 1, the
    * server receives it before the detection and does not raise it again).
    */
-  private matchAtEdge(detection: Detection): BlacklistNotification[] {
-    const out: BlacklistNotification[] = [];
+  private matchAtEdge(detection: Detection): EdgeBlacklistNotification[] {
+    const out: EdgeBlacklistNotification[] = [];
     const ctx = {
       cameraId: detection.camera_id,
       checkpointId: detection.checkpoint_id ?? null,
@@ -329,7 +337,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       const read = { plate: plate.plate_number, province: plate.province ?? null };
       const match = this.edgeList!.match(read.plate, read.province, now);
       if (!match) continue;
-      const notification = createMessage('blacklistNotifications', { ...notificationFields(ctx, read, match), raised_by: 'edge' });
+      const notification = createMessage('blacklistEdgeNotification', { ...notificationFields(ctx, read, match), raised_by: 'edge' });
       out.push(notification);
       this.emit('edgeNotification', notification, detection);
       this.notificationOutbox.add(notification);
@@ -349,9 +357,22 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     return this.link.publish('config', this.prepare('config', payload));
   }
 
-  /** Validates and publishes the answer to a control command. */
+  /**
+   * Validates and publishes the answer to a control command: on the command's MQTT 5 response
+   * topic with its correlation data when it gave them (an interim `accepted` too), else on this
+   * camera's `control/response`.
+   */
   controlResponse(payload: unknown): Promise<void> {
-    return this.link.publish('controlResponse', this.prepare('controlResponse', payload));
+    const response = this.prepare('controlResponse', payload);
+    const route = this.replies.take(response.request_id, response.status !== 'accepted');
+    if (!route) return this.link.publish('controlResponse', response);
+    const { qos, retain } = POLICY.controlResponse;
+    const topic = route.topic ?? this.link.topics.topic('controlResponse', this.options.cameraId);
+    return this.link.connection.publish(topic, encodeMessage('controlResponse', response), {
+      qos,
+      retain,
+      ...(route.correlationData ? { properties: { correlationData: route.correlationData } } : {}),
+    });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -405,6 +426,22 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     this.listRetry = null;
   }
 
+  /** Where the answer to `control` goes (MQTT 5 properties), or null for control/response as usual. */
+  private replyRoute(control: Control, packet: IPublishPacket | undefined): ReplyRoute | null {
+    const props = packet?.properties;
+    const correlation = props?.correlationData;
+    const correlationData = correlation !== undefined && correlation !== null ? Buffer.from(correlation) : null;
+    let topic = typeof props?.responseTopic === 'string' ? props.responseTopic : null;
+    if (topic !== null) {
+      const problem = responseTopicProblem(topic, this.link.topics, this.options.cameraId);
+      if (problem) {
+        this.emit('problem', new Error(`control ${control.message_id}: its response topic ${JSON.stringify(topic.slice(0, 200))} ${problem}; answered on control/response instead`));
+        topic = null;
+      }
+    }
+    return topic === null && correlationData === null ? null : { topic, correlationData };
+  }
+
   private republishHealth(): boolean {
     if (!this.lastHealth) return false;
     const health: Health = { ...this.lastHealth, message_id: newMessageId(), timestamp: nowIso() };
@@ -413,7 +450,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     return true;
   }
 
-  private inbound(kind: InboundKind, topic: string, payload: Buffer): void {
+  private inbound(kind: InboundKind, topic: string, payload: Buffer, packet?: IPublishPacket): void {
     if (this.stopped) return;
     // An empty retained message clears a topic (e.g. the desired config): nothing to act on.
     if (payload.length === 0) return;
@@ -433,10 +470,14 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
         this.outbox.ack(ack.ack_id, ack.status, ack.error, ack.retry_after_ms);
         break;
       }
-      case 'control':
+      case 'control': {
         this.counts.controls++;
-        this.emit('control', result.value as Control, topic);
+        const control = result.value as Control;
+        const reply = this.replyRoute(control, packet);
+        if (reply) this.replies.remember(control.message_id, reply);
+        this.emit('control', control, topic, reply);
         break;
+      }
       case 'configUpdate': {
         const config = result.value as Config;
         // The retained desired config and the server's answer to our config/request are often the same message.

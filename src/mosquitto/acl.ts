@@ -12,11 +12,13 @@ export type Access = 'read' | 'write';
 /**
  * What a camera may do on each camera-scope topic of PROTOCOL.md, and on the two root topics
  * cameras use: it receives blacklist updates and asks for the whole list on `blacklist/request`
- * (answered on its own `cameras/%u/blacklist`, so no camera reads another's answers).
+ * (answered on its own `cameras/%u/blacklist`, so no camera reads another's answers). A notification
+ * it raised itself goes on its own `cameras/%u/blacklist/notification`, where the server checks it
+ * and forwards it: never straight onto the shared `blacklist/notifications` (false alerts for the site).
  * It may not publish `blacklist/updates` ("any → server" is for server-side tools, not cameras:
  * a camera able to remove entries would blind every other camera).
  */
-export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access }> = [
+export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access; below?: true }> = [
   { kind: 'detection', access: 'write' },
   { kind: 'health', access: 'write' },
   { kind: 'config', access: 'write' },
@@ -29,12 +31,16 @@ export const CAMERA_ACCESS: ReadonlyArray<{ kind: MessageKind; access: Access }>
   { kind: 'blacklistUpdates', access: 'read' },
   { kind: 'blacklistRequest', access: 'write' },
   { kind: 'blacklistAnswer', access: 'read' },
+  { kind: 'blacklistEdgeNotification', access: 'write' },
+  // MQTT 5 requesters may name a response topic: below the camera's own control/response (e.g.
+  // control/response/<requester>) the camera may answer; anywhere else the broker drops it.
+  { kind: 'controlResponse', access: 'write', below: true },
 ];
 
 /** The ACL topic of `kind` for the camera that is the connected user (`%u`). */
-export function cameraAclTopic(root: string, kind: MessageKind): string {
+export function cameraAclTopic(root: string, kind: MessageKind, below = false): string {
   const entry = POLICY[kind];
-  if (entry.scope === 'camera') return `${root}/cameras/%u/${entry.suffix}`;
+  if (entry.scope === 'camera') return `${root}/cameras/%u/${entry.suffix}${below ? '/#' : ''}`;
   if (entry.scope === 'root') return `${root}/${entry.suffix}`;
   throw new Error(`${kind}: cameras have no access to checkpoint topics`);
 }
@@ -61,7 +67,7 @@ export function aclText(input: AclInput): string {
     '# camera_id. A camera can only publish and subscribe on its own topics. The two blacklist lines',
     '# have no %u (every camera shares them); Mosquitto warns about that at start-up, harmlessly.',
   );
-  for (const { kind, access } of CAMERA_ACCESS) lines.push(`pattern ${access} ${cameraAclTopic(root, kind)}`);
+  for (const { kind, access, below } of CAMERA_ACCESS) lines.push(`pattern ${access} ${cameraAclTopic(root, kind, below)}`);
   lines.push('');
   return lines.join('\n');
 }

@@ -1,16 +1,19 @@
 /** `lpr-blacklist-match`: every plate read against an `lpr-blacklist`, the best match notified once. */
-import { createMessage, decodePayload } from '../protocol';
-import { EdgeRaised } from '../blacklist/edge-raised';
+import { createMessage, decodePayload, type BlacklistNotification } from '../protocol';
+import { EdgeRaised, firstForward } from '../blacklist/edge-raised';
 import { normalizePlate } from '../blacklist/normalize';
 import { notificationFields, readsFromMsg, type ReadContext } from '../blacklist/reads';
 import { AlertSuppression } from '../runtime/alert-suppression';
 import { readMatchSettings, type MatchSettings } from '../runtime/blacklist-settings';
 import { resolveBlacklist } from './shared/blacklist-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
+import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 
 /** How long an edge-raised notification is remembered for its detection (a camera offline longer resends both, in order). */
 const EDGE_RAISED_WINDOW_MS = 3600_000;
+/** Edge notifications remembered (and forwarded ids, per connection) at most: the oldest go first. */
+const EDGE_RAISED_MAX = 100_000;
 
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
 
@@ -29,7 +32,7 @@ export = function register(RED: NodeAPI): void {
     if (settings.options.fuzzy) list.store.index.prepareFuzzy(settings.options.maxDistance);
     const recent = new AlertSuppression(settings.suppressMs, settings.suppressPer);
     // Notifications cameras raised themselves (matchAtEdge): not raised a second time here.
-    const edgeRaised = new EdgeRaised(EDGE_RAISED_WINDOW_MS, 100_000);
+    const edgeRaised = new EdgeRaised(EDGE_RAISED_WINDOW_MS, EDGE_RAISED_MAX);
     let edgeHits = 0;
     let hits = 0;
     let suppressed = 0;
@@ -37,17 +40,64 @@ export = function register(RED: NodeAPI): void {
       node.status({ fill: 'green', shape: 'dot', text: `${list.store.size} entries · ${hits} hits${edgeHits ? ` (${edgeHits} raised at the edge)` : ''}${suppressed ? ` · ${suppressed} repeats` : ''}` });
     showStatus();
     const stopWatching = list.onChange(showStatus);
+    /**
+     * An edge-raised notification, from a camera's own topic (`forward`) or from the shared one (an
+     * older camera, or another server's forwarded copy): output once, at once (the server's barrier
+     * or operator acts on it even when the server's list lacks the entry), forwarded once to
+     * `blacklist/notifications` when `publish` is on; a repeat within the suppression window is counted.
+     */
+    const edgeArrived = (notification: BlacklistNotification, forward: boolean) => {
+      const now = Date.now();
+      if (!edgeRaised.remember(notification, now)) return;
+      const key = normalizePlate(notification.plate_number);
+      if (recent.isRepeat(notification.camera_id, key, { key: EdgeRaised.entryKey(notification.entry.plate_number), entry: notification.entry }, now)) {
+        suppressed++;
+        showStatus();
+        return;
+      }
+      hits++;
+      edgeHits++;
+      const broker = list.broker;
+      if (forward && settings.publish && broker && firstForward(broker.connection, notification.message_id, EDGE_RAISED_WINDOW_MS, EDGE_RAISED_MAX, now)) {
+        broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(`edge notification not forwarded: ${err.message}`));
+      }
+      node.send([
+        {
+          topic: 'blacklist/notifications',
+          payload: notification,
+          lpr: { type: 'blacklist-match', cameraId: notification.camera_id, plate: notification.plate_number, key, raisedBy: 'edge' },
+        },
+        null,
+      ]);
+      showStatus();
+    };
     const releaseEdge = list.broker
-      ? list.broker.connection.subscribe(
-          list.broker.topics.filter('blacklistNotifications'),
-          1,
-          (_topic, payload) => {
-            const decoded = decodePayload('blacklistNotifications', payload);
-            if (decoded.ok) edgeRaised.remember(decoded.value);
-          },
-          { owner: node.id },
-        )
-      : null;
+      ? [
+          // Each camera on its own topic (the only one lpr-mosquitto's ACL lets it write): checked
+          // against the topic's camera and for raised_by "edge" before anything else.
+          list.broker.connection.subscribe(
+            list.broker.topics.filter('blacklistEdgeNotification'),
+            1,
+            (topic, payload) => {
+              const cameraId = list.broker!.topics.parse(topic)?.cameraId;
+              if (!cameraId) return;
+              const decoded = decodePayload('blacklistEdgeNotification', payload, { topicCameraId: cameraId });
+              if (decoded.ok) edgeArrived(decoded.value, true);
+              else reportRejected(node, `edge notification from camera ${cameraId}`, topic, payload, decoded.error, { type: 'blacklistEdgeNotification', cameraId, messageId: null, receivedAt: Date.now() });
+            },
+            { owner: node.id },
+          ),
+          list.broker.connection.subscribe(
+            list.broker.topics.filter('blacklistNotifications'),
+            1,
+            (_topic, payload) => {
+              const decoded = decodePayload('blacklistNotifications', payload);
+              if (decoded.ok && decoded.value.raised_by === 'edge') edgeArrived(decoded.value, false);
+            },
+            { owner: node.id },
+          ),
+        ]
+      : [];
 
     const notify = (ctx: ReadContext, msg: NodeMessage, send: Send): boolean => {
       const now = Date.now();
@@ -57,25 +107,14 @@ export = function register(RED: NodeAPI): void {
         const match = list.store.index.match(read.plate, read.province, settings.options, now);
         if (!match) continue;
         matched = true;
+        // The camera raised it already: output (or counted as a repeat) when it arrived, not again.
+        if (edgeRaised.get(ctx.cameraId, ctx.detectionMessageId, match.entry.plate_number, now)) continue;
         const key = normalizePlate(read.plate);
         if (recent.isRepeat(ctx.cameraId, key, match, now)) {
           suppressed++;
           continue;
         }
         hits++;
-        const edge = edgeRaised.get(ctx.cameraId, ctx.detectionMessageId, match.entry.plate_number, now);
-        if (edge) {
-          // The camera raised it (and published it) already: the flow gets that one, nothing is published.
-          edgeHits++;
-          out.push({
-            ...msg,
-            topic: 'blacklist/notifications',
-            payload: edge,
-            lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, raisedBy: 'edge' },
-            ...(ctx.detection ? { detection: ctx.detection } : {}),
-          });
-          continue;
-        }
         const notification = createMessage('blacklistNotifications', notificationFields(ctx, read, match));
         if (settings.publish && list.broker) {
           list.broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(`notification not published: ${err.message}`));
@@ -107,7 +146,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       stopWatching();
-      releaseEdge?.({ keep: !removed });
+      for (const release of releaseEdge) release({ keep: !removed });
       done();
     });
   }

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import { Ack, BlacklistRequest, Request } from './schemas/ack';
-import { BlacklistNotification, BlacklistUpdate } from './schemas/blacklist';
+import { BlacklistNotification, BlacklistUpdate, EdgeBlacklistNotification } from './schemas/blacklist';
 import { CheckpointAnalytics, CheckpointStatus } from './schemas/checkpoint';
 import { Config } from './schemas/config';
 import { Control, ControlResponse, SystemControl } from './schemas/control';
@@ -42,6 +42,9 @@ export const POLICY = {
   blacklistRequest: { scope: 'root', suffix: 'blacklist/request', qos: 1, retain: false, direction: 'camera → server', schema: BlacklistRequest },
   // Our extension: the answer to one camera's blacklist/request, on that camera's own topic only.
   blacklistAnswer: { scope: 'camera', suffix: 'blacklist', qos: 1, retain: false, direction: 'server → camera', schema: BlacklistUpdate },
+  // Our extension: a notification the camera raised itself (matchAtEdge), on its own topic (an ACL
+  // lets a camera write there and nowhere shared); lpr-blacklist-match forwards it to blacklist/notifications.
+  blacklistEdgeNotification: { scope: 'camera', suffix: 'blacklist/notification', qos: 1, retain: false, direction: 'camera → server', schema: EdgeBlacklistNotification },
   systemStatus: { scope: 'root', suffix: 'system/status', qos: 1, retain: true, direction: 'server → all', schema: SystemStatus },
   systemHealth: { scope: 'root', suffix: 'system/health', qos: 0, retain: true, direction: 'server → all', schema: SystemHealth },
   systemAlerts: { scope: 'root', suffix: 'system/alerts', qos: 1, retain: false, direction: 'server → all', schema: Alert },

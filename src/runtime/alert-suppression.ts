@@ -23,7 +23,7 @@ export class AlertSuppression {
   }
 
   /** True when this alert repeats one raised within the window (and so is not raised); else records it. */
-  isRepeat(cameraId: string, readKey: string, match: MatchResult, now: number): boolean {
+  isRepeat(cameraId: string, readKey: string, match: Pick<MatchResult, 'key' | 'entry'>, now: number): boolean {
     if (!this.recent) return false;
     // A camera id is an identifier (no '|'), so prefixing it keeps keys of different cameras apart.
     const entry = `${readKey}|${match.key}|${match.entry.province ?? ''}|${match.entry.list ?? ''}`;

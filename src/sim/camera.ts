@@ -98,7 +98,7 @@ export class SimCamera {
       queueLimit: 100_000,
       lingerMs: 0,
     });
-    const publish = <K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistNotifications'>(kind: K, message: MessageOf<K>): Promise<void> => {
+    const publish = <K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistEdgeNotification'>(kind: K, message: MessageOf<K>): Promise<void> => {
       const entry = POLICY[kind];
       return this.connection.publish(this.topics.topic(kind, cameraId), encodeMessage(kind, message), { qos: entry.qos, retain: entry.retain });
     };

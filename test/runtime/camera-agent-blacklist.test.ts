@@ -36,7 +36,7 @@ describe('CameraAgent: the watch list (real Mosquitto)', function () {
       url: mosquitto.url, protocolVersion: 4, clientId: 'agent-cam', clean: true, sessionExpiry: 0, keepalive: 30,
       reconnectPeriodMs: 300, maxReconnectDelayMs: 2000, connectTimeoutMs: 3000, queueLimit: 1000, lingerMs: 0,
     });
-    const publish = <K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistNotifications'>(kind: K, message: MessageOf<K>) =>
+    const publish = <K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistEdgeNotification'>(kind: K, message: MessageOf<K>) =>
       connection.publish(topics.topic(kind, 'CAM7'), encodeMessage(kind, message), { qos: POLICY[kind].qos, retain: POLICY[kind].retain });
     const agent = new CameraAgent(
       { topics, connection, publish },

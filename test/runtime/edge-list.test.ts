@@ -9,7 +9,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import type { BlacklistEntry, BlacklistNotification } from '../../src/protocol';
 import { EdgeList } from '../../src/edge/edge-list';
-import { EdgeRaised } from '../../src/blacklist/edge-raised';
+import { EdgeRaised, firstForward } from '../../src/blacklist/edge-raised';
 import { planSnapshot, snapshotMessage } from '../../src/blacklist/snapshot';
 import { BlacklistUpdate } from '../../src/protocol';
 
@@ -150,5 +150,24 @@ describe('EdgeRaised (what a server remembers of edge-raised notifications)', ()
     seen.remember(note('c', 'C1', 'edge'), 2000);
     assert.equal(seen.size, 2);
     assert.equal(seen.get('CAM001', 'a', 'A1', 2000), null, 'the oldest went first');
+  });
+
+  it('remember() is false for a message_id it knows (a redelivery, a resend, a forwarded copy), within its window', () => {
+    const seen = new EdgeRaised(1000, 10);
+    const n = note('d1', 'ABC1234', 'edge');
+    assert.equal(seen.remember(n, 0), true);
+    assert.equal(seen.remember({ ...n }, 10), false, 'the same message again');
+    assert.equal(seen.remember({ ...n, detection_message_id: 'd9' }, 20), false, 'known by its message_id whatever it says');
+    assert.equal(seen.remember({ ...n, message_id: 'other' }, 30), true, 'another message for the same detection');
+    assert.equal(seen.remember({ ...n }, 1500), true, 'past the window it is new again');
+  });
+
+  it('firstForward() is true once per message_id and connection', () => {
+    const a = {};
+    const b = {};
+    assert.equal(firstForward(a, 'm1', 1000, 10, 0), true);
+    assert.equal(firstForward(a, 'm1', 1000, 10, 5), false);
+    assert.equal(firstForward(b, 'm1', 1000, 10, 5), true, 'another connection forwards it too');
+    assert.equal(firstForward(a, 'm2', 1000, 10, 5), true);
   });
 });

@@ -52,6 +52,8 @@ export function exampleOf(kind: MessageKind): Record<string, any> {
           { plate_number: 'AB*12?4' },
         ],
       };
+    case 'blacklistEdgeNotification':
+      return { ...exampleOf('blacklistNotifications'), raised_by: 'edge' };
     case 'blacklistNotifications':
       return {
         message_id: ID,

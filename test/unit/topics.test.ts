@@ -24,6 +24,8 @@ const PROTOCOL_TABLE: ReadonlyArray<{ kind: MessageKind; topic: string; qos: 0 |
   { kind: 'blacklistRequest', topic: '{root}/blacklist/request', qos: 1, retain: false, direction: 'camera → server' },
   // Our extension (README "Protocol"): the answer to one camera's request, for it alone.
   { kind: 'blacklistAnswer', topic: '{root}/cameras/{camera_id}/blacklist', qos: 1, retain: false, direction: 'server → camera' },
+  // Our extension: what a camera raised itself (matchAtEdge), on its own topic.
+  { kind: 'blacklistEdgeNotification', topic: '{root}/cameras/{camera_id}/blacklist/notification', qos: 1, retain: false, direction: 'camera → server' },
   { kind: 'systemStatus', topic: '{root}/system/status', qos: 1, retain: true, direction: 'server → all' },
   { kind: 'systemHealth', topic: '{root}/system/health', qos: 0, retain: true, direction: 'server → all' },
   { kind: 'systemAlerts', topic: '{root}/system/alerts', qos: 1, retain: false, direction: 'server → all' },
@@ -48,7 +50,7 @@ describe('topics', () => {
   describe('PROTOCOL.md topic table', () => {
     it('has exactly one POLICY entry per table row, and no others', () => {
       assert.deepEqual([...MESSAGE_KINDS].sort(), PROTOCOL_TABLE.map((r) => r.kind).sort());
-      assert.equal(MESSAGE_KINDS.length, 21, "the 20 of PROTOCOL.md and our blacklistAnswer");
+      assert.equal(MESSAGE_KINDS.length, 22, 'the 20 of PROTOCOL.md, our blacklistAnswer and blacklistEdgeNotification');
     });
 
     for (const row of PROTOCOL_TABLE) {

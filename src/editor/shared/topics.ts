@@ -14,6 +14,7 @@ export const CAMERA_TOPIC_SUFFIX = {
   control: 'control',
   controlResponse: 'control/response',
   blacklistAnswer: 'blacklist',
+  blacklistEdgeNotification: 'blacklist/notification',
 } as const;
 
 /**

@@ -83,7 +83,14 @@ export const BlacklistNotification = z
   })
   .loose();
 
+/**
+ * What a camera raised itself, on its own `cameras/{id}/blacklist/notification`: a
+ * BlacklistNotification with `raised_by: "edge"` (required), `camera_id` = the topic's.
+ */
+export const EdgeBlacklistNotification = BlacklistNotification.extend({ raised_by: z.literal('edge') });
+
 export type BlacklistEntry = z.infer<typeof BlacklistEntry>;
 export type SnapshotChunk = z.infer<typeof SnapshotChunk>;
 export type BlacklistUpdate = z.infer<typeof BlacklistUpdate>;
 export type BlacklistNotification = z.infer<typeof BlacklistNotification>;
+export type EdgeBlacklistNotification = z.infer<typeof EdgeBlacklistNotification>;
