@@ -2,6 +2,7 @@
 import os from 'node:os';
 import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
+import { describeCapabilities, type BrokerCapabilities } from '../runtime/broker-capabilities';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
 import { assertNoUnsetEnv, defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
 import { readInstallSecret } from '../runtime/install-secret';
@@ -109,6 +110,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       queueLimit: settings.queueLimit,
       lingerMs: LINGER_MS,
       orphanTtlMs: HOLD_S * 1000,
+      // A private topic under the root (the server's ACL already allows it); nothing else subscribes there.
+      ...(settings.selfTest ? { selfTestTopic: `${settings.topicRoot}/_self-test` } : {}),
     });
     node.settings = settings;
     node.topics = topics;
@@ -144,6 +147,13 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       node.log(`connected to ${shownUrl} as ${settings.clientId}${failed ? ` after ${failed} failed attempt${failed === 1 ? '' : 's'}` : ''}`);
     });
     connection.on('lost', () => node.log(`connection to ${shownUrl} lost; reconnecting`));
+    // What the broker can do, once per change: the nodes that need what it lacks say so themselves.
+    let lastCapabilities = '';
+    connection.on('capabilities', (caps: BrokerCapabilities) => {
+      const line = describeCapabilities(caps);
+      if (line !== lastCapabilities) node.log(`${shownUrl}: ${line}`);
+      lastCapabilities = line;
+    });
     // Held messages nobody came back for: a node's are a real loss (another node may have acked
     // them); ownerless ones (no node subscribed at all) are reported at most once a minute.
     let lastOwnerless = 0;
@@ -220,7 +230,29 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
   RED.nodes.registerType('lpr-broker', LprBrokerNode, {
     credentials: { user: { type: 'text' }, password: { type: 'password' } },
   });
+  serveCapabilities(RED);
 };
+
+type AdminApp = { get(path: string, ...handlers: Array<(req: any, res: any, next?: any) => void>): void };
+type AdminRED = NodeAPI & { httpAdmin?: AdminApp; auth?: { needsPermission(p: string): (req: any, res: any, next: any) => void } };
+
+/**
+ * GET <admin>/lpr-broker/<id>/capabilities: what a deployed lpr-broker's broker can do (its dialog
+ * shows it). Read permission on lpr-broker, as for any node's settings.
+ */
+function serveCapabilities(RED: AdminRED): void {
+  const app = RED.httpAdmin;
+  if (!app) return;
+  const permission = RED.auth?.needsPermission('lpr-broker.read') ?? ((_req: any, _res: any, next: any) => next());
+  app.get('/lpr-broker/:id/capabilities', permission, (req: any, res: any) => {
+    const node = RED.nodes.getNode(String(req.params?.id ?? '')) as LprBroker | null;
+    if (!node || node.type !== 'lpr-broker' || !node.connection) {
+      res.status(404).json({ error: 'not deployed' });
+      return;
+    }
+    res.json({ state: node.connection.state, capabilities: node.connection.capabilities });
+  });
+}
 
 /** The runtime's secret for default client ids; none (a guessable id) without a writable user dir, with a warning. */
 function installSecret(userDir: string | undefined, node: Node): string {

@@ -14,6 +14,8 @@ import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
+import { watchBrokerNeeds } from './shared/broker-needs';
+import { ENGLISH } from './shared/i18n';
 import { StatusReporter } from './shared/status';
 
 /** Labels of our onComplete hooks: unique in the runtime, and without the `.` a label cannot hold. */
@@ -179,6 +181,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     const filter = broker.topics.filter('detection', settings.camera, settings.sharedGroup);
     const unsubscribe = broker.connection.subscribe(filter, 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
+    // A shared group on a broker that grants $share and delivers nothing; ids with dots on one that splits them.
+    const unwatchNeeds = watchBrokerNeeds(node, broker, { sharedSubscriptions: settings.sharedGroup !== null, dotsInTopicLevels: settings.camera === null }, ENGLISH, (w) => status.setWarning(w));
 
     node.on('close', (removed: boolean, done: () => void) => {
       // Outputs not handed over were dropped with the flow: not duplicates when they come again.
@@ -193,6 +197,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
       unsubscribe({ keep: !removed });
       broker.deregister(node);
+      unwatchNeeds();
       status.stop();
       done();
     });

@@ -9,6 +9,8 @@ import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
+import { watchBrokerNeeds } from './shared/broker-needs';
+import { ENGLISH } from './shared/i18n';
 import { StatusReporter } from './shared/status';
 
 type Action = 'summary' | 'request' | 'forget';
@@ -142,6 +144,8 @@ export = function register(RED: NodeAPI): void {
     // QoS 1 so that a camera's will, often sent QoS 1, is not downgraded.
     const unsubscribe = broker.connection.subscribe(broker.topics.filter('health', settings.camera), 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
+    // All cameras: their last state comes as retained messages on a wildcard subscription.
+    const unwatchNeeds = watchBrokerNeeds(node, broker, { retainedWildcards: settings.camera === null, dotsInTopicLevels: settings.camera === null }, ENGLISH, (w) => status.setWarning(w));
 
     registerHealthSource(node.id, { state: (camera) => tracker.get(camera)?.status, states: () => tracker.states() });
     const tickEvery = Math.max(100, Math.min(1000, settings.rules.offlineAfterMs / 4));
@@ -178,6 +182,7 @@ export = function register(RED: NodeAPI): void {
       // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
       unsubscribe({ keep: !removed });
       broker.deregister(node);
+      unwatchNeeds();
       status.stop();
       done();
     });

@@ -127,3 +127,21 @@ export function describeMissing(m: MissingFeature): string {
       return `messages of ${m.needed} bytes needed, the broker takes at most ${m.maximum}`;
   }
 }
+
+/** One log line: what the broker announced or the self-test found (English, for the log). */
+export function describeCapabilities(c: BrokerCapabilities): string {
+  const yesNo = (v: boolean | null) => (v === null ? '?' : v ? 'yes' : 'no');
+  const parts = [
+    `MQTT ${c.protocolVersion === 5 ? '5' : '3.1.1'}`,
+    `shared subscriptions ${yesNo(c.sharedSubscriptions)}`,
+    `retain ${yesNo(c.retain)}`,
+    `retained on wildcards ${yesNo(c.retainedWildcards)}`,
+    `dots in topic levels ${yesNo(c.dotsInTopicLevels)}`,
+  ];
+  if (c.maximumQoS !== null) parts.push(`max QoS ${c.maximumQoS}`);
+  if (c.receiveMaximum !== null) parts.push(`receive maximum ${c.receiveMaximum}`);
+  if (c.maximumPacketSize !== null) parts.push(`max packet ${c.maximumPacketSize} bytes`);
+  if (c.topicAliasMaximum !== null) parts.push(`topic aliases ${c.topicAliasMaximum}`);
+  const from = c.source === 'connack' ? 'announced in CONNACK' : c.source === 'self-test' ? 'CONNACK and self-test' : 'nothing announced';
+  return `broker capabilities (${from}): ${parts.join(', ')}`;
+}

@@ -404,6 +404,8 @@ export class BrokerConnection extends EventEmitter {
       item.reject(new Error('connection closed before the message could be sent'));
     }
     if (!client) return;
+    // A self-test still running leaves no retained probe behind.
+    if (wasConnected && this.selfTest) await withTimeout(this.selfTest.clearRetained(), 1000);
     if (wasConnected && this.options.goodbye) {
       const bye = this.options.goodbye();
       await withTimeout(

@@ -16,6 +16,11 @@ export interface BrokerSettings {
   topicRoot: string;
   usetls: boolean;
   birth: boolean;
+  /**
+   * Test on connect what the broker does not announce (shared subscriptions, retained wildcards,
+   * dots in topic levels), when a node needs it: see broker-self-test.ts.
+   */
+  selfTest: boolean;
   queueLimit: number;
   /** The site time zone (IANA name): a message time written without a zone is read in it. */
   timeZone: string;
@@ -140,6 +145,7 @@ export function readBrokerSettings(props: Record<string, unknown>, fallbackClien
     topicRoot,
     usetls,
     birth: readBoolean(props, 'birth', true),
+    selfTest: readBoolean(props, 'selfTest', true),
     queueLimit: readNumber(props, 'queueLimit', 10_000, { min: 0, max: 10_000_000, integer: true }),
     timeZone,
   };

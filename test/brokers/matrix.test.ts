@@ -21,7 +21,7 @@ interface Broker {
   protocolVersion: 4 | 5;
   port: number;
   /** What this broker is known to lack (the documented exceptions). */
-  lacks: { sharedSubscriptions?: boolean; retainedWildcards?: boolean };
+  lacks: { sharedSubscriptions?: boolean; retainedWildcards?: boolean; dotsInTopicLevels?: boolean };
   stop(): Promise<void>;
 }
 
@@ -45,7 +45,7 @@ const BROKERS: Array<{ name: string; protocolVersion: 4 | 5; lacks: Broker['lack
   {
     name: 'RabbitMQ 3.10 MQTT plugin, MQTT 3.1.1',
     protocolVersion: 4,
-    lacks: { sharedSubscriptions: true, retainedWildcards: true },
+    lacks: { sharedSubscriptions: true, retainedWildcards: true, dotsInTopicLevels: true },
     // Shared with the other test files of the run; ended when the run exits.
     start: async () => ({ ...(await sharedRabbitMq()), stop: async () => {} }),
     available: () => rabbitMqInstalled() || !!process.env.CI,
@@ -111,6 +111,16 @@ for (const spec of BROKERS) {
       await sleep(300);
       assert.equal(out.length, 1, 'delivered once');
       assert.deepEqual(acks.map((a) => a.status), ['received', 'received']);
+      // A camera id with a dot (allowed by the id rule): seen, or the node says why it cannot be.
+      const dotted = JSON.stringify(detection('MX.2', `mx-dot-${Date.now()}`));
+      await cam.publishAsync(`${ROOT}/cameras/MX.2/detection`, dotted, { qos: 1 });
+      const din = helper.getNode('in') as any;
+      if (broker.lacks.dotsInTopicLevels) {
+        await waitUntil(() => din.status.args.some((a: any[]) => String(a[0]?.text ?? '').includes('⚠ ids with a dot unseen')), 'the node says dotted ids are not seen', 10_000);
+        assert.equal(out.length, 1, 'the dotted camera is not seen');
+      } else {
+        await waitUntil(() => out.length === 2, 'the detection of the camera with a dot');
+      }
     });
 
     it('retained health: a monitor of all cameras starts with the state the cameras left', async () => {
@@ -131,6 +141,10 @@ for (const spec of BROKERS) {
         helper.getNode('mon').receive({ payload: 'summary' });
         await waitUntil(() => summary.length === 1, 'a summary');
         const known = summary[0].payload.cameras.some((c: any) => c.camera_id === id);
+        if (broker.lacks.retainedWildcards) {
+          const mon = helper.getNode('mon') as any;
+          await waitUntil(() => mon.status.args.some((a: any[]) => String(a[0]?.text ?? '').includes('⚠ no retained on wildcards')), 'the monitor says the broker lacks retained wildcards', 10_000);
+        }
         assert.equal(known, !broker.lacks.retainedWildcards, broker.lacks.retainedWildcards ? 'this broker keeps retained messages from wildcard subscribers' : 'the retained health');
       } finally {
         await cam.publishAsync(`${ROOT}/cameras/${id}/health`, '', { qos: 1, retain: true });
@@ -167,6 +181,11 @@ for (const spec of BROKERS) {
       ]);
       const out1 = collect('out1');
       const out2 = collect('out2');
+      const statuses: string[] = [];
+      const warnings: string[] = [];
+      const in1 = helper.getNode('in1') as any;
+      in1.on('call:status', (call: any) => statuses.push(String(call.args[0]?.text ?? '')));
+      in1.on('call:warn', (call: any) => warnings.push(String(call.args[0])));
       await Promise.all([waitReady('broker'), waitReady('broker2')]);
       const cam = await camera(broker.port);
       clients.push(cam);
@@ -174,10 +193,14 @@ for (const spec of BROKERS) {
       if (broker.lacks.sharedSubscriptions) {
         await sleep(1500);
         assert.equal(out1.length + out2.length, 0, 'this broker grants $share and delivers nothing');
+        // ... and the user is told, in the node's status and once in the log.
+        await waitUntil(() => statuses.some((t) => t.includes('⚠ no shared subscriptions')), 'a status warning', 10_000);
+        assert.equal(warnings.filter((w) => w.includes('shared subscription')).length, 1, warnings.join('\n'));
       } else {
         await waitUntil(() => out1.length + out2.length === 10, 'ten detections');
         await sleep(300);
         assert.equal(out1.length + out2.length, 10, 'each once');
+        assert.ok(!statuses.some((t) => t.includes('⚠')), `no warning: ${statuses.join(' | ')}`);
       }
     });
   });

@@ -129,6 +129,22 @@ describe('broker capabilities', function () {
       assert.deepEqual(seen, [], 'the self-test messages reach no handler');
     });
 
+    it('self-test behind an ACL that forbids its topic: no conclusion, so no false warning', async () => {
+      const { writeFileSync } = await import('node:fs');
+      const { tmpdir } = await import('node:os');
+      const acl = `${tmpdir()}/lpr-caps-acl-${process.pid}`;
+      writeFileSync(acl, 'topic readwrite lprserver/cameras/#\n');
+      broker = await startMosquitto({ extraConfig: [`acl_file ${acl}`] });
+      const conn = connection(broker.url, { selfTestTopic: 'lprserver/_self-test' });
+      conns.push(conn);
+      conn.need('din', { sharedSubscriptions: true, dotsInTopicLevels: true });
+      const got = capabilitiesWhen(conn, (c) => c.source === 'self-test');
+      conn.start();
+      const c = await got;
+      assert.deepEqual([c.sharedSubscriptions, c.retainedWildcards, c.dotsInTopicLevels], [null, null, null]);
+      assert.deepEqual(conn.missingFor('din'), []);
+    });
+
     it('self-test on aedes: shared subscriptions granted but not delivered, so reported missing', async () => {
       const { Aedes } = await import('aedes');
       const aedes = await Aedes.createBroker();

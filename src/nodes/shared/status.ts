@@ -21,6 +21,8 @@ export class StatusReporter {
   private state: ConnectionState = 'idle';
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
+  /** What the broker lacks for this node (broker-needs.ts), shown while connected. */
+  private warning: string | null = null;
 
   constructor(
     private readonly node: Node,
@@ -49,6 +51,12 @@ export class StatusReporter {
     this.timer.unref?.();
   }
 
+  /** A standing warning (null: none) shown after the counts, with a yellow ring while connected. */
+  setWarning(text: string | null): void {
+    this.warning = text;
+    this.render();
+  }
+
   error(text: string): void {
     this.node.status({ fill: 'red', shape: 'ring', text });
   }
@@ -60,6 +68,9 @@ export class StatusReporter {
 
   private render(): void {
     this.dirty = false;
-    this.node.status(connectionStatus(this.state, this.counts(), this.t));
+    const status = connectionStatus(this.state, this.counts(), this.t);
+    if (this.warning && this.state === 'connected') {
+      this.node.status({ fill: 'yellow', shape: 'ring', text: `${status.text} · ⚠ ${this.warning}` });
+    } else this.node.status(status);
   }
 }
