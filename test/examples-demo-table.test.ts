@@ -89,14 +89,16 @@ describe('examples demo-dashboard: one time zone, the site\'s', function () {
     lpr: { type: 'detection', site },
   });
 
-  it('reads: Time is the camera\'s time of detection on the site clock, Received the receipt time; another day shows its Thai date', async () => {
+  it('reads: Time is the camera\'s time of detection on the site clock, the receipt time in its tooltip; another day shows its Thai date', async () => {
     const [first] = await run('lpr-dash-fn-reads', [read(bangkok)]);
-    assert.deepEqual([first.payload[0].time, first.payload[0].received], ['14:30:05', '14:30:07']);
+    assert.deepEqual([first.payload[0].detected, first.payload[0].received], ['14:30:05', '14:30:07']);
+    // The Time column (HTML): the detection time, the receipt time in its tooltip.
+    assert.equal(first.payload[0].time, '<span title="Received 14:30:07">14:30:05</span>');
     const yesterday = { ...bangkok, detected: at('2026-12-02T23:59:58.000+07:00', '23:59:58', '2 ธ.ค. 2569 23:59:58', '2 Dec 2569 BE 23:59:58') };
     const [again] = await run('lpr-dash-fn-reads', [read(yesterday)]);
-    assert.equal(again.payload[0].time, '2 ธ.ค. 2569 23:59:58');
-    const columns = node('lpr-dash-table-reads').columns.map((c: { key: string }) => c.key);
-    assert.deepEqual(columns.slice(0, 2), ['time', 'received']);
+    assert.equal(again.payload[0].detected, '2 ธ.ค. 2569 23:59:58');
+    const time = node('lpr-dash-table-reads').columns[0];
+    assert.deepEqual([time.key, time.type], ['time', 'html']);
   });
 
   it('alerts show the detection time, health its state time, command answers their time, all on the site clock', async () => {
