@@ -69,17 +69,23 @@ export function civilFromDays(days: number): { year: number; month: number; day:
 }
 
 /**
- * The zone's offset at `ms`. Offsets change on whole minutes, and a flow formats many instants
- * of the same minute (a burst of detections): one Intl call per zone and minute.
+ * The zone's offset at `ms`. Offsets change on whole minutes (since 1970), and a flow formats many
+ * instants of a few minutes (a detection's time and its receipt time, a burst of them): one Intl
+ * call per zone and minute, the minutes seen kept (up to 4,096 per zone).
  */
-const lastOffset = new Map<string, { minute: number; offsetMs: number }>();
+const offsets = new Map<string, Map<number, number>>();
 export function offsetAt(ms: number, timeZone: string): number {
   const minute = Math.floor(ms / MINUTE);
-  const hit = lastOffset.get(timeZone);
-  if (hit && hit.minute === minute) return hit.offsetMs;
+  let cache = offsets.get(timeZone);
+  const hit = cache?.get(minute);
+  if (hit !== undefined) return hit;
   const offsetMs = zoneOffsetMs(minute * MINUTE, timeZone);
-  if (lastOffset.size >= 64) lastOffset.clear();
-  lastOffset.set(timeZone, { minute, offsetMs });
+  if (!cache) {
+    if (offsets.size >= 64) offsets.clear();
+    offsets.set(timeZone, (cache = new Map()));
+  }
+  if (cache.size >= 4096) cache.clear();
+  cache.set(minute, offsetMs);
   return offsetMs;
 }
 
