@@ -2,8 +2,12 @@
  * Per-checkpoint tumbling windows of detection counts (pure: the clock is passed in).
  *
  * Windows:
- * - Boundaries are multiples of the window length since the Unix epoch (UTC): with 60 s windows
- *   they end at every whole minute, whatever the start time. A window is the half-open interval
+ * - Boundaries are multiples of the window length on the site's wall clock (lpr-broker's
+ *   `timeZone`), counted from 1970-01-01 00:00 there: with 60 s windows they end at every whole
+ *   minute, with one-day windows at the site's midnight (00:00-24:00 in Bangkok, not 07:00-07:00
+ *   as UTC midnights would give). Where the clocks change, a day window lasts 23 or 25 hours (see
+ *   WallClockBoundaries in runtime/site-time.ts). In UTC these are multiples of the length since
+ *   the Unix epoch, as before the site zone existed. A window is the half-open interval
  *   [window_start, window_end): an event at window_end - 1 ms is in it, one at window_end in the next.
  * - An event belongs to the window of its **receipt time** (the clock when it reaches the
  *   aggregator), not the detection's own `timestamp`: a camera's skewed clock can neither put a
@@ -31,9 +35,12 @@ import { createMessage, type CheckpointAnalytics } from '../protocol';
 import { CheckpointCameras, type HealthState } from './cameras';
 import type { PlateRead } from './input';
 import { UniqueCounter } from './unique';
+import { WallClockBoundaries } from '../runtime/site-time';
 
 export interface AggregatorOptions {
   windowMs: number;
+  /** The site time zone the window boundaries follow (default UTC). */
+  timeZone?: string;
   uniqueCap?: number;
   /** The clock, ms since the epoch. */
   now?: () => number;
@@ -103,6 +110,7 @@ export class WindowAggregator {
   private readonly maxCatchUp: number;
   private readonly maxCheckpoints: number;
   private readonly cameras: CheckpointCameras;
+  private readonly boundaries: WallClockBoundaries;
   private start: number;
   private end: number;
   private acc = new Map<string, Accumulator>();
@@ -115,6 +123,7 @@ export class WindowAggregator {
   constructor(options: AggregatorOptions) {
     if (!Number.isInteger(options.windowMs) || options.windowMs < 1) throw new RangeError('windowMs: must be a whole number >= 1');
     this.windowMs = options.windowMs;
+    this.boundaries = new WallClockBoundaries(options.windowMs, options.timeZone ?? 'UTC');
     this.uniqueCap = options.uniqueCap ?? 100_000;
     this.now = options.now ?? Date.now;
     this.maxCatchUp = options.maxCatchUp ?? 10;
@@ -126,7 +135,7 @@ export class WindowAggregator {
 
   /** The first window boundary strictly after `t`. */
   boundaryAfter(t: number): number {
-    return (Math.floor(t / this.windowMs) + 1) * this.windowMs;
+    return this.boundaries.after(t);
   }
 
   get windowStart(): number {
@@ -158,15 +167,18 @@ export class WindowAggregator {
     const now = this.now();
     if (now < this.end) return [];
     const out = this.close(this.start, this.end);
-    // Whole windows that passed without a call: empty, the most recent maxCatchUp of them.
-    const nextStart = Math.floor(now / this.windowMs) * this.windowMs;
-    const skipped = Math.max(0, (nextStart - this.end) / this.windowMs);
-    for (let i = Math.max(0, skipped - this.maxCatchUp); i < skipped; i++) {
-      const s = this.end + i * this.windowMs;
-      out.push(...this.close(s, s + this.windowMs));
+    // Whole windows that passed without a call: empty, the most recent maxCatchUp of them, found
+    // walking back from now (a clock jump of years costs maxCatchUp steps, not one per window).
+    const nextStart = this.boundaries.atOrBefore(now);
+    const skipped: number[] = [];
+    for (let s = nextStart; s > this.end && skipped.length < 2 * this.maxCatchUp; ) {
+      const before = this.boundaries.atOrBefore(s - 1);
+      skipped.push(before, s);
+      s = before;
     }
+    for (let i = skipped.length - 2; i >= 0; i -= 2) out.push(...this.close(skipped[i]!, skipped[i + 1]!));
     this.start = nextStart;
-    this.end = nextStart + this.windowMs;
+    this.end = this.boundaries.after(nextStart);
     return out;
   }
 

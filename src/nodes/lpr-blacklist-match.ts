@@ -101,6 +101,9 @@ export = function register(RED: NodeAPI): void {
 
     const notify = (ctx: ReadContext, msg: NodeMessage, send: Send): boolean => {
       const now = Date.now();
+      // The detection's times on the site clock (lpr-detection-in's msg.lpr.site) stay with its alerts.
+      const inSite = (msg.lpr as { site?: unknown } | undefined)?.site;
+      const site = inSite && typeof inSite === 'object' ? { site: inSite } : {};
       let matched = false;
       const out: NodeMessage[] = [];
       for (const read of ctx.reads) {
@@ -123,7 +126,7 @@ export = function register(RED: NodeAPI): void {
           ...msg,
           topic: 'blacklist/notifications',
           payload: notification,
-          lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key },
+          lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, ...site },
           ...(ctx.detection ? { detection: ctx.detection } : {}),
         });
       }

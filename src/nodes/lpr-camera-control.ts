@@ -12,6 +12,7 @@ import { readControlInput } from '../control/input';
 import { DEFAULT_PENDING_LIMIT, PendingTable, type Outcome, type PendingInfo } from '../control/pending';
 import { readControlSettings, type ControlSettings } from '../control/settings';
 import { recordLatency } from '../runtime/registry';
+import { siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -61,6 +62,8 @@ export = function register(RED: NodeAPI): void {
         requestId: info.id,
         rttMs: round(outcome.elapsedMs),
         acceptedMs: outcome.interimMs === null ? null : round(outcome.interimMs),
+        // When the outcome came, on the site clock (lpr-broker's time zone), for a dashboard.
+        site: { zone: broker.settings.timeZone, era: broker.settings.era, at: siteTime(Date.now(), { zone: broker.settings.timeZone, era: broker.settings.era }) },
       });
       if (outcome.kind === 'cancelled') {
         // Publish failed (reported through done(err) by the caller) or the node is closing.

@@ -9,6 +9,7 @@ import { readAnalyticsInput } from '../analytics/input';
 import { readCheckpointAnalyticsSettings, type CheckpointAnalyticsSettings } from '../analytics/settings';
 import { createMessage } from '../protocol';
 import { cameraHealthState, onCameraHealth } from '../runtime/registry';
+import { formatClock, siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { failSetup } from './shared/setup';
@@ -30,15 +31,18 @@ export = function register(RED: NodeAPI): void {
     // O(1) however many cameras the health monitors know (copying them all cost 56 ms at 100,000).
     const agg = new WindowAggregator({
       windowMs: settings.windowMs,
+      // Windows align to the site's clock: a one-day window is the site's day.
+      timeZone: broker.settings.timeZone,
       uniqueCap: settings.uniqueCap,
       maxCameras: settings.maxCameras,
       health: cameraHealthState,
     });
+    const site = { zone: broker.settings.timeZone, era: broker.settings.era };
     let forgottenWarned = false;
     let noCheckpoint = 0;
     const status = new StatusReporter(node, () => {
       const n = agg.checkpointIds().length;
-      return `${n} checkpoint${n === 1 ? '' : 's'} · ${agg.currentDetections()} detections this window${noCheckpoint ? ` · ${noCheckpoint} without checkpoint` : ''}`;
+      return `${n} checkpoint${n === 1 ? '' : 's'} · ${agg.currentDetections()} detections this window (until ${formatClock(agg.windowEnd, site.zone)})${noCheckpoint ? ` · ${noCheckpoint} without checkpoint` : ''}`;
     });
 
     const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
@@ -73,7 +77,8 @@ export = function register(RED: NodeAPI): void {
           continue;
         }
         if (settings.publish) publish(broker.publishMessage('checkpointAnalytics', r.checkpoint_id, message), `analytics of ${r.checkpoint_id}`);
-        send({ topic: r.checkpoint_id, payload: message } as NodeMessage);
+        const lpr = { site: { ...site, windowStart: siteTime(Date.parse(r.window_start), site), windowEnd: siteTime(Date.parse(r.window_end), site) } };
+        send({ topic: r.checkpoint_id, payload: message, lpr } as NodeMessage);
       }
       publishStatus(true);
       status.touch();

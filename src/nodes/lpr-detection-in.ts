@@ -68,6 +68,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       return keys;
     };
     const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, pendingKeys);
+    let lastRead = '';
     const status = new StatusReporter(node, () => {
       const done = tracker?.counts;
       const extra = [
@@ -81,7 +82,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       ]
         .filter(Boolean)
         .join(' · ');
-      return `${counts.accepted} in${extra ? ' · ' + extra : ''}`;
+      // The last read's receipt time on the site's clock (the same as msg.lpr.site.received.time).
+      return `${counts.accepted} in${lastRead ? ` · last ${lastRead}` : ''}${extra ? ' · ' + extra : ''}`;
     });
 
     // The ack topic per camera, built once (the camera id was validated with the detection).
@@ -155,8 +157,10 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           sendAck(result.ack);
           break;
         case 'detection': {
-          const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split, broker.settings.timeZone) as unknown as NodeMessage[];
-          const latency = (msgs[0] as unknown as DetectionMsg | undefined)?.lpr.latencyMs;
+          const msgs = detectionMessages(topic, result.detection, receivedAt, settings.split, broker.settings.timeZone, broker.settings.era) as unknown as NodeMessage[];
+          const first = (msgs[0] as unknown as DetectionMsg | undefined)?.lpr;
+          const latency = first?.latencyMs;
+          if (first) lastRead = first.site.received.time;
           if (latency != null) recordLatency(broker.id, 'detection', latency);
           const delivered = { cameraId: result.cameraId, messageId: result.detection.message_id };
           if (tracker && msgs.length > 0) {

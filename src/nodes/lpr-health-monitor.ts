@@ -5,6 +5,7 @@ import { readHealthMonitorSettings, type HealthMonitorSettings } from '../runtim
 import { HealthTracker, systemStatus, type Transition } from '../runtime/health-tracker';
 import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
 import { notifyCameraHealth, registerHealthSource, unregisterHealthSource } from '../runtime/registry';
+import { siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -75,11 +76,13 @@ export = function register(RED: NodeAPI): void {
       }, 1000);
     };
 
+    // Times shown to the flow (msg.lpr.site) are on the site's clock.
+    const site = { zone: broker.settings.timeZone, era: broker.settings.era };
     const report = (transitions: Transition[]) => {
       if (transitions.length === 0) return;
       for (const t of transitions) {
         notifyCameraHealth(t.camera_id);
-        node.send([{ topic: t.camera_id, payload: t } as NodeMessage, null]);
+        node.send([{ topic: t.camera_id, payload: t, lpr: { site: { ...site, since: siteTime(Date.parse(t.since), site) } } } as NodeMessage, null]);
         if (settings.publishAlerts && t.status !== 'healthy') {
           const alert = createMessage('systemAlerts', {
             level: t.status === 'warning' ? 'warning' : 'critical',
@@ -96,7 +99,9 @@ export = function register(RED: NodeAPI): void {
     };
 
     const sendSummary = (msg: NodeMessage = {}) => {
-      node.send([null, { ...msg, topic: 'summary', payload: tracker.summary(Date.now()) }]);
+      const now = Date.now();
+      const lpr = { ...(msg.lpr as object | undefined), site: { ...site, at: siteTime(now, site) } };
+      node.send([null, { ...msg, topic: 'summary', payload: tracker.summary(now), lpr }]);
     };
 
     const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {

@@ -8,6 +8,7 @@ import type { Release } from '../runtime/broker-connection';
 import { createMessage, decodePayload, ValidationError } from '../protocol';
 import { PROMETHEUS_CONTENT_TYPE, readSystemMonitorSettings, renderPrometheus, sampleOf, SnapshotBuilder, type Snapshot, type SystemMonitorSettings as Settings } from '../monitor';
 import { brokers, cameraHealthStates } from '../runtime/registry';
+import { siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -95,7 +96,10 @@ export = function register(RED: NodeAPI): void {
       last = builder.build(brokers().map(sampleOf), cameraHealthStates(), Date.now());
       const payload = createMessage('systemMonitoring', { timestamp: last.timestamp, interval_s: last.interval_s, brokers: last.brokers, cameras: last.cameras });
       if (settings.publish) warnOnFailure(broker.publishMessage('systemMonitoring', undefined, payload), 'monitoring snapshot');
-      send({ ...msg, topic: 'system/monitoring', payload });
+      // The snapshot's time on the site clock (lpr-broker's time zone), e.g. for a chart's axis.
+      const zone = { zone: broker.settings.timeZone, era: broker.settings.era };
+      const site = { ...zone, at: siteTime(Date.parse(payload.timestamp), zone) };
+      send({ ...msg, topic: 'system/monitoring', payload, lpr: { ...(msg.lpr as object | undefined), site } });
       status.touch();
     };
 

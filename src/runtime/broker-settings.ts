@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { assertRoot, IdentifierError } from '../protocol/identifiers';
 import { isTimeZone } from '../protocol/timestamp';
+import { defaultEra, runtimeTimeZone, type Era } from './site-time';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
 
 export interface BrokerSettings {
@@ -22,9 +23,16 @@ export interface BrokerSettings {
    */
   selfTest: boolean;
   queueLimit: number;
-  /** The site time zone (IANA name): a message time written without a zone is read in it. */
+  /**
+   * The site time zone (IANA name): a message time written without a zone is read in it, the
+   * nodes show times in it (msg.lpr.site, status) and analytics windows align to its midnight.
+   */
   timeZone: string;
+  /** The era dates are shown in (msg.lpr.site texts). */
+  era: Era;
 }
+
+export const ERAS: readonly Era[] = ['gregorian', 'buddhist'];
 
 const SCHEMES = new Set(['mqtt:', 'mqtts:', 'ws:', 'wss:']);
 
@@ -117,7 +125,13 @@ export function assertNoUnsetEnv(values: Record<string, unknown>, fields: readon
   }
 }
 
-export function readBrokerSettings(props: Record<string, unknown>, fallbackClientId: string): BrokerSettings {
+/**
+ * `runtimeZone`: what an empty `timeZone` means (the zone Node-RED runs in). A missing `timeZone`
+ * (a flow saved before it existed) and an explicit `UTC` (the old default, saved by every broker
+ * edited since) stay UTC: deployed again, such a flow reads zone-less camera times and aligns its
+ * windows as it did.
+ */
+export function readBrokerSettings(props: Record<string, unknown>, fallbackClientId: string, runtimeZone = runtimeTimeZone()): BrokerSettings {
   assertNoUnsetEnv(props, ['broker', 'port', 'clientId', 'topicRoot', 'timeZone']);
   const usetls = readBoolean(props, 'usetls', false);
   const port = readNumber(props, 'port', usetls ? 8883 : 1883, { min: 1, max: 65535, integer: true });
@@ -131,8 +145,10 @@ export function readBrokerSettings(props: Record<string, unknown>, fallbackClien
   } catch (err) {
     throw err instanceof IdentifierError ? new ConfigError('topicRoot', err.message.replace(/^topicRoot: /, '')) : err;
   }
-  const timeZone = readString(props, 'timeZone', 'UTC', 64) || 'UTC';
+  const timeZone = readString(props, 'timeZone', 'UTC', 64) || runtimeZone;
   if (!isTimeZone(timeZone)) throw new ConfigError('timeZone', `must be an IANA time zone name such as UTC or Asia/Bangkok, got ${JSON.stringify(timeZone)}`);
+  const era = readString(props, 'era', '', 16) || defaultEra(timeZone);
+  if (!ERAS.includes(era as Era)) throw new ConfigError('era', `must be gregorian or buddhist (or empty: buddhist in Asia/Bangkok), got ${JSON.stringify(era)}`);
   return {
     url: brokerUrl(readString(props, 'broker', 'localhost'), port, usetls),
     protocolVersion,
@@ -148,5 +164,6 @@ export function readBrokerSettings(props: Record<string, unknown>, fallbackClien
     selfTest: readBoolean(props, 'selfTest', true),
     queueLimit: readNumber(props, 'queueLimit', 10_000, { min: 0, max: 10_000_000, integer: true }),
     timeZone,
+    era: era as Era,
   };
 }

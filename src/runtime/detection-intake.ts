@@ -6,6 +6,7 @@ import { createAck, createRetryAck, decodePayload, isoUtc, parseCameraFilter, re
 import type { Ack, Detection, TopicTree } from '../protocol';
 import { DedupeWindow } from './dedupe';
 import { RateLimiter } from './rate-limit';
+import { defaultEra, siteTime, type Era, type SiteTime } from './site-time';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
 
 export interface DetectionInSettings {
@@ -192,7 +193,20 @@ export interface DetectionMsgMeta {
   timestampZoneless: boolean;
   /** Receipt time minus the detection's own time (clock skew included). */
   latencyMs: number | null;
+  /** Detection and receipt time in the site time zone, ready to show (see site-time.ts). */
+  site: DetectionSiteTimes;
   plateIndex?: number;
+}
+
+export interface DetectionSiteTimes {
+  /** lpr-broker's site time zone (IANA name). */
+  zone: string;
+  /** The era the `th`/`en` texts are in. */
+  era: Era;
+  /** The camera's time of detection (`timestamp`); null only for a detection that never passed validation. */
+  detected: SiteTime | null;
+  /** When this runtime received it. */
+  received: SiteTime;
 }
 
 export interface DetectionMsg {
@@ -205,10 +219,11 @@ export interface DetectionMsg {
 
 /**
  * The output: one msg with the detection, or (split) one msg per plate. `timeZone` is the site
- * time zone a zone-less `timestamp` is read in.
+ * time zone a zone-less `timestamp` is read in and times are shown in, `era` the era of the dates shown.
  */
-export function detectionMessages(topic: string, detection: Detection, receivedAt: number, split: boolean, timeZone = 'UTC'): DetectionMsg[] {
+export function detectionMessages(topic: string, detection: Detection, receivedAt: number, split: boolean, timeZone = 'UTC', era: Era = defaultEra(timeZone)): DetectionMsg[] {
   const time = readTimestamp(detection.timestamp, timeZone);
+  const site = { zone: timeZone, era };
   const lpr: DetectionMsgMeta = {
     type: 'detection',
     cameraId: detection.camera_id,
@@ -219,6 +234,7 @@ export function detectionMessages(topic: string, detection: Detection, receivedA
     timestampMs: time ? time.ms : null,
     timestampZoneless: time ? !time.zoned : false,
     latencyMs: time ? receivedAt - time.ms : null,
+    site: { zone: timeZone, era, detected: time ? siteTime(time.ms, site) : null, received: siteTime(receivedAt, site) },
   };
   if (!split) return [{ topic, payload: detection, lpr }];
   const plates = detection.detection_data.plates;

@@ -35,8 +35,9 @@ export interface WatchedPage {
 
 const EMPTY_CATALOGUE = JSON.stringify({ name: 'offline', updated_at: new Date(0).toISOString(), modules: [] });
 
-export async function openPage(browser: Browser): Promise<WatchedPage> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+/** `timezoneId`: the browser's own zone (IANA name), e.g. to tell it apart from the server's. */
+export async function openPage(browser: Browser, options: { timezoneId?: string } = {}): Promise<WatchedPage> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...options });
   page.setDefaultTimeout(15_000);
   const errors: string[] = [];
   page.on('console', (m) => {

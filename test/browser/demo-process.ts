@@ -28,9 +28,10 @@ function match(log: string, label: string, scheme: string): string | null {
   return new RegExp(`^\\s*${label}:\\s+(${scheme}://\\S+)`, 'm').exec(log)?.[1] ?? null;
 }
 
-export async function startDemo(timeoutMs = 90_000): Promise<Demo> {
+/** `extraEnv`: more environment for the demo, e.g. `TZ` (the zone the server runs in). */
+export async function startDemo(timeoutMs = 90_000, extraEnv: Record<string, string> = {}): Promise<Demo> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'lpr-demo-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, LPR_PORT: '0', LPR_BROKER_PORT: '0', LPR_DEMO_DIR: dir };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, LPR_PORT: '0', LPR_BROKER_PORT: '0', LPR_DEMO_DIR: dir };
   delete env.LPR_BROKER_URL;
   delete env.LPR_DEMO_CAMERAS;
   const child = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {

@@ -38,6 +38,20 @@ function helpSnippet(type: string): string {
   return text.slice(0, 60);
 }
 
+/** The zone the demo's server runs in, and a different one for the dashboard's browser. */
+const SITE_ZONE = 'Asia/Bangkok';
+const BROWSER_ZONE = 'America/New_York';
+
+/** Seconds between a `HH:MM:SS` text and the wall clock of `zone` now, across midnight. */
+function secondsFromNow(text: string, zone: string): number {
+  const m = /^(\d\d):(\d\d):(\d\d)$/.exec(text.trim());
+  if (!m) return Infinity;
+  const now = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(Date.now());
+  const secs = (t: string) => t.split(':').reduce((s, p) => s * 60 + Number(p), 0);
+  const d = Math.abs(secs(now) - secs(`${m[1]}:${m[2]}:${m[3]}`));
+  return Math.min(d, 86_400 - d);
+}
+
 /** Runs in the page: the editor's global RED. */
 declare const RED: any;
 
@@ -58,7 +72,9 @@ describe('npm start demo in Chromium', function () {
     }
     mkdirSync(IMAGES, { recursive: true });
     // Both at once; keep whichever started so that after() stops it even if the other failed.
-    const [d, b] = await Promise.allSettled([startDemo(90_000), launchChromium()]);
+    // The server runs in Bangkok (the demo's lpr-broker takes the runtime's zone); the dashboard's
+    // browser elsewhere: every time on the page must still be Bangkok's.
+    const [d, b] = await Promise.allSettled([startDemo(90_000, { TZ: SITE_ZONE }), launchChromium()]);
     if (d.status === 'fulfilled') demo = d.value;
     if (b.status === 'fulfilled') browser = b.value;
     if (d.status === 'rejected') throw d.reason;
@@ -194,7 +210,7 @@ describe('npm start demo in Chromium', function () {
 
   it('the dashboard shows detections, a blacklist alert and camera health from the simulator, and answers a command', async function () {
     this.timeout(60_000);
-    const { page, errors } = await openPage(browser!);
+    const { page, errors } = await openPage(browser!, { timezoneId: BROWSER_ZONE });
     try {
       await page.goto(demo!.dashboard);
       await page.waitForURL(/\/dashboard\/lpr-live$/);
@@ -203,6 +219,18 @@ describe('npm start demo in Chromium', function () {
       await rows('reads', /CAM00[2-4]/).first().waitFor({ timeout: 30_000 });
       await rows('alerts', /ABC1234|กข1234/).first().waitFor({ timeout: 30_000 });
       await rows('health', /CAM00[2-4]\s*healthy/).first().waitFor({ timeout: 15_000 });
+      // Times on the site's clock (the server's zone, Bangkok), not UTC nor the browser's zone: the
+      // read's detection time and receipt time, the alert's, the camera state's.
+      const cells = async (group: string, text: RegExp) => (await rows(group, text).first().locator('td').allInnerTexts()).map((t) => t.trim());
+      const [detected] = await cells('reads', /CAM00[2-4]/);
+      assert.ok(secondsFromNow(detected!, SITE_ZONE) < 120, `read detected at ${detected}, not on the ${SITE_ZONE} clock`);
+      const received = (await rows('reads', /CAM00[2-4]/).first().locator('td span[title]').first().getAttribute('title')) ?? '';
+      assert.match(received, /^Received \d\d:\d\d:\d\d$/);
+      assert.ok(secondsFromNow(received.slice(9), SITE_ZONE) < 120, `read ${received}, not on the ${SITE_ZONE} clock`);
+      const [alertTime] = await cells('alerts', /ABC1234|กข1234/);
+      assert.ok(secondsFromNow(alertTime!, SITE_ZONE) < 120, `alert at ${alertTime}`);
+      const health = await cells('health', /CAM00[2-4]\s*healthy/);
+      assert.ok(secondsFromNow(health[2]!, SITE_ZONE) < 600, `camera healthy since ${health[2]}`);
       const alert = await rows('alerts', /ABC1234|กข1234/).first().innerText();
       assert.match(alert, /CAM00[2-4]/);
       assert.match(alert, /stolen|wanted/);
@@ -214,6 +242,22 @@ describe('npm start demo in Chromium', function () {
       await page.waitForTimeout(500);
       await page.screenshot({ path: path.join(IMAGES, 'dashboard.png') });
       assert.deepEqual(errors, [], 'console errors on the dashboard');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('the monitoring page draws both charts (a category axis of site-clock labels) with no console error', async function () {
+    this.timeout(60_000);
+    const { page, errors } = await openPage(browser!, { timezoneId: BROWSER_ZONE });
+    try {
+      await page.goto(demo!.dashboard.replace(/\/lpr-live$/, '') + '/lpr-monitoring');
+      await page.waitForURL(/\/dashboard\/lpr-monitoring$/);
+      for (const id of ['lpr-mon-chart-detections', 'lpr-mon-chart-received']) await page.locator(`#nrdb-ui-widget-${id} canvas`).first().waitFor({ timeout: 15_000 });
+      // The system monitor's snapshot every 10 s puts a point on the msg/s chart.
+      await page.waitForTimeout(11_000);
+      await page.screenshot({ path: path.join(IMAGES, 'dashboard-monitoring.png') });
+      assert.deepEqual(errors, [], 'console errors on the monitoring page');
     } finally {
       await page.close();
     }

@@ -85,6 +85,10 @@ describe('blacklist nodes on a real Mosquitto', function () {
       assert.deepEqual([n.camera_id, n.plate_number, n.detection_message_id, n.entry.plate_number], ['CAM001', 'A8C 1234', 'bl-1', 'ABC1234']);
       assert.deepEqual(n.match, { type: 'lookalike', distance: 1, province_match: null });
       assert.equal(n.image_path, d.metadata.image_path);
+      // The detection's times in the site zone go with the alert (the dashboard shows them).
+      assert.equal(hit[0].lpr.site.zone, 'UTC');
+      assert.equal(Date.parse(hit[0].lpr.site.detected.iso), Date.parse(d.timestamp));
+      assert.equal(typeof hit[0].lpr.site.received.time, 'string');
       assert.equal(miss[0].payload.message_id, 'bl-2');
       const [published] = await notes.waitFor(1);
       assert.equal(JSON.parse(published!.payload).message_id, n.message_id);

@@ -107,6 +107,9 @@ describe('lpr-camera-control on a real Mosquitto', function () {
       assert.equal(msg.topic, 'kept', 'the input message properties are kept');
       assert.deepEqual([msg.lpr.type, msg.lpr.cameraId, msg.lpr.requestId, msg.lpr.acceptedMs], ['control-response', 'CAM001', control.message_id, null]);
       assert.ok(typeof msg.lpr.rttMs === 'number' && msg.lpr.rttMs >= 0 && msg.lpr.rttMs < 10_000);
+      // The answer's time on the site clock, for a dashboard.
+      assert.equal(msg.lpr.site.zone, 'UTC');
+      assert.ok(Math.abs(Date.parse(msg.lpr.site.at.iso) - Date.now()) < 5000);
       assert.equal(caught.length, 0);
     } finally {
       sub.stop();

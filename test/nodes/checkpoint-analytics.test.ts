@@ -28,9 +28,9 @@ function detection(camera: string, checkpoint: string | undefined, plates: Array
   };
 }
 
-function flow(mosquitto: Mosquitto, props: Record<string, unknown> = {}) {
+function flow(mosquitto: Mosquitto, props: Record<string, unknown> = {}, brokerProps: Record<string, unknown> = {}) {
   return [
-    brokerConfig(mosquitto),
+    brokerConfig(mosquitto, brokerProps),
     { id: 'ca', type: 'lpr-checkpoint-analytics', broker: 'broker', checkpoint: '', window: 1, publish: true, status: true, uniqueCap: 100000, wires: [['out']], ...props },
     { id: 'out', type: 'helper' },
     { id: 'catcher', type: 'catch', scope: ['ca'], uncaught: false, wires: [['caught']] },
@@ -123,6 +123,27 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
       [p.checkpoint_id, p.detections, p.plates, p.unique_plates, p.avg_confidence, p.avg_processing_time_ms, p.blacklist_hits],
       ['CP002', 1, 2, 2, 0.5, 20, 0],
     );
+  });
+
+  it("one-day windows end at the site's midnight (Asia/Bangkok), shown in the status on the site clock; msg.lpr.site gives the window in site time", async function () {
+    this.timeout(30_000);
+    await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 86400, publish: false, status: false }, { timeZone: 'Asia/Bangkok' }));
+    const out = collect('out');
+    const node = helper.getNode('ca') as any;
+    node.receive({ payload: detection('CAM1', 'CP009', [['AA1', 0.4]], 20) });
+    // Aligned to UTC midnight, the day would end at 07:00 Bangkok time.
+    await waitUntil(() => node.status.args.some((a: any[]) => String(a[0]?.text).includes('(until 00:00:00)')), 'the window ends at midnight, Bangkok');
+    const before = Date.now();
+    node.receive({ action: 'flush' });
+    await waitUntil(() => out.length >= 1, 'flushed analytics');
+    const site = out[0].lpr.site;
+    assert.equal(site.zone, 'Asia/Bangkok');
+    assert.equal(site.era, 'buddhist');
+    assert.equal(Date.parse(site.windowStart.iso), Date.parse(out[0].payload.window_start));
+    assert.equal(Date.parse(site.windowEnd.iso), Date.parse(out[0].payload.window_end));
+    assert.ok(Date.parse(site.windowEnd.iso) >= before);
+    assert.match(site.windowEnd.iso, /\+07:00$/);
+    assert.match(site.windowEnd.th, / 25[6-9]\d \d\d:\d\d:\d\d$/);
   });
 
   it('a detection asks the health monitors about its camera only, at 1,000 as at 100,000 known cameras', async function () {

@@ -77,6 +77,40 @@ describe('lpr-detection-in on a real Mosquitto', function () {
     });
   }
 
+  it('msg.lpr.site: detection and receipt time in the site zone (Asia/Bangkok, Buddhist era by default), ready to show; the status shows the last read in it', async () => {
+    await helper.load(allNodes, flow(mosquitto, {}, { timeZone: 'Asia/Bangkok' }));
+    const out = collect('out');
+    await waitReady();
+    const d = { ...detection('CAM001', 'site-1'), timestamp: '2026-12-03T07:30:05.250Z' };
+    await mosquittoPub(mosquitto.port, TOPIC, JSON.stringify(d));
+    await waitUntil(() => out.length === 1, 'the detection');
+    const site = out[0].lpr.site;
+    assert.equal(site.zone, 'Asia/Bangkok');
+    assert.equal(site.era, 'buddhist');
+    assert.deepEqual(site.detected, { iso: '2026-12-03T14:30:05.250+07:00', time: '14:30:05', th: '3 ธ.ค. 2569 14:30:05', en: '3 Dec 2569 BE 14:30:05' });
+    const received = out[0].lpr.receivedAt as number;
+    assert.equal(Date.parse(site.received.iso), received);
+    assert.match(site.received.iso, /\+07:00$/);
+    const wall = new Date(received + 7 * 3_600_000);
+    assert.equal(site.received.time, wall.toISOString().slice(11, 19));
+    assert.match(site.received.th, new RegExp(` ${wall.getUTCFullYear() + 543} ${site.received.time}$`));
+    const node = helper.getNode('in') as any;
+    await waitUntil(() => node.status.args.some((a: any[]) => String(a[0]?.text).includes(`last ${site.received.time}`)), 'the status names the last read in site time');
+  });
+
+  it('msg.lpr.site follows the era setting and a DST zone (Europe/London, Gregorian)', async () => {
+    await helper.load(allNodes, flow(mosquitto, {}, { timeZone: 'Europe/London', era: '' }));
+    const out = collect('out');
+    await waitReady();
+    await mosquittoPub(mosquitto.port, TOPIC, JSON.stringify({ ...detection('CAM001', 'site-2'), timestamp: '2026-07-01T12:00:00Z' }));
+    await mosquittoPub(mosquitto.port, TOPIC, JSON.stringify({ ...detection('CAM001', 'site-3'), timestamp: '2026-12-01T12:00:00' }));
+    await waitUntil(() => out.length === 2, 'two detections');
+    assert.equal(out[0].lpr.site.era, 'gregorian');
+    assert.deepEqual(out[0].lpr.site.detected, { iso: '2026-07-01T13:00:00.000+01:00', time: '13:00:00', th: '1 ก.ค. 2026 13:00:00', en: '1 Jul 2026 13:00:00' });
+    // Zone-less: read in the site zone, shown as written.
+    assert.equal(out[1].lpr.site.detected.iso, '2026-12-01T12:00:00.000+00:00');
+  });
+
   it('lpr-broker refuses an unknown time zone, naming the field', async () => {
     await helper.load(allNodes, flow(mosquitto, {}, { timeZone: 'Mars/Olympus' }));
     const broker = helper.getNode('broker') as any;

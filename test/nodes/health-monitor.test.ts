@@ -186,6 +186,26 @@ describe('lpr-health-monitor on a real Mosquitto', function () {
     }
   });
 
+  it('msg.lpr.site: a state change gives its time in the site zone, a summary the zone and its time', async () => {
+    const nodes = flow(mosquitto);
+    nodes[0] = brokerConfig(mosquitto, { timeZone: 'Asia/Bangkok' });
+    await helper.load(allNodes, nodes);
+    const changes = collect('changes');
+    const summary = collect('summary');
+    await waitReady();
+    await mosquittoPub(mosquitto.port, topic('SITE1'), JSON.stringify(health('SITE1')), 1);
+    await waitUntil(() => changes.length === 1, 'a transition');
+    const site = changes[0].lpr.site;
+    assert.deepEqual([site.zone, site.era], ['Asia/Bangkok', 'buddhist']);
+    assert.equal(Date.parse(site.since.iso), Date.parse(changes[0].payload.since));
+    assert.match(site.since.iso, /\+07:00$/);
+    assert.equal(site.since.time, new Date(Date.parse(changes[0].payload.since) + 7 * 3_600_000).toISOString().slice(11, 19));
+    helper.getNode('mon').receive({ payload: 'summary' });
+    await waitUntil(() => summary.length === 1, 'a summary');
+    assert.equal(summary[0].lpr.site.zone, 'Asia/Bangkok');
+    assert.equal(Date.parse(summary[0].lpr.site.at.iso), Date.parse(summary[0].payload.timestamp));
+  });
+
   it('rejects a malformed health message with the field named, and other cameras carry on', async () => {
     await helper.load(allNodes, flow(mosquitto));
     const changes = collect('changes');

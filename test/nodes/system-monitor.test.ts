@@ -108,6 +108,9 @@ describe('lpr-system-monitor on a real Mosquitto', function () {
       const msg = out[0];
       assert.equal(msg.topic, 'system/monitoring');
       assert.equal(msg.keep, 'me');
+      // The snapshot's time on the site clock, for a dashboard's chart axis.
+      assert.equal(msg.lpr.site.zone, 'UTC');
+      assert.equal(Date.parse(msg.lpr.site.at.iso), Date.parse(msg.payload.timestamp));
       const entry = msg.payload.brokers.find((b: any) => b.id === 'det');
       assert.ok(entry, 'the det broker is in the snapshot');
       assert.equal(entry.name, 'detections');

@@ -16,6 +16,72 @@ function clock(start: number) {
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0); // a multiple of 60 s
 const plate = (plate_number: string, confidence: number) => ({ plate_number, confidence });
 
+describe('analytics/aggregator: windows on the site clock', () => {
+  const DAY = 86_400_000;
+  const HOUR = 3_600_000;
+
+  it('Asia/Bangkok: a one-day window runs 00:00-24:00 Bangkok time (17:00Z to 17:00Z), not 07:00-07:00', () => {
+    const c = clock(Date.parse('2026-12-03T10:00:00Z')); // 17:00 in Bangkok
+    const agg = new WindowAggregator({ windowMs: DAY, now: c.now, timeZone: 'Asia/Bangkok' });
+    assert.equal(new Date(agg.windowEnd).toISOString(), '2026-12-03T17:00:00.000Z'); // midnight Bangkok
+    agg.addDetection('CP001', 'CAM1', [plate('AB1', 0.5)], 1);
+    c.t = Date.parse('2026-12-03T23:59:00Z'); // 06:59 on Dec 4 in Bangkok
+    const closed = agg.addDetection('CP001', 'CAM1', [plate('AB2', 0.5)], 1);
+    assert.deepEqual(closed.map((r) => [r.window_start, r.window_end, r.detections]), [['2026-12-03T10:00:00.000Z', '2026-12-03T17:00:00.000Z', 1]]);
+    c.t = Date.parse('2026-12-04T17:00:00Z'); // midnight Dec 5, Bangkok
+    const day = agg.advance();
+    assert.deepEqual(day.map((r) => [r.window_start, r.window_end, r.detections]), [['2026-12-03T17:00:00.000Z', '2026-12-04T17:00:00.000Z', 1]]);
+  });
+
+  it('Asia/Bangkok: skipped days are caught up on Bangkok midnights', () => {
+    const c = clock(Date.parse('2026-12-03T10:00:00Z'));
+    const agg = new WindowAggregator({ windowMs: DAY, now: c.now, timeZone: 'Asia/Bangkok', maxCatchUp: 2 });
+    agg.addDetection('CP001', 'CAM1', [], 1);
+    c.t = Date.parse('2026-12-08T12:00:00Z');
+    const out = agg.advance();
+    // Whole days skipped: Dec 4, 5, 6, 7 (Bangkok); the last two are produced.
+    assert.deepEqual(
+      out.map((r) => [r.window_start, r.window_end]),
+      [
+        ['2026-12-03T10:00:00.000Z', '2026-12-03T17:00:00.000Z'],
+        ['2026-12-05T17:00:00.000Z', '2026-12-06T17:00:00.000Z'],
+        ['2026-12-06T17:00:00.000Z', '2026-12-07T17:00:00.000Z'],
+      ],
+    );
+    assert.equal(new Date(agg.windowStart).toISOString(), '2026-12-07T17:00:00.000Z');
+    assert.equal(new Date(agg.windowEnd).toISOString(), '2026-12-08T17:00:00.000Z');
+  });
+
+  it('Europe/London: day windows start at local midnight and last 23 h / 25 h across the clock changes', () => {
+    const span = (start: string, until: string) => {
+      const c = clock(Date.parse(start));
+      const agg = new WindowAggregator({ windowMs: DAY, now: c.now, timeZone: 'Europe/London' });
+      agg.addDetection('CP001', 'CAM1', [], 1);
+      c.t = Date.parse(until);
+      return agg.advance().map((r) => [r.window_start, r.window_end, (Date.parse(r.window_end) - Date.parse(r.window_start)) / HOUR]);
+    };
+    // Spring: midnight GMT to midnight BST is 23 h.
+    assert.deepEqual(span('2026-03-28T12:00:00Z', '2026-03-29T23:00:00Z'), [
+      ['2026-03-28T12:00:00.000Z', '2026-03-29T00:00:00.000Z', 12],
+      ['2026-03-29T00:00:00.000Z', '2026-03-29T23:00:00.000Z', 23],
+    ]);
+    // Autumn: midnight BST to midnight GMT is 25 h.
+    assert.deepEqual(span('2026-10-24T12:00:00Z', '2026-10-26T00:00:00Z'), [
+      ['2026-10-24T12:00:00.000Z', '2026-10-24T23:00:00.000Z', 11],
+      ['2026-10-24T23:00:00.000Z', '2026-10-26T00:00:00.000Z', 25],
+    ]);
+  });
+
+  it('UTC (the default): boundaries as before, multiples of the length since the epoch (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.integer({ min: 1, max: 86_400 }), (t, s) => {
+        const agg = new WindowAggregator({ windowMs: s * 1000, now: () => t });
+        assert.equal(agg.windowEnd, (Math.floor(t / (s * 1000)) + 1) * s * 1000);
+      }),
+    );
+  });
+});
+
 describe('analytics/aggregator: windows', () => {
   it('aligns windows to multiples of the length since the epoch; [start, end) boundaries are exact', () => {
     const c = clock(T0 + 10_000); // started 10 s into a minute

@@ -309,6 +309,12 @@ describe('runtime/detection-intake', () => {
             timestampMs: Date.parse('2024-01-15T10:30:00Z'),
             timestampZoneless: false,
             latencyMs: 1250,
+            site: {
+              zone: 'UTC',
+              era: 'gregorian',
+              detected: { iso: '2024-01-15T10:30:00.000+00:00', time: '10:30:00', th: '15 ม.ค. 2024 10:30:00', en: '15 Jan 2024 10:30:00' },
+              received: { iso: '2024-01-15T10:30:01.250+00:00', time: '10:30:01', th: '15 ม.ค. 2024 10:30:01', en: '15 Jan 2024 10:30:01' },
+            },
           },
         },
       ]);

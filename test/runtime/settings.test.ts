@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { brokerUrl, defaultClientId, readBrokerSettings, redactUrl } from '../../src/runtime/broker-settings';
 import { ConfigError, readBoolean, readNumber, readString } from '../../src/runtime/settings';
-import { validateTimeZone } from '../../src/editor/shared/validate';
+import { validateTimeZone, validateEra } from '../../src/editor/shared/validate';
 
 /** Runs `fn` and returns the ConfigError it throws; fails on anything else. */
 function configError(fn: () => unknown): ConfigError {
@@ -286,20 +286,54 @@ describe('runtime/settings', () => {
         birth: true,
         queueLimit: 10_000,
         timeZone: 'UTC',
+        era: 'gregorian',
       });
     });
 
-    it('reads the site time zone (an IANA name; empty or missing = UTC, as flows saved before it)', () => {
+    it("reads the site time zone (an IANA name; empty = the runtime's zone; missing = UTC, as flows saved before it)", () => {
       assert.equal(readBrokerSettings({ timeZone: 'Asia/Bangkok' }, 'fb').timeZone, 'Asia/Bangkok');
       assert.equal(readBrokerSettings({ timeZone: ' Europe/Paris ' }, 'fb').timeZone, 'Europe/Paris');
-      assert.equal(readBrokerSettings({ timeZone: '' }, 'fb').timeZone, 'UTC');
-      assert.equal(readBrokerSettings({}, 'fb').timeZone, 'UTC');
+      assert.equal(readBrokerSettings({ timeZone: '' }, 'fb', 'Asia/Bangkok').timeZone, 'Asia/Bangkok');
+      assert.equal(readBrokerSettings({ timeZone: ' ' }, 'fb', 'Europe/London').timeZone, 'Europe/London');
+      assert.equal(readBrokerSettings({ timeZone: '' }, 'fb').timeZone, Intl.DateTimeFormat().resolvedOptions().timeZone);
+      // A flow saved with the old default "UTC", or before the property existed, keeps UTC: its
+      // zone-less camera times and analytics windows do not shift when it is deployed again.
+      assert.equal(readBrokerSettings({ timeZone: 'UTC' }, 'fb', 'Asia/Bangkok').timeZone, 'UTC');
+      assert.equal(readBrokerSettings({}, 'fb', 'Asia/Bangkok').timeZone, 'UTC');
       for (const timeZone of ['Mars/Olympus', 'GMT+25', 'Asia/Bangkok/x']) {
         const err = configError(() => readBrokerSettings({ timeZone }, 'fb'));
         assert.equal(err.field, 'timeZone', timeZone);
         assert.match(err.message, /^timeZone: .*IANA/);
       }
       assert.equal(configError(() => readBrokerSettings({ timeZone: 42 }, 'fb')).field, 'timeZone');
+    });
+
+    it('reads the era dates are shown in: empty or missing = Buddhist in Asia/Bangkok, else Gregorian', () => {
+      assert.equal(readBrokerSettings({ timeZone: 'Asia/Bangkok' }, 'fb').era, 'buddhist');
+      assert.equal(readBrokerSettings({ timeZone: 'Asia/Bangkok', era: '' }, 'fb').era, 'buddhist');
+      assert.equal(readBrokerSettings({ timeZone: '' }, 'fb', 'Asia/Bangkok').era, 'buddhist');
+      assert.equal(readBrokerSettings({ timeZone: 'Europe/London' }, 'fb').era, 'gregorian');
+      assert.equal(readBrokerSettings({ timeZone: 'Asia/Bangkok', era: 'gregorian' }, 'fb').era, 'gregorian');
+      assert.equal(readBrokerSettings({ timeZone: 'UTC', era: 'buddhist' }, 'fb').era, 'buddhist');
+      for (const era of ['BE', 'thai', 42]) {
+        const err = configError(() => readBrokerSettings({ era }, 'fb'));
+        assert.equal(err.field, 'era', String(era));
+        assert.match(err.message, /^era: /);
+      }
+    });
+
+    it('the editor validates the era as the runtime does', () => {
+      for (const era of ['', 'gregorian', 'buddhist', 'BE', 'Buddhist']) {
+        let runtimeOk = true;
+        try {
+          readBrokerSettings({ era }, 'fb');
+        } catch {
+          runtimeOk = false;
+        }
+        const editor = validateEra(era, { label: 'Dates' });
+        assert.equal(editor === true, runtimeOk, era);
+        if (editor !== true) assert.match(editor, /^Dates: /);
+      }
     });
 
     it('the editor validates the time zone as the runtime does', () => {

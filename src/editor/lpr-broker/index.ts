@@ -17,6 +17,7 @@ import {
   portProblem,
   validateBroker,
   validateClientId,
+  validateEra,
   validateTimeZone,
   validateTopicRoot,
 } from '../shared/validate';
@@ -78,7 +79,8 @@ RED.nodes.registerType('lpr-broker', {
     },
     birth: { value: true },
     queueLimit: { value: 10000, label: 'Offline queue', validate: numberValidator({ min: 0, max: 10000000, unit: 'messages' }) },
-    timeZone: { value: 'UTC', label: 'Time zone', validate: validateTimeZone },
+    timeZone: { value: '', label: 'Time zone', validate: validateTimeZone },
+    era: { value: '', label: 'Dates', validate: validateEra },
   },
   credentials: {
     user: { type: 'text' },
@@ -96,8 +98,10 @@ RED.nodes.registerType('lpr-broker', {
 
     // Older or hand-written flows may hold numbers/booleans as strings.
     version.val(String(this.protocolVersion ?? 4) === '5' ? '5' : '4');
-    // A flow saved before the property existed reads zone-less times in UTC, as it did.
+    // A flow saved before the property existed reads zone-less times in UTC, as it did. A new
+    // broker has an empty zone: the zone Node-RED runs in (the placeholder says so).
     if (this.timeZone === undefined) $('#node-config-input-timeZone').val('UTC');
+    if (this.era === undefined) $('#node-config-input-era').val('');
     // Offer the zones this browser knows (the runtime checks the name with Node's own list).
     const zones = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
     $('#lpr-broker-time-zones').empty().append(['UTC', ...zones.filter((z) => z !== 'UTC')].map((z) => $('<option>').attr('value', z)));

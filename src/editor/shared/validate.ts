@@ -207,6 +207,13 @@ export function validateTimeZone(value: unknown, opt?: { label?: string }): Vali
   return `${prefix(opt)}must be an IANA time zone name such as UTC or Asia/Bangkok`;
 }
 
+/** Validator for the era dates are shown in: empty (automatic), gregorian or buddhist, as the runtime checks. */
+export function validateEra(value: unknown, opt?: { label?: string }): ValidatorResult {
+  const text = str(value);
+  if (text === '' || text === 'gregorian' || text === 'buddhist') return true;
+  return `${prefix(opt)}must be gregorian or buddhist (or empty: buddhist in Asia/Bangkok)`;
+}
+
 /** Validator for an optional MQTT client id: empty (stable default) or up to 256 printable characters without spaces. */
 export function validateClientId(value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = value === undefined || value === null ? '' : String(value);
