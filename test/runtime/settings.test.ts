@@ -284,6 +284,7 @@ describe('runtime/settings', () => {
         topicRoot: 'lprserver',
         usetls: false,
         birth: true,
+        selfTest: true,
         queueLimit: 10_000,
         timeZone: 'UTC',
         era: 'gregorian',
