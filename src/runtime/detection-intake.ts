@@ -4,6 +4,7 @@
  */
 import { createAck, createRetryAck, decodePayload, isoUtc, parseCameraFilter, readTimestamp, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
 import type { Ack, Detection, TopicTree } from '../protocol';
+import { normalizePlate } from '../blacklist/normalize';
 import { DedupeWindow } from './dedupe';
 import { RateLimiter } from './rate-limit';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
@@ -193,6 +194,12 @@ export interface DetectionMsgMeta {
   /** Receipt time minus the detection's own time (clock skew included). */
   latencyMs: number | null;
   plateIndex?: number;
+  /**
+   * With split: the plate's normalised key (the blacklist's normalizePlate: separators dropped, Thai
+   * digits folded, Latin upper-cased, a province name removed), e.g. 'กข 1234' and '๑กข ๑๒๓๔' →
+   * 'กข1234' / '1กข1234'. A store keeps it in a column to search plates however they were written.
+   */
+  plateKey?: string;
 }
 
 export interface DetectionMsg {
@@ -226,7 +233,7 @@ export function detectionMessages(topic: string, detection: Detection, receivedA
     topic,
     payload: plate,
     detection,
-    lpr: { ...lpr, plateIndex: index },
+    lpr: { ...lpr, plateIndex: index, plateKey: normalizePlate(plate.plate_number) },
     parts: { id: detection.message_id, index, count: plates.length, type: 'array', len: 1 },
   }));
 }
