@@ -229,7 +229,7 @@ describe('example history-dashboard: searching stored reads (12,000 rows, real S
     const p3 = await search({ plate: 'ฮฮ9999', page: '3' });
     assert.deepEqual([p3.page, p3.more, p3.rows.length], [3, false, 20]);
     assert.deepEqual(await allPages({ plate: 'ฮฮ9999' }), want);
-    const cases = [
+    const cases: Array<Record<string, string>> = [
       { camera: 'CAM002' },
       { checkpoint: 'CP002', plate: '5' },
       { camera: 'CAM003', checkpoint: 'CP001', plate: 'ค' },

@@ -186,7 +186,7 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     }
   });
 
-  it('a database file of the previous schema (no plate_key) gets the column and the search index on deploy, its rows kept', async function () {
+  it('a database file of the previous schema (no plate_key) gets the column, its rows their keys and the search index on deploy', async function () {
     // Back to the schema of the previous version of the example: no plate_key, no FTS table, no triggers.
     await query(dbFile, 'DROP TRIGGER detections_plate_fts_insert');
     await query(dbFile, 'DROP TRIGGER detections_plate_fts_delete');
@@ -198,12 +198,16 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     await deploy();
     await eventually(async () => (await query(dbFile, "SELECT name FROM sqlite_master WHERE name = 'detections_plate_fts_update'")).length === 1, 'schema upgraded');
     assert.equal(await count(), before);
-    assert.equal((await query(dbFile, 'SELECT count(*) AS n FROM detections WHERE plate_key IS NULL'))[0]!.n, before);
+    // The older rows get their keys (fill plate keys) and are in the search index.
+    await eventually(async () => (await query(dbFile, 'SELECT count(*) AS n FROM detections WHERE plate_key IS NULL'))[0]!.n === 0, 'older rows keyed');
+    const older = await query(dbFile, 'SELECT d.message_id FROM detections_plate_fts f JOIN detections d ON d.id = f.rowid WHERE detections_plate_fts MATCH ? ORDER BY d.id', ['"กข1234"']);
+    assert.deepEqual(older, [{ message_id: 'sql-d2' }]);
+    assert.deepEqual(await query(dbFile, "INSERT INTO detections_plate_fts (detections_plate_fts, rank) VALUES ('integrity-check', 1)"), []);
     // A new read has its key and is in the search index.
     await publish(detection('sql-d6', 'CAM002', '2024-01-15T12:30:00Z', [{ plate_number: '๑กข ๑๒๓๔', confidence: 0.9 }]));
     await eventually(async () => (await count()) === before + 1, 'the new row');
-    const found = await query(dbFile, 'SELECT d.message_id, d.plate_key FROM detections_plate_fts f JOIN detections d ON d.id = f.rowid WHERE detections_plate_fts MATCH ?', ['"กข1234"']);
-    assert.deepEqual(found, [{ message_id: 'sql-d6', plate_key: '1กข1234' }]);
+    const found = await query(dbFile, 'SELECT d.message_id, d.plate_key FROM detections_plate_fts f JOIN detections d ON d.id = f.rowid WHERE detections_plate_fts MATCH ? ORDER BY d.id', ['"กข1234"']);
+    assert.deepEqual(found, [{ message_id: 'sql-d2', plate_key: 'กข1234' }, { message_id: 'sql-d6', plate_key: '1กข1234' }]);
     assert.doesNotMatch(red.log(), /\[error\].*(duplicate column|no such column)/);
   });
 
