@@ -8,6 +8,7 @@
  * hostile input and the CSV file.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { normalizePlate } from '../src/blacklist/normalize';
@@ -152,7 +153,8 @@ describe('example history-dashboard: searching stored reads (12,000 rows, real S
   };
 
   before(async function () {
-    red = await startNodeRed({ nodeModules: ['@flowfuse/node-red-dashboard', 'node-red-node-sqlite'] });
+    // The runtime's zone is the site's when global lprTimeZone is unset: Bangkok, UTC+7, no DST.
+    red = await startNodeRed({ nodeModules: ['@flowfuse/node-red-dashboard', 'node-red-node-sqlite'], env: { TZ: 'Asia/Bangkok' } });
     const schema = String(readExample('detections-to-sqlite.json').find((n) => n.id === 'lpr-sql-inject-schema')!.topic);
     flow = readExample('history-dashboard.json');
     db = await open(path.join(red.userDir, String(flow.find((n) => n.type === 'sqlitedb')!.db)));
@@ -221,6 +223,23 @@ describe('example history-dashboard: searching stored reads (12,000 rows, real S
     }
   });
 
+  it('property: any part of a stored plate, written with Thai digits and separators, gives the JavaScript search\'s first page', async function () {
+    const thaiDigits = (s: string) => s.replace(/[0-9]/g, (d) => '๐๑๒๓๔๕๖๗๘๙'[Number(d)]!);
+    await fc.assert(
+      fc.asyncProperty(fc.nat(rows.length - 1), fc.nat(8), fc.integer({ min: 1, max: 8 }), fc.boolean(), fc.constantFrom('', ' ', '-', '.'), async (i, start, length, thai, sep) => {
+        const key = normalizePlate(rows[i]!.plate_number);
+        const part = key.slice(Math.min(start, key.length - 1), Math.min(start, key.length - 1) + length);
+        fc.pre(part.length > 0 && normalizePlate(part) === part);
+        const typed = (thai ? thaiDigits(part) : part).split('').join(sep);
+        const body = await search({ plate: typed });
+        const want = expected(rows, { plate: part });
+        assert.deepEqual(body.rows.map((r) => r.message_id), want.slice(0, 50).map((r) => r.message_id), `${typed} (${part})`);
+        assert.equal(body.more, want.length > 50);
+      }),
+      { numRuns: 60, seed: 4242 },
+    );
+  });
+
   it('pages of 50, newest first, ties broken by id; camera, checkpoint and time range filter', async function () {
     const want = expected(rows, { plate: 'ฮฮ9999' }).map((r) => r.message_id);
     assert.equal(want.length, 120);
@@ -252,10 +271,9 @@ describe('example history-dashboard: searching stored reads (12,000 rows, real S
     assert.equal((await get({ page: '201' })).status, 400);
   });
 
-  it('times without a zone are the site time zone (the runtime\'s here); a date alone in `to` is the whole day', async function () {
-    const offsetMin = -new Date('2026-11-10T00:00:00').getTimezoneOffset();
-    const from = new Date(Date.parse('2026-11-10T00:00:00Z') - offsetMin * 60_000).toISOString();
-    const to = new Date(Date.parse('2026-11-11T00:00:00Z') - offsetMin * 60_000).toISOString();
+  it('times without a zone are the site time zone (the runtime\'s here: Asia/Bangkok); a date alone in `to` is the whole day', async function () {
+    const from = '2026-11-09T17:00:00.000Z'; // 2026-11-10 00:00 in Bangkok
+    const to = '2026-11-10T17:00:00.000Z';
     const want = expected(rows, { from, to, camera: 'CAM004' }).map((r) => r.message_id);
     assert.ok(want.length > 0);
     assert.deepEqual(await allPages({ from: '2026-11-10', to: '2026-11-10', camera: 'CAM004' }), want);
@@ -310,9 +328,11 @@ describe('example history-dashboard: searching stored reads (12,000 rows, real S
     const text = bytes.subarray(3).toString('utf8');
     const lines = text.split('\r\n');
     assert.equal(lines.pop(), '');
-    assert.match(lines[0]!, /^"detected_at \([^)]+\)","detected_at_utc","received_at_utc","camera_id","checkpoint_id","plate_number","province","country","confidence","message_id","plate_index","image_path"$/);
+    assert.match(lines[0]!, /^"detected_at \(Asia\/Bangkok\)","detected_at_utc","received_at_utc","camera_id","checkpoint_id","plate_number","province","country","confidence","message_id","plate_index","image_path"$/);
     assert.equal(lines.length, 5);
     assert.match(lines[1]!, /,"CAM001","CP002","๑กข ๑๒๓๔",,,0\.9,"h-\d+",0,$/);
+    // The site's wall-clock time (Gregorian in the file), then UTC.
+    assert.match(lines[1]!, /^"2026-11-04 01:40:00","2026-11-03T18:40:00\.000Z",/);
 
     res = await get({ camera: '+CAM9' }, true);
     const [, row] = (await res.text()).replace(/^\ufeff/, '').split('\r\n');
