@@ -349,6 +349,25 @@ describe('example history-dashboard: searching stored reads (12,000 rows, real S
     assert.equal((await res.text()).split('\r\n').length, 1 + 120 + 1);
   });
 
+  it('the page has every label in Thai and in English, and picks the language each answer names', function () {
+    const template = String(flow.find((n) => n.id === 'lpr-hist-template')!.format);
+    const script = /<script>([\s\S]*)<\/script>/.exec(template)![1]!.replace('export default', 'return');
+    const component = new Function(script)() as { data(): { labels: Record<string, Record<string, unknown>> }; watch: { msg(this: Record<string, unknown>, m: unknown): void } };
+    const { labels } = component.data();
+    assert.deepEqual(Object.keys(labels).sort(), ['en', 'th']);
+    const shape = (o: Record<string, unknown>): unknown => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'object' && v ? shape(v as Record<string, unknown>) : typeof v]));
+    assert.deepEqual(shape(labels.en!), shape(labels.th!));
+    const limits = { pageSize: 50, maxPage: 200, csvMaxRows: 10000, zone: 'Asia/Bangkok' };
+    assert.match((labels.th!.note as (l: unknown) => string)(limits), /หน้าละ 50 รายการ.*CSV ไม่เกิน 10,000 รายการ.*Asia\/Bangkok \(พ\.ศ\.\)/);
+    assert.match((labels.en!.note as (l: unknown) => string)(limits), /50 rows a page.*at most 10,000 rows.*Asia\/Bangkok/);
+    // An answer (to another copy of the page, too) carries the language; rows only reach the page that asked.
+    const page: Record<string, unknown> = { ...component.data(), request: 'mine' };
+    component.watch.msg.call(page, { payload: { lang: 'en', request: 'other', rows: [{ plate: 'X' }] } });
+    assert.deepEqual([page.lang, page.rows], ['en', []]);
+    component.watch.msg.call(page, { payload: { lang: 'th', request: 'mine', rows: [{ plate: 'X' }], page: 1, more: false, error: null } });
+    assert.deepEqual([page.lang, page.rows], ['th', [{ plate: 'X' }]]);
+  });
+
   it('before the table exists the search answers 503, not a crash', async function () {
     await exec(db, 'ALTER TABLE detections RENAME TO detections_away');
     try {
