@@ -41,6 +41,16 @@ await build({
   sourcemap: false,
   logLevel: 'warning',
 });
+// The library entry (package.json "main"): the plate normaliser for function nodes' Setup › Modules.
+await build({
+  entryPoints: [path.join(root, 'src/index.ts')],
+  outfile: path.join(dist, 'index.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  logLevel: 'warning',
+});
 const runtime = createRequire(import.meta.url)(path.join(dist, 'runtime.js'));
 for (const type of types) {
   if (typeof runtime[type] !== 'function') throw new Error(`dist/runtime.js: ${type} exports no register function (src/nodes/${type}.ts)`);

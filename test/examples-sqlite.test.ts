@@ -71,11 +71,12 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     await broker?.stop();
   });
 
-  it('creates the table with UNIQUE (message_id, plate_index) and the two indexes', async function () {
+  it('creates the table with UNIQUE (message_id, plate_index), its indexes and the plate search index', async function () {
     const indexes = await query(dbFile, "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'detections' ORDER BY name");
     assert.deepEqual(
       indexes.map((i) => [i.name, i.sql]),
       [
+        ['detections_key_time', 'CREATE INDEX detections_key_time ON detections (plate_key, detected_at)'],
         ['detections_plate_time', 'CREATE INDEX detections_plate_time ON detections (plate_number, detected_at)'],
         ['detections_time', 'CREATE INDEX detections_time ON detections (detected_at)'],
         ['sqlite_autoindex_detections_1', null],
@@ -86,6 +87,10 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     // The query by plate uses its index.
     const plan = await query(dbFile, 'EXPLAIN QUERY PLAN SELECT * FROM detections WHERE plate_number = ? AND detected_at >= ? ORDER BY detected_at DESC, message_id, plate_index LIMIT 10', ['A', '0']);
     assert.match(plan.map((p) => String(p.detail)).join(' | '), /USING INDEX detections_plate_time/);
+    const fts = await query(dbFile, "SELECT sql FROM sqlite_master WHERE name = 'detections_plate_fts'");
+    assert.match(String(fts[0]?.sql), /USING fts5 \(plate_key, content = 'detections', content_rowid = 'id', tokenize = 'trigram'\)/);
+    const triggers = await query(dbFile, "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'detections' ORDER BY name");
+    assert.deepEqual(triggers.map((t) => t.name), ['detections_plate_fts_delete', 'detections_plate_fts_insert', 'detections_plate_fts_update']);
   });
 
   it('stores one row per plate read: two plates give two rows, duplicates, invalid and plateless detections none', async function () {
@@ -103,6 +108,11 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     assert.match(red.log(), /detection from camera CAM001 rejected: detection_data\.plates\[0\]\.confidence/);
     const rows = await query(dbFile, `SELECT ${COLUMNS} FROM detections ORDER BY message_id, plate_index`);
     assert.deepEqual(rows, [R1, R2a, R2b, R3]);
+    // plate_key: msg.lpr.plateKey, the plate as the blacklist matches it; the trigram index finds a part of it.
+    const keys = await query(dbFile, 'SELECT plate_number, plate_key FROM detections ORDER BY message_id, plate_index');
+    assert.deepEqual(keys.map((k) => [k.plate_number, k.plate_key]), [['ABC1234', 'ABC1234'], ['กข 1234', 'กข1234'], ['XYZ789', 'XYZ789'], ['ABC1234', 'ABC1234']]);
+    const found = await query(dbFile, 'SELECT d.plate_number FROM detections_plate_fts f JOIN detections d ON d.id = f.rowid WHERE detections_plate_fts MATCH ? ORDER BY d.id', ['"ข12"']);
+    assert.deepEqual(found.map((f) => f.plate_number), ['กข 1234']);
     const received = await query(dbFile, 'SELECT received_at FROM detections');
     for (const { received_at } of received) {
       const t = Date.parse(String(received_at));
@@ -174,6 +184,31 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
       assert.equal(res.status, 400, qs);
       assert.match(String(res.body.error), reason, qs);
     }
+  });
+
+  it('a database file of the previous schema (no plate_key) gets the column, its rows their keys and the search index on deploy', async function () {
+    // Back to the schema of the previous version of the example: no plate_key, no FTS table, no triggers.
+    await query(dbFile, 'DROP TRIGGER detections_plate_fts_insert');
+    await query(dbFile, 'DROP TRIGGER detections_plate_fts_delete');
+    await query(dbFile, 'DROP TRIGGER detections_plate_fts_update');
+    await query(dbFile, 'DROP TABLE detections_plate_fts');
+    await query(dbFile, 'DROP INDEX detections_key_time');
+    await query(dbFile, 'ALTER TABLE detections DROP COLUMN plate_key');
+    const before = await count();
+    await deploy();
+    await eventually(async () => (await query(dbFile, "SELECT name FROM sqlite_master WHERE name = 'detections_plate_fts_update'")).length === 1, 'schema upgraded');
+    assert.equal(await count(), before);
+    // The older rows get their keys (fill plate keys) and are in the search index.
+    await eventually(async () => (await query(dbFile, 'SELECT count(*) AS n FROM detections WHERE plate_key IS NULL'))[0]!.n === 0, 'older rows keyed');
+    const older = await query(dbFile, 'SELECT d.message_id FROM detections_plate_fts f JOIN detections d ON d.id = f.rowid WHERE detections_plate_fts MATCH ? ORDER BY d.id', ['"กข1234"']);
+    assert.deepEqual(older, [{ message_id: 'sql-d2' }]);
+    assert.deepEqual(await query(dbFile, "INSERT INTO detections_plate_fts (detections_plate_fts, rank) VALUES ('integrity-check', 1)"), []);
+    // A new read has its key and is in the search index.
+    await publish(detection('sql-d6', 'CAM002', '2024-01-15T12:30:00Z', [{ plate_number: '๑กข ๑๒๓๔', confidence: 0.9 }]));
+    await eventually(async () => (await count()) === before + 1, 'the new row');
+    const found = await query(dbFile, 'SELECT d.message_id, d.plate_key FROM detections_plate_fts f JOIN detections d ON d.id = f.rowid WHERE detections_plate_fts MATCH ? ORDER BY d.id', ['"กข1234"']);
+    assert.deepEqual(found, [{ message_id: 'sql-d2', plate_key: 'กข1234' }, { message_id: 'sql-d6', plate_key: '1กข1234' }]);
+    assert.doesNotMatch(red.log(), /\[error\].*(duplicate column|no such column)/);
   });
 
   it('an insert that fails is not acked, and the camera\'s resend is stored once the table is back', async function () {

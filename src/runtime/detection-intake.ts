@@ -4,6 +4,7 @@
  */
 import { createAck, createRetryAck, decodePayload, isoUtc, parseCameraFilter, readTimestamp, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
 import type { Ack, Detection, TopicTree } from '../protocol';
+import { normalizePlate } from '../blacklist/normalize';
 import { DedupeWindow } from './dedupe';
 import { RateLimiter } from './rate-limit';
 import { defaultEra, siteTime, type Era, type SiteTime } from './site-time';
@@ -196,6 +197,12 @@ export interface DetectionMsgMeta {
   /** Detection and receipt time in the site time zone, ready to show (see site-time.ts). */
   site: DetectionSiteTimes;
   plateIndex?: number;
+  /**
+   * With split: the plate's normalised key (the blacklist's normalizePlate: separators dropped, Thai
+   * digits folded, Latin upper-cased, a province name removed), e.g. 'กข 1234' and '๑กข ๑๒๓๔' →
+   * 'กข1234' / '1กข1234'. A store keeps it in a column to search plates however they were written.
+   */
+  plateKey?: string;
 }
 
 export interface DetectionSiteTimes {
@@ -242,7 +249,7 @@ export function detectionMessages(topic: string, detection: Detection, receivedA
     topic,
     payload: plate,
     detection,
-    lpr: { ...lpr, plateIndex: index },
+    lpr: { ...lpr, plateIndex: index, plateKey: normalizePlate(plate.plate_number) },
     parts: { id: detection.message_id, index, count: plates.length, type: 'array', len: 1 },
   }));
 }

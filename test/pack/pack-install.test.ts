@@ -43,6 +43,7 @@ describe('npm pack -> install into a fresh Node-RED user dir', function () {
       }
     }
     assert.ok(files.includes('dist/runtime.js'), 'the shared runtime is in the tarball');
+    assert.ok(files.includes(pkg.main), `${pkg.main} (package.json "main") is in the tarball`);
 
     const userDir = path.join(dir, 'userdir');
     execFileSync('mkdir', ['-p', userDir]);
@@ -51,6 +52,10 @@ describe('npm pack -> install into a fresh Node-RED user dir', function () {
       cwd: userDir,
       stdio: 'ignore',
     });
+
+    // What a function node's Setup › Modules loads as `@lprserver/node-red-lpr`: the plate normaliser.
+    const lib = require(path.join(userDir, 'node_modules', pkg.name)) as { normalizePlate: (s: string) => string };
+    assert.equal(lib.normalizePlate('กข ๑๒๓๔'), 'กข1234');
 
     const port = await freePort();
     writeFileSync(path.join(userDir, 'settings.js'), 'module.exports = { credentialSecret: false, editorTheme: { tours: false } };\n');

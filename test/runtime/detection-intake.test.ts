@@ -374,6 +374,19 @@ describe('runtime/detection-intake', () => {
       assert.notEqual(msgs[0]?.lpr, msgs[1]?.lpr);
     });
 
+    it('split: msg.lpr.plateKey is the plate normalised as the blacklist matches it (Thai digits, spaces, province)', () => {
+      const d = seedDetection();
+      const plate = d.detection_data.plates[0];
+      const numbers = ['กข 1234', '๑กข ๑๒๓๔', 'abc-1234', 'กข1234 กรุงเทพมหานคร', '  '];
+      d.detection_data.plates = numbers.map((plate_number, plate_index) => ({ ...plate, plate_index, plate_number }));
+      d.detection_data.plates_count = numbers.length;
+      const msgs = detectionMessages(TOPIC, d as Detection, Date.parse(d.timestamp), true);
+      assert.deepEqual(msgs.map((m) => m.lpr.plateKey), ['กข1234', '1กข1234', 'ABC1234', 'กข1234', '']);
+      // Not split: no single plate, so no plateKey.
+      const [whole] = detectionMessages(TOPIC, d as Detection, Date.parse(d.timestamp), false);
+      assert.equal(whole?.lpr.plateKey, undefined);
+    });
+
     it('property: latencyMs = receivedAt - Date.parse(timestamp), split count = plates', () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: 0, max: 4_000_000_000_000 }), fc.integer({ min: 1, max: 5 }), (ts, rx, n) => {
