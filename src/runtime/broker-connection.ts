@@ -897,7 +897,11 @@ export class BrokerConnection extends EventEmitter {
 export function connectFailure(err: Error | null, protocolVersion: 4 | 5): string {
   if (!err) return `closed before CONNACK${protocolVersion === 5 ? ' (is MQTT 5 supported?)' : ''}`;
   const code = (err as { code?: unknown }).code;
-  if (typeof code === 'number') return `CONNACK refused: ${err.message.replace(/^Connection refused: /, '')} (reason code ${code})`;
+  if (typeof code === 'number') {
+    // 1 (MQTT 3.1.1) and 0x84 (MQTT 5): the broker does not speak the version we asked for.
+    const hint = protocolVersion === 5 && (code === 1 || code === 0x84) ? '; the broker does not support MQTT 5: choose MQTT 3.1.1 in lpr-broker' : '';
+    return `CONNACK refused: ${err.message.replace(/^Connection refused: /, '')} (reason code ${code})${hint}`;
+  }
   if (err.message === 'connack timeout') return 'no CONNACK within the connect timeout';
   return typeof code === 'string' && !err.message.includes(code) ? `${err.message} (${code})` : err.message;
 }

@@ -16,12 +16,15 @@ import { detection, seedHealth } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
 import { allNodes, brokerConfig, collect, helper, useHelperServer, waitReady } from '../nodes/harness';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const controlNode = require('../../dist/lpr-camera-control.js');
+
 interface Broker {
   name: string;
   protocolVersion: 4 | 5;
   port: number;
   /** What this broker is known to lack (the documented exceptions). */
-  lacks: { sharedSubscriptions?: boolean; retainedWildcards?: boolean; dotsInTopicLevels?: boolean };
+  lacks: { sharedSubscriptions?: boolean; retainedWildcards?: boolean; dotsInTopicLevels?: boolean; mqtt5?: boolean };
   stop(): Promise<void>;
 }
 
@@ -41,11 +44,11 @@ async function startAedes(): Promise<{ port: number; stop(): Promise<void> }> {
 const BROKERS: Array<{ name: string; protocolVersion: 4 | 5; lacks: Broker['lacks']; start: Start; available: () => boolean }> = [
   { name: 'Mosquitto 2, MQTT 3.1.1', protocolVersion: 4, lacks: {}, start: () => startMosquitto(), available: () => true },
   { name: 'Mosquitto 2, MQTT 5', protocolVersion: 5, lacks: {}, start: () => startMosquitto(), available: () => true },
-  { name: 'aedes, MQTT 3.1.1', protocolVersion: 4, lacks: { sharedSubscriptions: true }, start: startAedes, available: () => true },
+  { name: 'aedes, MQTT 3.1.1', protocolVersion: 4, lacks: { sharedSubscriptions: true, mqtt5: true }, start: startAedes, available: () => true },
   {
     name: 'RabbitMQ 3.10 MQTT plugin, MQTT 3.1.1',
     protocolVersion: 4,
-    lacks: { sharedSubscriptions: true, retainedWildcards: true, dotsInTopicLevels: true },
+    lacks: { sharedSubscriptions: true, retainedWildcards: true, dotsInTopicLevels: true, mqtt5: true },
     // Shared with the other test files of the run; ended when the run exits.
     start: async () => ({ ...(await sharedRabbitMq()), stop: async () => {} }),
     available: () => rabbitMqInstalled() || !!process.env.CI,
@@ -167,6 +170,40 @@ for (const spec of BROKERS) {
       await waitUntil(() => changes.some((m) => m.payload.camera_id === id), 'the camera seen healthy');
       cam.stream.destroy(); // no DISCONNECT: the broker publishes the will
       await waitUntil(() => changes.some((m) => m.payload.camera_id === id && m.payload.status === 'offline'), 'offline through the will', 15_000);
+    });
+
+    it('control: a command reaches the camera and its answer comes back to the node', async () => {
+      await helper.load([...allNodes, controlNode], [
+        brokerNode({ birth: false }),
+        { id: 'ctl', type: 'lpr-camera-control', broker: 'broker', camera: '', command: '', timeout: 10, priority: '', wires: [['ok'], ['failed']] },
+        { id: 'ok', type: 'helper' },
+        { id: 'failed', type: 'helper' },
+      ]);
+      const ok = collect('ok');
+      const failed = collect('failed');
+      await waitReady();
+      const cam = await camera(broker.port);
+      clients.push(cam);
+      cam.on('message', (_topic, payload) => {
+        const control = JSON.parse(payload.toString());
+        const answer = { message_id: `r-${control.message_id}`, timestamp: new Date().toISOString(), camera_id: control.camera_id, request_id: control.message_id, status: 'success' };
+        cam.publish(`${ROOT}/cameras/${control.camera_id}/control/response`, JSON.stringify(answer), { qos: 1 });
+      });
+      await cam.subscribeAsync(`${ROOT}/cameras/MX3/control`, { qos: 1 });
+      helper.getNode('ctl').receive({ camera: 'MX3', payload: { command: 'get_status' } });
+      await waitUntil(() => ok.length + failed.length === 1, 'the answer (or a failure)');
+      assert.equal(ok.length, 1, `answered: ${JSON.stringify(failed[0]?.payload ?? null)}`);
+      assert.equal(ok[0].payload.status, 'success');
+    });
+
+    it('MQTT 5: connects, or the log says the broker may not support it', async () => {
+      await helper.load(allNodes, [brokerNode({ protocolVersion: 5 }), { id: 'mon', type: 'lpr-health-monitor', broker: 'broker', camera: '', offlineAfter: 60, summaryInterval: 0, hysteresis: 5, wires: [[], []] }]);
+      const brokerCfg = helper.getNode('broker') as any;
+      if (broker.lacks.mqtt5) {
+        await waitUntil(() => brokerCfg.warn.args.some((a: any[]) => /MQTT 5/.test(String(a[0]))), 'a warning that names MQTT 5', 15_000);
+      } else {
+        await waitUntil(() => brokerCfg.connection.state === 'connected', 'connected over MQTT 5');
+      }
     });
 
     it('shared group: two nodes in one group take each detection once between them', async () => {

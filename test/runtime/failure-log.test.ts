@@ -54,5 +54,10 @@ describe('runtime/failure-log', () => {
     const tls = Object.assign(new Error('self-signed certificate'), { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' });
     assert.equal(connectFailure(tls, 4), 'self-signed certificate (DEPTH_ZERO_SELF_SIGNED_CERT)');
     assert.equal(connectFailure(new Error('connack timeout'), 4), 'no CONNACK within the connect timeout');
+    // aedes answers an MQTT 5 CONNECT with the 3.1.1 refusal 1.
+    assert.equal(
+      connectFailure(new ErrorWithReasonCode('Connection refused: Unacceptable protocol version', 1), 5),
+      'CONNACK refused: Unacceptable protocol version (reason code 1); the broker does not support MQTT 5: choose MQTT 3.1.1 in lpr-broker',
+    );
   });
 });
