@@ -3,6 +3,8 @@
  * cameras) queued in a real Mosquitto for persistent sessions, then drained in the same run by
  *   (a) a bare MQTT.js client doing JSON.parse,
  *   (b) Node-RED's core `mqtt in` (json) wired to a counting node,
+ *   (i) what an integrator builds without this package: mqtt in (json) → function (camera id vs
+ *       topic, dedupe by message_id, the ack) → mqtt out (issue 19; the ratio c'/i, goal ≥ 2.5),
  *   (c) lpr-detection-in (validation + dedupe), ack off, and (c') ack on, wired to the same node,
  * each in its own process, in interleaved order (a, b, c, c', a, b, ...), median of 3 runs.
  * Every contender has its own session, all filled by one publish per run.
@@ -13,7 +15,7 @@
 import { startBenchBroker } from './lib/broker';
 import { createSession, DETECTION_FILTER, DetectionFactory, publishAll, sizeStats } from './lib/detections';
 import { drainNodeRed, drainRaw, median, type DrainResult } from './lib/drain-run';
-import { coreFlow, lprFlow } from './lib/flows';
+import { coreFlow, integratorFlow, lprFlow } from './lib/flows';
 import { option } from './lib/args';
 import { printTable, saveResult } from './lib/report';
 
@@ -36,6 +38,7 @@ async function main() {
   const contenders: Contender[] = [
     { key: 'a', label: '(a) MQTT.js + JSON.parse', clientId: 'drain-a', run: () => drainRaw('a', 'drain-a', broker, N) },
     { key: 'b', label: '(b) core mqtt in (json)', clientId: 'drain-b', run: (port) => drainNodeRed('b', coreFlow({ port, clientId: 'drain-b', clean: false, target: N }), broker, N) },
+    { key: 'i', label: "(i) integrator's mqtt in + function + mqtt out, ack on", clientId: 'drain-i', run: (port) => drainNodeRed('i', integratorFlow({ port, clientId: 'drain-i', clean: false, target: N }), broker, N) },
     { key: 'c', label: '(c) lpr-detection-in, ack off', clientId: 'drain-c', run: (port) => drainNodeRed('c', lprFlow({ port, clientId: 'drain-c', clean: false, ack: false, target: N }), broker, N) },
     { key: "c'", label: "(c') lpr-detection-in, ack on", clientId: 'drain-c2', run: (port) => drainNodeRed("c'", lprFlow({ port, clientId: 'drain-c2', clean: false, ack: true, target: N }), broker, N) },
   ];
@@ -86,7 +89,7 @@ async function main() {
     median: med(x) / med(y),
     perRun: results[x]!.map((r, i) => r.rate / results[y]![i]!.rate),
   });
-  const ratios: Record<string, { median: number; perRun: number[] }> = { 'c/b': ratio('c', 'b'), 'c/a': ratio('c', 'a'), "c'/b": ratio("c'", 'b'), "c'/a": ratio("c'", 'a'), 'b/a': ratio('b', 'a') };
+  const ratios: Record<string, { median: number; perRun: number[] }> = { "c'/i": ratio("c'", 'i'), 'c/b': ratio('c', 'b'), 'c/a': ratio('c', 'a'), "c'/b": ratio("c'", 'b'), "c'/a": ratio("c'", 'a'), 'b/a': ratio('b', 'a') };
   if (RAW_ACK) Object.assign(ratios, { "c'/a'": ratio("c'", "a'") });
   if (distB) Object.assign(ratios, { 'cB/b': ratio('cB', 'b'), 'cB/a': ratio('cB', 'a'), "c'B/b": ratio("c'B", 'b'), "c'B/a": ratio("c'B", 'a'), 'cB/c': ratio('cB', 'c'), "c'B/c'": ratio("c'B", "c'") });
   printTable(
