@@ -10,7 +10,9 @@ import { DedupeJournal } from '../runtime/dedupe-journal';
 import { HandoverQueue, type Released } from '../runtime/handover-queue';
 import { AlertThrottle } from '../runtime/rate-limit';
 import { recordLatency } from '../runtime/registry';
+import ownCatalog from '../../locales/en-US/lpr-detection-in.json';
 import { resolveBroker } from './shared/broker-api';
+import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
@@ -20,22 +22,24 @@ import { StatusReporter } from './shared/status';
 let hookCount = 0;
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
+  const t = translator(RED, ownCatalog);
+
   function LprDetectionInNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    const broker = resolveBroker(RED, def.broker, t);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: DetectionInSettings;
     let ackSettings: AckSettings;
     try {
       settings = readDetectionInSettings(def);
       ackSettings = readAckSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
     const hooks = RED.hooks;
     if (ackSettings.ackWhen === 'complete' && !hooks) {
-      return failSetup(node, new Error('ackWhen "complete" needs Node-RED\'s messaging hooks (Node-RED 2 or later)'));
+      return failSetup(node, new Error(t('lpr-detection-in.error.needsHooks')), t);
     }
     const intake = new DetectionIntake(broker.topics, settings);
     const counts = intake.counts;
@@ -46,7 +50,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     };
     const handover = new HandoverQueue<Ack>(release);
     // ackWhen "complete": or until the nodes in scope have finished them (see CompletionTracker).
-    const tracker = ackSettings.ackWhen === 'complete' ? completionTracker(node, def, ackSettings, intake, release, () => status.touch()) : null;
+    const tracker = ackSettings.ackWhen === 'complete' ? completionTracker(node, def, ackSettings, intake, release, () => status.touch(), t) : null;
     let hookId: string | null = null;
     if (tracker && hooks) {
       hookId = `onComplete.lprDetectionInAck${++hookCount}_${node.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -56,7 +60,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         try {
           if (event?.node?.id) tracker.complete(event.msg?._msgid, event.node.id, event.error);
         } catch (err) {
-          node.warn(`ack on completion: ${(err as Error).message}`);
+          node.warn(t('lpr-detection-in.error.ackOnCompletion', { detail: (err as Error).message }));
         }
       });
     }
@@ -65,40 +69,46 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       if (tracker) for (const key of tracker.pendingKeys()) keys.add(key);
       return keys;
     };
-    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, pendingKeys);
-    const status = new StatusReporter(node, () => {
-      const done = tracker?.counts;
-      const extra = [
-        counts.rejected ? `${counts.rejected} rejected` : '',
-        counts.deferred ? `${counts.deferred} deferred` : '',
-        counts.duplicates ? `${counts.duplicates} dup` : '',
-        tracker?.pending ? `${tracker.pending} pending` : '',
-        done?.failed ? `${done.failed} failed` : '',
-        done?.timedOut ? `${done.timedOut} timed out` : '',
-        done?.overflowed ? `${done.overflowed} over pending cap` : '',
-      ]
-        .filter(Boolean)
-        .join(' · ');
-      return `${counts.accepted} in${extra ? ' · ' + extra : ''}`;
-    });
+    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, pendingKeys, t);
+    const status = new StatusReporter(
+      node,
+      () => {
+        const done = tracker?.counts;
+        const count = (key: string, n: number | undefined) => (n ? t(`lpr-detection-in.status.${key}`, { n }) : '');
+        return [
+          t('lpr-detection-in.status.in', { n: counts.accepted }),
+          count('rejected', counts.rejected),
+          count('deferred', counts.deferred),
+          count('duplicates', counts.duplicates),
+          count('pending', tracker?.pending),
+          count('failed', done?.failed),
+          count('timedOut', done?.timedOut),
+          count('overflowed', done?.overflowed),
+        ]
+          .filter(Boolean)
+          .join(t('lpr-detection-in.status.separator'));
+      },
+      1000,
+      t,
+    );
 
     // The ack topic per camera, built once (the camera id was validated with the detection).
     const ackTopics = new Map<string, string>();
     const ackTopic = (cameraId: string) => {
-      let t = ackTopics.get(cameraId);
-      if (t === undefined) {
+      let topic = ackTopics.get(cameraId);
+      if (topic === undefined) {
         if (ackTopics.size >= 10_000) ackTopics.clear();
-        t = broker.topics.topic('detectionAck', cameraId);
-        ackTopics.set(cameraId, t);
+        topic = broker.topics.topic('detectionAck', cameraId);
+        ackTopics.set(cameraId, topic);
       }
-      return t;
+      return topic;
     };
     // createAck already checked the two fields that come from outside; publishMessage would run the
     // whole Ack schema again (~2.5 µs with the stringify) for an object this node built.
     const publishAck = (ack: Ack): void => {
       broker.connection
         .publish(ackTopic(ack.camera_id), JSON.stringify(ack), { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain })
-        .catch((err: Error) => node.warn(`ack for ${ack.ack_id} not sent: ${err.message}`));
+        .catch((err: Error) => node.warn(t('lpr-detection-in.error.ackNotSent', { id: ack.ack_id, detail: err.message })));
     };
     const sendAck = (ack: Ack | null) => handover.add(ack);
 
@@ -113,10 +123,16 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         level: 'warning',
         source: source.slice(0, 256),
         camera_id: cameraId,
-        message: `camera ${cameraId} is over the detection rate limit (${settings.rateLimit}/s, burst ${settings.rateBurst}): ${deferred} detection(s) deferred (asked to send again later)${deferred > 1 ? ` in the last ${seconds} s` : ''}`,
+        message: t(deferred > 1 ? 'lpr-detection-in.alert.rateLimitedIn' : 'lpr-detection-in.alert.rateLimited', {
+          camera: cameraId,
+          rate: settings.rateLimit,
+          burst: settings.rateBurst,
+          n: deferred,
+          seconds,
+        }),
         details: { reason: 'rate_limited', deferred, rate_limit: settings.rateLimit, rate_burst: settings.rateBurst, interval_s: seconds },
       });
-      broker.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(`rate-limit alert for ${cameraId} not published: ${err.message}`));
+      broker.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(t('lpr-detection-in.error.rateAlertNotPublished', { camera: cameraId, detail: err.message })));
     };
     const sweep = intake.limiter
       ? setInterval(() => {
@@ -132,12 +148,15 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         case 'foreign':
           return;
         case 'rejected':
-          reportRejected(node, `detection from camera ${result.cameraId}`, topic, payload, result.error, {
-            type: 'detection',
-            cameraId: result.cameraId,
-            messageId: result.messageId,
-            receivedAt,
-          });
+          reportRejected(
+            node,
+            t('lpr-detection-in.error.rejectedWhat', { camera: result.cameraId }),
+            topic,
+            payload,
+            result.error,
+            { type: 'detection', cameraId: result.cameraId, messageId: result.messageId, receivedAt },
+            t,
+          );
           sendAck(result.ack);
           break;
         case 'deferred': {
@@ -212,6 +231,7 @@ function openDedupeJournal(
   intake: DetectionIntake,
   settings: DetectionInSettings,
   pendingKeys: () => Set<string>,
+  t: Translate,
 ): DedupeJournal | null {
   if (!intake.dedupes || typeof userDir !== 'string' || userDir === '') return null;
   const file = path.join(userDir, 'lpr-detection-in', `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.dedupe`);
@@ -221,15 +241,15 @@ function openDedupeJournal(
     return intake.dedupeEntries().filter(([key]) => !pending.has(key));
   };
   const journal = new DedupeJournal(file, settings.dedupeSize * 2, window, (err) => {
-    if (!warned) node.warn(`dedupe journal ${file}: ${err.message}; duplicates after a restart are possible`);
+    if (!warned) node.warn(t('lpr-detection-in.error.journalWrite', { file, detail: err.message }));
     warned = true;
   });
   try {
     const { entries, skipped } = journal.load();
     intake.restoreDedupe(entries);
-    if (skipped > 0) node.warn(`dedupe journal ${file}: ${skipped} malformed line(s) skipped`);
+    if (skipped > 0) node.warn(t('lpr-detection-in.error.journalSkipped', { file, n: skipped }));
   } catch (err) {
-    node.warn(`dedupe journal ${file} not read: ${(err as Error).message}`);
+    node.warn(t('lpr-detection-in.error.journalRead', { file, detail: (err as Error).message }));
   }
   journal.rewrite();
   return journal;
@@ -250,11 +270,12 @@ function completionTracker(
   intake: DetectionIntake,
   release: (item: Released<Ack>) => void,
   touch: () => void,
+  t: Translate,
 ): CompletionTracker<Ack> | null {
   const wired = Array.isArray(def.wires) && Array.isArray(def.wires[0]) ? (def.wires[0] as unknown[]).filter((id): id is string => typeof id === 'string') : [];
   const scope = ack.ackScope.length > 0 ? ack.ackScope : wired;
   if (scope.length === 0) {
-    node.warn('ack when the flow has finished: no ack scope and nothing wired to the output, so detections are acked on hand-over');
+    node.warn(t('lpr-detection-in.error.noScope'));
     return null;
   }
   const seconds = ack.ackTimeoutMs / 1000;
@@ -275,18 +296,18 @@ function completionTracker(
       since++;
       const why =
         item.reason === 'error'
-          ? `node ${item.nodeId} reported an error`
+          ? t('lpr-detection-in.error.giveUpError', { node: item.nodeId })
           : item.reason === 'timeout'
-            ? `not finished within ${seconds} s`
-            : `more than ${ACK_MAX_PENDING} waiting`;
+            ? t('lpr-detection-in.error.giveUpTimeout', { seconds })
+            : t('lpr-detection-in.error.giveUpOverflow', { max: ACK_MAX_PENDING });
       reasons.set(why, (reasons.get(why) ?? 0) + 1);
       const now = Date.now();
       if (now - lastWarn < GIVE_UP_WARN_INTERVAL_MS) return;
       lastWarn = now;
-      const detail = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
-      const hint = item.reason === 'timeout' ? ` (are the ack scope nodes ${scope.join(', ')} downstream of this node, and do they call done()?)` : '';
-      const error = item.reason === 'error' ? `; last error: ${item.error instanceof Error ? item.error.message : String(item.error)}` : '';
-      node.warn(`${since} detection(s) not acked, the cameras will resend them: ${detail}${hint}${error}; last: ${item.delivered.cameraId} ${item.delivered.messageId}`);
+      const detail = [...reasons].map(([reason, n]) => t('lpr-detection-in.error.giveUpReason', { n, reason })).join(', ');
+      const hint = item.reason === 'timeout' ? t('lpr-detection-in.error.giveUpHint', { scope: scope.join(', ') }) : '';
+      const error = item.reason === 'error' ? t('lpr-detection-in.error.giveUpLastError', { detail: item.error instanceof Error ? item.error.message : String(item.error) }) : '';
+      node.warn(t('lpr-detection-in.error.notAcked', { n: since, detail, hint, error, camera: item.delivered.cameraId, id: item.delivered.messageId }));
       since = 0;
       reasons.clear();
     },

@@ -20,7 +20,7 @@ import {
 } from '../../src/editor/shared/validate';
 
 const root = path.resolve(__dirname, '../..');
-const TYPES = ['lpr-broker'];
+const TYPES = ['lpr-broker', 'lpr-detection-in'];
 const SHARED = [
   ...readdirSync(path.join(root, 'src/nodes/shared')).map((f) => `src/nodes/shared/${f}`),
   'src/editor/shared/validate.ts',
@@ -42,7 +42,7 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 /** Every string literal that looks like a message key of ours: `lpr-<type>.a.b` or `lpr-common.a.b`. */
 function literalKeys(source: string): string[] {
-  return [...source.matchAll(/['"`](lpr-[a-z-]+\.[A-Za-z0-9_.]*[A-Za-z0-9_])['"`]/g)].map((m) => m[1]!).filter((k) => !/\.(json|ts|js|html)$/.test(k));
+  return [...source.matchAll(/['"`](lpr-[a-z-]+\.[A-Za-z0-9_.]*[A-Za-z0-9_])['"`]/g)].map((m) => m[1]!).filter((k) => !/\.(json|ts|js|html|svg|png)$/.test(k));
 }
 
 /** The keys of data-i18n attributes (`[placeholder]key;[title]key`). */
