@@ -20,7 +20,7 @@ import {
 } from '../../src/editor/shared/validate';
 
 const root = path.resolve(__dirname, '../..');
-const TYPES = ['lpr-broker', 'lpr-detection-in', 'lpr-health-monitor', 'lpr-system-monitor', 'lpr-checkpoint-analytics'];
+const TYPES = ['lpr-broker', 'lpr-detection-in', 'lpr-health-monitor', 'lpr-system-monitor', 'lpr-checkpoint-analytics', 'lpr-blacklist-update'];
 const SHARED = [
   ...readdirSync(path.join(root, 'src/nodes/shared')).map((f) => `src/nodes/shared/${f}`),
   'src/editor/shared/validate.ts',
