@@ -31,6 +31,11 @@ describe('Thai dialogs and help (lpr-broker, lpr-detection-in, ...)', function (
       { id: 'tab1', type: 'tab', label: 'Thai' },
       { id: 'b1', type: 'lpr-broker', name: '', broker: '127.0.0.1', port: broker.port, topicRoot: 'lprserver', reconnectPeriod: 1 },
       { id: 'd1', type: 'lpr-detection-in', z: 'tab1', name: '', broker: 'b1', camera: '', x: 200, y: 100, wires: [[]] },
+      { id: 'h1', type: 'lpr-health-monitor', z: 'tab1', name: '', broker: 'b1', camera: '', x: 200, y: 160, wires: [[], []] },
+      { id: 's1', type: 'lpr-system-monitor', z: 'tab1', name: '', broker: 'b1', interval: 0, x: 200, y: 220, wires: [[]] },
+      { id: 'c1', type: 'lpr-checkpoint-analytics', z: 'tab1', name: '', broker: 'b1', x: 200, y: 280, wires: [[]] },
+      { id: 'l1', type: 'lpr-blacklist', name: 'list', entries: [] },
+      { id: 'u1', type: 'lpr-blacklist-update', z: 'tab1', name: '', list: 'l1', action: '', publish: true, x: 200, y: 340, wires: [[]] },
     ];
     await red.deploy(flow);
     browser = await launchChromium();
@@ -74,7 +79,12 @@ describe('Thai dialogs and help (lpr-broker, lpr-detection-in, ...)', function (
 
   async function help(page: Page, type: string): Promise<string> {
     await page.evaluate((t: string) => RED.sidebar.help.show(t), type);
-    await page.waitForFunction((t: string) => $('.red-ui-help').text().includes(t), type);
+    await page
+      // The help's heading is the palette label (the type for a config node), in the reader's language.
+      .waitForFunction((t: string) => $('.red-ui-help').text().includes(RED.utils.getPaletteLabel(t, RED.nodes.getType(t))), type, { timeout: 10_000 })
+      .catch(async (err) => {
+        throw new Error(`${err.message}; help shows: ${(await page.evaluate(() => $('.red-ui-help').text())).slice(0, 300)}; trays: ${await page.evaluate(() => $('.red-ui-tray').length)}`);
+      });
     await page.waitForTimeout(300);
     return page.evaluate(() => $('.red-ui-help').text());
   }
@@ -90,6 +100,46 @@ describe('Thai dialogs and help (lpr-broker, lpr-detection-in, ...)', function (
     assert.match(String(d.port), /^Port: ต้องเป็นจำนวนเต็ม/);
     assert.match(await help(page, 'lpr-detection-in'), /รับการตรวจจับป้ายทะเบียนจากกล้อง/);
     assert.match(await help(page, 'lpr-broker'), /การเชื่อมต่อ MQTT ไปยัง broker/);
+    await page.context().close();
+  });
+
+  it('Thai browser: every dialog of helper A takes all its texts from the Thai catalog, and every help is Thai', async () => {
+    const page = await editor('th');
+    const nodes: Array<[string, string]> = [
+      ['b1', 'lpr-broker'],
+      ['d1', 'lpr-detection-in'],
+      ['h1', 'lpr-health-monitor'],
+      ['s1', 'lpr-system-monitor'],
+      ['c1', 'lpr-checkpoint-analytics'],
+      ['u1', 'lpr-blacklist-update'],
+    ];
+    for (const [id, type] of nodes) {
+      await page.evaluate((nodeId: string) => {
+        const n = RED.nodes.node(nodeId);
+        if (n._def.category === 'config') RED.editor.editConfig('', n.type, n.id);
+        else RED.editor.edit(n);
+      }, id);
+      const formId = type === 'lpr-broker' ? '#node-config-dialog-edit-form' : '#dialog-form';
+      await page.locator(formId).waitFor({ state: 'visible' });
+      await page.waitForTimeout(300);
+      const found = await page.evaluate((sel: string) => {
+        const form = $(sel);
+        const bad: string[] = [];
+        form.find('[data-i18n]').each((_: number, el: HTMLElement) => {
+          for (const spec of String($(el).attr('data-i18n')).split(';')) {
+            const attr = /^\[([a-z]+)\]/.exec(spec)?.[1];
+            const value = attr && attr !== 'html' ? String($(el).attr(attr) ?? '') : $(el).text();
+            if (value.trim() === '' || /lpr-[a-z-]+\./.test(value)) bad.push(`${spec} = "${value}"`);
+          }
+        });
+        return { bad, text: form.text() };
+      }, formId);
+      assert.deepEqual(found.bad, [], `${type}: texts not from the catalog`);
+      assert.match(found.text, THAI, `${type}: no Thai in the dialog`);
+      await page.evaluate(() => RED.tray.close());
+      await page.waitForTimeout(300);
+      assert.match(await help(page, type), THAI, `${type}: help not Thai`);
+    }
     await page.context().close();
   });
 
