@@ -24,6 +24,15 @@ const ACTION_HINTS: Record<string, string> = {
   export: 'lpr-blacklist-update.actionHint.export',
 };
 
+/** The node's label for each action (`blacklist add`, ...). */
+const ACTION_LABELS: Record<string, string> = {
+  add: 'lpr-blacklist-update.nodeLabel.add',
+  remove: 'lpr-blacklist-update.nodeLabel.remove',
+  replace: 'lpr-blacklist-update.nodeLabel.replace',
+  import: 'lpr-blacklist-update.nodeLabel.import',
+  export: 'lpr-blacklist-update.nodeLabel.export',
+};
+
 RED.nodes.registerType('lpr-blacklist-update', {
   category: 'LPR',
   color: '#9fc5e8',
@@ -42,7 +51,9 @@ RED.nodes.registerType('lpr-blacklist-update', {
   label: function (this: any) {
     if (this.name) return this.name;
     const t = translatorOf(this);
-    return this.action ? t('lpr-blacklist-update.nodeLabel.action', { action: String(this.action) }) : t('lpr-blacklist-update.nodeLabel.update');
+    const action = String(this.action ?? '');
+    if (!action) return t('lpr-blacklist-update.nodeLabel.update');
+    return action in ACTION_LABELS ? t(ACTION_LABELS[action]!) : t('lpr-blacklist-update.nodeLabel.action', { action });
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
