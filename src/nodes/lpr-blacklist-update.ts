@@ -5,7 +5,9 @@ import { formatPath, WHOLE_PAYLOAD } from '../protocol/errors';
 import { parseCsv, toCsv } from '../blacklist/csv';
 import type { UpdateAction } from '../blacklist/store';
 import { readBoolean, readString, ConfigError } from '../runtime/settings';
+import ownCatalog from '../../locales/en-US/lpr-blacklist-update.json';
 import { resolveBlacklist } from './shared/blacklist-api';
+import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { failSetup } from './shared/setup';
 
@@ -49,22 +51,24 @@ function fieldError(issue: z.core.$ZodIssue): Error {
 }
 
 export = function register(RED: NodeAPI): void {
+  const t = translator(RED, ownCatalog);
+
   function LprBlacklistUpdateNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const list = resolveBlacklist(RED, def.list);
-    if (list instanceof Error) return failSetup(node, list);
+    const list = resolveBlacklist(RED, def.list, t);
+    if (list instanceof Error) return failSetup(node, list, t);
     let fixedAction: Action | null;
     let publish: boolean;
     try {
       const action = readString(def, 'action', '');
-      if (action !== '' && !(ACTIONS as readonly string[]).includes(action)) throw new ConfigError('action', `must be one of ${ACTIONS.join(', ')}`);
+      if (action !== '' && !(ACTIONS as readonly string[]).includes(action)) throw new ConfigError('action', t('lpr-common.validate.oneOf', { values: ACTIONS.join(', ') }));
       fixedAction = (action || null) as Action | null;
       publish = readBoolean(def, 'publish', true);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
-    const showStatus = () => node.status({ fill: 'green', shape: 'dot', text: `${list.store.size} entries` });
+    const showStatus = () => node.status({ fill: 'green', shape: 'dot', text: t('lpr-blacklist-update.status.entries', { n: list.store.size }) });
     showStatus();
     const stopWatching = list.onChange(showStatus);
 
@@ -74,7 +78,7 @@ export = function register(RED: NodeAPI): void {
         const payloadAction = (msg.payload as { action?: unknown } | null | undefined)?.action;
         const action = fixedAction ?? msg.action ?? payloadAction;
         if (typeof action !== 'string' || !(ACTIONS as readonly string[]).includes(action)) {
-          throw new Error(`msg.action: must be one of ${ACTIONS.join(', ')}, got ${JSON.stringify(action)}`);
+          throw new Error(t('lpr-blacklist-update.error.action', { values: ACTIONS.join(', '), value: JSON.stringify(action) }));
         }
         if (action === 'export') {
           const entries = list.store.snapshot();
@@ -82,11 +86,14 @@ export = function register(RED: NodeAPI): void {
         } else if (action === 'import') {
           const payload = msg.payload;
           const text = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : null;
-          if (text === null) throw new Error('msg.payload: import needs CSV text (a string or a Buffer)');
+          if (text === null) throw new Error(t('lpr-blacklist-update.error.importText'));
           const mode = msg.mode ?? 'add';
-          if (mode !== 'add' && mode !== 'replace') throw new Error(`msg.mode: must be "add" or "replace", got ${JSON.stringify(mode)}`);
+          if (mode !== 'add' && mode !== 'replace') throw new Error(t('lpr-blacklist-update.error.mode', { value: JSON.stringify(mode) }));
           const { entries, issues } = parseCsv(text);
-          if (issues.length) throw new Error(`CSV rejected, list unchanged: ${issues.map((i) => `${i.path}: ${i.message}`).slice(0, 5).join('; ')}`);
+          if (issues.length) {
+            const detail = issues.map((i) => `${i.path}: ${i.message}`).slice(0, 5).join('; ');
+            throw new Error(t('lpr-blacklist-update.error.csvRejected', { detail }));
+          }
           send({ ...msg, payload: list.applyUpdate(mode, entries, publish) });
         } else {
           send({ ...msg, payload: list.applyUpdate(action as UpdateAction, entriesOf(msg.payload), publish) });

@@ -8,7 +8,9 @@ import { assertNoUnsetEnv, defaultClientId, readBrokerSettings, redactUrl } from
 import { readInstallSecret } from '../runtime/install-secret';
 import { FailureLog } from '../runtime/failure-log';
 import { registerBroker, unregisterBroker } from '../runtime/registry';
+import ownCatalog from '../../locales/en-US/lpr-broker.json';
 import type { LprBroker } from './shared/broker-api';
+import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef } from './shared/red';
 
 /** How long an unused subscription is kept, so a redeploy of its nodes neither drops nor repeats it. */
@@ -70,22 +72,23 @@ function onFlowsStartedSet(RED: NodeAPI): Set<() => void> {
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   const onFlowsStartedCallbacks = onFlowsStartedSet(RED);
+  const t = translator(RED, ownCatalog);
 
   function LprBrokerNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as LprBroker & { settings: LprBroker['settings']; topics: TopicTree; connection: BrokerConnection };
     let settings;
     try {
-      settings = readBrokerSettings(def, defaultClientId(os.hostname(), def.id, installSecret(RED.settings?.userDir, node)));
+      settings = readBrokerSettings(def, defaultClientId(os.hostname(), def.id, installSecret(RED.settings?.userDir, node, t)));
       // Node-RED substitutes `${VAR}` in credentials too; an unset one would only fail the login.
       assertNoUnsetEnv(node.credentials ?? {}, ['user', 'password']);
     } catch (err) {
-      node.error(`invalid configuration: ${(err as Error).message}`);
+      node.error(t('lpr-broker.error.invalidConfig', { detail: (err as Error).message }));
       return;
     }
     const useTls = settings.usetls || settings.url.startsWith('mqtts:') || settings.url.startsWith('wss:');
     const tls = useTls ? tlsOptions(RED, def.tls) : null;
-    if (tls?.missing) node.warn(`tls: the tls-config node ${String(def.tls)} does not exist; connecting with the system CA certificates`);
+    if (tls?.missing) node.warn(t('lpr-broker.error.tlsMissing', { id: String(def.tls) }));
     const topics = new TopicTree(settings.topicRoot);
     const statusTopic = topics.topic('systemStatus');
     const status = (value: 'online' | 'offline') => ({
@@ -131,22 +134,25 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     connection.on('problem', (err: Error, type: string) => {
       // An error before the CONNACK is the reason of a failed connect: reported below, throttled.
       if (connection.state === 'connecting') return;
-      const text = scrub(`${shownUrl}: ${type}: ${err.message}`);
+      const text = scrub(t('lpr-broker.error.problem', { url: shownUrl, type, detail: err.message }));
       if (text !== lastProblem) node.warn(text);
       lastProblem = text;
     });
     // Every failed connect says why (refused, no CONNACK, CONNACK reason code, TLS), throttled.
     const failures = new FailureLog(FAILURE_LOG_INTERVAL_MS);
     connection.on('connectFailed', (reason: string) => {
-      const line = failures.failure(scrub(`connection to ${shownUrl} failed: ${reason}`));
-      if (line) node.warn(line);
+      const held = failures.failed();
+      if (held === null) return;
+      const line = scrub(t('lpr-broker.error.connectFailed', { url: shownUrl, reason }));
+      node.warn(held === 0 ? line : held === 1 ? t('lpr-broker.error.heldOne', { line }) : t('lpr-broker.error.heldMany', { line, n: held }));
     });
     connection.on('connect', () => {
       lastProblem = '';
       const failed = failures.success();
-      node.log(`connected to ${shownUrl} as ${settings.clientId}${failed ? ` after ${failed} failed attempt${failed === 1 ? '' : 's'}` : ''}`);
+      const key = failed === 0 ? 'lpr-broker.log.connected' : failed === 1 ? 'lpr-broker.log.connectedAfter' : 'lpr-broker.log.connectedAfterN';
+      node.log(t(key, { url: shownUrl, clientId: settings.clientId, n: failed }));
     });
-    connection.on('lost', () => node.log(`connection to ${shownUrl} lost; reconnecting`));
+    connection.on('lost', () => node.log(t('lpr-broker.log.lost', { url: shownUrl })));
     // What the broker can do, once per change: the nodes that need what it lacks say so themselves.
     let lastCapabilities = '';
     connection.on('capabilities', (caps: BrokerCapabilities) => {
@@ -160,12 +166,12 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     let ownerlessSince = 0;
     connection.on('dropped', (count: number, filter: string | null, owner: string | null) => {
       if (owner !== null) {
-        node.warn(`${count} message(s) on ${filter} dropped: node ${owner} did not come back within ${HOLD_S} s of its redeploy`);
+        node.warn(t('lpr-broker.error.droppedOwner', { n: count, filter, owner, hold: HOLD_S }));
         return;
       }
       ownerlessSince += count;
       if (Date.now() - lastOwnerless < 60_000) return;
-      node.warn(`${ownerlessSince} message(s) dropped: no node took them within ${HOLD_S} s${filter ? ` (${filter})` : ''}`);
+      node.warn(t(filter ? 'lpr-broker.error.droppedOwnerlessFilter' : 'lpr-broker.error.droppedOwnerless', { n: ownerlessSince, hold: HOLD_S, filter }));
       lastOwnerless = Date.now();
       ownerlessSince = 0;
     });
@@ -193,7 +199,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     node.claimCameraPresence = (_user, cameraId) => {
       if (presenceCamera === cameraId) return null;
       if (presenceCamera) {
-        return new Error(`broker: this lpr-broker already carries the will of camera ${presenceCamera}; give each camera its own lpr-broker (or redeploy the lpr-broker too to change the camera id)`);
+        return new Error(t('lpr-broker.error.presenceTaken', { camera: presenceCamera }));
       }
       const offline = () => {
         const health = createMessage('health', { camera_id: cameraId, health_status: 'offline' });
@@ -202,7 +208,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       try {
         connection.setPresence({ will: offline(), goodbye: offline });
       } catch {
-        return new Error('broker: this lpr-broker was already connected without a camera will; redeploy the lpr-broker too (full deploy)');
+        return new Error(t('lpr-broker.error.presenceConnected'));
       }
       presenceCamera = cameraId;
       return null;
@@ -255,12 +261,12 @@ function serveCapabilities(RED: AdminRED): void {
 }
 
 /** The runtime's secret for default client ids; none (a guessable id) without a writable user dir, with a warning. */
-function installSecret(userDir: string | undefined, node: Node): string {
+function installSecret(userDir: string | undefined, node: Node, t: Translate): string {
   if (typeof userDir !== 'string' || userDir === '') return '';
   try {
     return readInstallSecret(userDir);
   } catch (err) {
-    node.warn(`default client id: ${(err as Error).message}; using one derived from the host name and node id only`);
+    node.warn(t('lpr-broker.error.clientIdSecret', { detail: (err as Error).message }));
     return '';
   }
 }

@@ -9,23 +9,27 @@ import { readAnalyticsInput } from '../analytics/input';
 import { readCheckpointAnalyticsSettings, type CheckpointAnalyticsSettings } from '../analytics/settings';
 import { createMessage } from '../protocol';
 import { cameraHealthState, onCameraHealth } from '../runtime/registry';
+import ownCatalog from '../../locales/en-US/lpr-checkpoint-analytics.json';
 import { formatClock, siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
+import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
 
 export = function register(RED: NodeAPI): void {
+  const t = translator(RED, ownCatalog);
+
   function LprCheckpointAnalyticsNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    const broker = resolveBroker(RED, def.broker, t);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: CheckpointAnalyticsSettings;
     try {
       settings = readCheckpointAnalyticsSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
     // Camera states are looked up one camera at a time and followed by events: a detection costs
     // O(1) however many cameras the health monitors know (copying them all cost 56 ms at 100,000).
@@ -40,12 +44,20 @@ export = function register(RED: NodeAPI): void {
     const site = { zone: broker.settings.timeZone, era: broker.settings.era };
     let forgottenWarned = false;
     let noCheckpoint = 0;
-    const status = new StatusReporter(node, () => {
-      const n = agg.checkpointIds().length;
-      return `${n} checkpoint${n === 1 ? '' : 's'} · ${agg.currentDetections()} detections this window (until ${formatClock(agg.windowEnd, site.zone)})${noCheckpoint ? ` · ${noCheckpoint} without checkpoint` : ''}`;
-    });
+    const status = new StatusReporter(
+      node,
+      () => {
+        const n = agg.checkpointIds().length;
+        const counts = t(n === 1 ? 'lpr-checkpoint-analytics.status.checkpoint' : 'lpr-checkpoint-analytics.status.checkpoints', { n, detections: agg.currentDetections() });
+        const until = t('lpr-checkpoint-analytics.status.until', { time: formatClock(agg.windowEnd, site.zone) });
+        return counts + until + (noCheckpoint ? t('lpr-checkpoint-analytics.status.withoutCheckpoint', { n: noCheckpoint }) : '');
+      },
+      1000,
+      t,
+    );
 
-    const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
+    const publish = (promise: Promise<void>, what: string) =>
+      promise.catch((err: Error) => node.warn(t('lpr-checkpoint-analytics.error.notPublished', { what, detail: err.message })));
 
     /** Last published "online/offline/total" per checkpoint: the status is republished on change. */
     const lastCounts = new Map<string, string>();
@@ -58,9 +70,9 @@ export = function register(RED: NodeAPI): void {
         if (!force && lastCounts.get(id) === key) continue;
         lastCounts.set(id, key);
         try {
-          publish(broker.publishMessage('checkpointStatus', id, createMessage('checkpointStatus', { ...s })), `status of ${id}`);
+          publish(broker.publishMessage('checkpointStatus', id, createMessage('checkpointStatus', { ...s })), t('lpr-checkpoint-analytics.error.whatStatus', { checkpoint: id }));
         } catch (err) {
-          node.warn(`status of ${id} not published: ${(err as Error).message}`);
+          node.warn(t('lpr-checkpoint-analytics.error.notPublished', { what: t('lpr-checkpoint-analytics.error.whatStatus', { checkpoint: id }), detail: (err as Error).message }));
         }
       }
     };
@@ -73,10 +85,12 @@ export = function register(RED: NodeAPI): void {
         try {
           message = analyticsMessage(r, now);
         } catch (err) {
-          node.error(`analytics of ${r.checkpoint_id}: ${(err as Error).message}`);
+          node.error(t('lpr-checkpoint-analytics.error.analytics', { checkpoint: r.checkpoint_id, detail: (err as Error).message }));
           continue;
         }
-        if (settings.publish) publish(broker.publishMessage('checkpointAnalytics', r.checkpoint_id, message), `analytics of ${r.checkpoint_id}`);
+        if (settings.publish) {
+          publish(broker.publishMessage('checkpointAnalytics', r.checkpoint_id, message), t('lpr-checkpoint-analytics.error.whatAnalytics', { checkpoint: r.checkpoint_id }));
+        }
         const lpr = { site: { ...site, windowStart: siteTime(Date.parse(r.window_start), site), windowEnd: siteTime(Date.parse(r.window_end), site) } };
         send({ topic: r.checkpoint_id, payload: message, lpr } as NodeMessage);
       }
@@ -104,7 +118,7 @@ export = function register(RED: NodeAPI): void {
       publishStatus(false, agg.changedStatus());
       if (agg.camerasForgotten > 0 && !forgottenWarned) {
         forgottenWarned = true;
-        node.warn(`more than ${settings.maxCameras} cameras (maxCameras): the one silent the longest is forgotten for each new one`);
+        node.warn(t('lpr-checkpoint-analytics.error.camerasForgotten', { max: settings.maxCameras }));
       }
     }, 1000);
 

@@ -10,34 +10,37 @@ import { DedupeJournal } from '../runtime/dedupe-journal';
 import { HandoverQueue, type Released } from '../runtime/handover-queue';
 import { AlertThrottle } from '../runtime/rate-limit';
 import { recordLatency } from '../runtime/registry';
+import ownCatalog from '../../locales/en-US/lpr-detection-in.json';
 import { resolveBroker } from './shared/broker-api';
+import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { watchBrokerNeeds } from './shared/broker-needs';
-import { ENGLISH } from './shared/i18n';
 import { StatusReporter } from './shared/status';
 
 /** Labels of our onComplete hooks: unique in the runtime, and without the `.` a label cannot hold. */
 let hookCount = 0;
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
+  const t = translator(RED, ownCatalog);
+
   function LprDetectionInNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    const broker = resolveBroker(RED, def.broker, t);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: DetectionInSettings;
     let ackSettings: AckSettings;
     try {
       settings = readDetectionInSettings(def);
       ackSettings = readAckSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
     const hooks = RED.hooks;
     if (ackSettings.ackWhen === 'complete' && !hooks) {
-      return failSetup(node, new Error('ackWhen "complete" needs Node-RED\'s messaging hooks (Node-RED 2 or later)'));
+      return failSetup(node, new Error(t('lpr-detection-in.error.needsHooks')), t);
     }
     const intake = new DetectionIntake(broker.topics, settings);
     const counts = intake.counts;
@@ -48,7 +51,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     };
     const handover = new HandoverQueue<Ack>(release);
     // ackWhen "complete": or until the nodes in scope have finished them (see CompletionTracker).
-    const tracker = ackSettings.ackWhen === 'complete' ? completionTracker(node, def, ackSettings, intake, release, () => status.touch()) : null;
+    const tracker = ackSettings.ackWhen === 'complete' ? completionTracker(node, def, ackSettings, intake, release, () => status.touch(), t) : null;
     let hookId: string | null = null;
     if (tracker && hooks) {
       hookId = `onComplete.lprDetectionInAck${++hookCount}_${node.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
@@ -58,7 +61,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         try {
           if (event?.node?.id) tracker.complete(event.msg?._msgid, event.node.id, event.error);
         } catch (err) {
-          node.warn(`ack on completion: ${(err as Error).message}`);
+          node.warn(t('lpr-detection-in.error.ackOnCompletion', { detail: (err as Error).message }));
         }
       });
     }
@@ -67,42 +70,49 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       if (tracker) for (const key of tracker.pendingKeys()) keys.add(key);
       return keys;
     };
-    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, pendingKeys);
+    const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, pendingKeys, t);
     let lastRead = '';
-    const status = new StatusReporter(node, () => {
-      const done = tracker?.counts;
-      const extra = [
-        counts.rejected ? `${counts.rejected} rejected` : '',
-        counts.deferred ? `${counts.deferred} deferred` : '',
-        counts.duplicates ? `${counts.duplicates} dup` : '',
-        tracker?.pending ? `${tracker.pending} pending` : '',
-        done?.failed ? `${done.failed} failed` : '',
-        done?.timedOut ? `${done.timedOut} timed out` : '',
-        done?.overflowed ? `${done.overflowed} over pending cap` : '',
-      ]
-        .filter(Boolean)
-        .join(' · ');
-      // The last read's receipt time on the site's clock (the same as msg.lpr.site.received.time).
-      return `${counts.accepted} in${lastRead ? ` · last ${lastRead}` : ''}${extra ? ' · ' + extra : ''}`;
-    });
+    const status = new StatusReporter(
+      node,
+      () => {
+        const done = tracker?.counts;
+        const count = (key: string, n: number | undefined) => (n ? t(`lpr-detection-in.status.${key}`, { n }) : '');
+        return [
+          t('lpr-detection-in.status.in', { n: counts.accepted }),
+          // The last read's receipt time on the site's clock (the same as msg.lpr.site.received.time).
+          lastRead ? t('lpr-detection-in.status.last', { time: lastRead }) : '',
+          count('rejected', counts.rejected),
+          count('deferred', counts.deferred),
+          count('duplicates', counts.duplicates),
+          count('pending', tracker?.pending),
+          count('failed', done?.failed),
+          count('timedOut', done?.timedOut),
+          count('overflowed', done?.overflowed),
+        ]
+          .filter(Boolean)
+          .join(t('lpr-detection-in.status.separator'));
+      },
+      1000,
+      t,
+    );
 
     // The ack topic per camera, built once (the camera id was validated with the detection).
     const ackTopics = new Map<string, string>();
     const ackTopic = (cameraId: string) => {
-      let t = ackTopics.get(cameraId);
-      if (t === undefined) {
+      let topic = ackTopics.get(cameraId);
+      if (topic === undefined) {
         if (ackTopics.size >= 10_000) ackTopics.clear();
-        t = broker.topics.topic('detectionAck', cameraId);
-        ackTopics.set(cameraId, t);
+        topic = broker.topics.topic('detectionAck', cameraId);
+        ackTopics.set(cameraId, topic);
       }
-      return t;
+      return topic;
     };
     // createAck already checked the two fields that come from outside; publishMessage would run the
     // whole Ack schema again (~2.5 µs with the stringify) for an object this node built.
     const publishAck = (ack: Ack): void => {
       broker.connection
         .publish(ackTopic(ack.camera_id), JSON.stringify(ack), { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain })
-        .catch((err: Error) => node.warn(`ack for ${ack.ack_id} not sent: ${err.message}`));
+        .catch((err: Error) => node.warn(t('lpr-detection-in.error.ackNotSent', { id: ack.ack_id, detail: err.message })));
     };
     const sendAck = (ack: Ack | null) => handover.add(ack);
 
@@ -117,10 +127,16 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         level: 'warning',
         source: source.slice(0, 256),
         camera_id: cameraId,
-        message: `camera ${cameraId} is over the detection rate limit (${settings.rateLimit}/s, burst ${settings.rateBurst}): ${deferred} detection(s) deferred (asked to send again later)${deferred > 1 ? ` in the last ${seconds} s` : ''}`,
+        message: t(deferred > 1 ? 'lpr-detection-in.alert.rateLimitedIn' : 'lpr-detection-in.alert.rateLimited', {
+          camera: cameraId,
+          rate: settings.rateLimit,
+          burst: settings.rateBurst,
+          n: deferred,
+          seconds,
+        }),
         details: { reason: 'rate_limited', deferred, rate_limit: settings.rateLimit, rate_burst: settings.rateBurst, interval_s: seconds },
       });
-      broker.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(`rate-limit alert for ${cameraId} not published: ${err.message}`));
+      broker.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(t('lpr-detection-in.error.rateAlertNotPublished', { camera: cameraId, detail: err.message })));
     };
     const sweep = intake.limiter
       ? setInterval(() => {
@@ -136,12 +152,15 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         case 'foreign':
           return;
         case 'rejected':
-          reportRejected(node, `detection from camera ${result.cameraId}`, topic, payload, result.error, {
-            type: 'detection',
-            cameraId: result.cameraId,
-            messageId: result.messageId,
-            receivedAt,
-          });
+          reportRejected(
+            node,
+            t('lpr-detection-in.error.rejectedWhat', { camera: result.cameraId }),
+            topic,
+            payload,
+            result.error,
+            { type: 'detection', cameraId: result.cameraId, messageId: result.messageId, receivedAt },
+            t,
+          );
           sendAck(result.ack);
           break;
         case 'deferred': {
@@ -186,7 +205,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     const unsubscribe = broker.connection.subscribe(filter, 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
     // A shared group on a broker that grants $share and delivers nothing; ids with dots on one that splits them.
-    const unwatchNeeds = watchBrokerNeeds(node, broker, { sharedSubscriptions: settings.sharedGroup !== null, dotsInTopicLevels: settings.camera === null }, ENGLISH, (w) => status.setWarning(w));
+    const unwatchNeeds = watchBrokerNeeds(node, broker, { sharedSubscriptions: settings.sharedGroup !== null, dotsInTopicLevels: settings.camera === null }, t, (w) => status.setWarning(w));
 
     node.on('close', (removed: boolean, done: () => void) => {
       // Outputs not handed over were dropped with the flow: not duplicates when they come again.
@@ -221,6 +240,7 @@ function openDedupeJournal(
   intake: DetectionIntake,
   settings: DetectionInSettings,
   pendingKeys: () => Set<string>,
+  t: Translate,
 ): DedupeJournal | null {
   if (!intake.dedupes || typeof userDir !== 'string' || userDir === '') return null;
   const file = path.join(userDir, 'lpr-detection-in', `${node.id.replace(/[^A-Za-z0-9_.-]/g, '_')}.dedupe`);
@@ -230,15 +250,15 @@ function openDedupeJournal(
     return intake.dedupeEntries().filter(([key]) => !pending.has(key));
   };
   const journal = new DedupeJournal(file, settings.dedupeSize * 2, window, (err) => {
-    if (!warned) node.warn(`dedupe journal ${file}: ${err.message}; duplicates after a restart are possible`);
+    if (!warned) node.warn(t('lpr-detection-in.error.journalWrite', { file, detail: err.message }));
     warned = true;
   });
   try {
     const { entries, skipped } = journal.load();
     intake.restoreDedupe(entries);
-    if (skipped > 0) node.warn(`dedupe journal ${file}: ${skipped} malformed line(s) skipped`);
+    if (skipped > 0) node.warn(t('lpr-detection-in.error.journalSkipped', { file, n: skipped }));
   } catch (err) {
-    node.warn(`dedupe journal ${file} not read: ${(err as Error).message}`);
+    node.warn(t('lpr-detection-in.error.journalRead', { file, detail: (err as Error).message }));
   }
   journal.rewrite();
   return journal;
@@ -259,11 +279,12 @@ function completionTracker(
   intake: DetectionIntake,
   release: (item: Released<Ack>) => void,
   touch: () => void,
+  t: Translate,
 ): CompletionTracker<Ack> | null {
   const wired = Array.isArray(def.wires) && Array.isArray(def.wires[0]) ? (def.wires[0] as unknown[]).filter((id): id is string => typeof id === 'string') : [];
   const scope = ack.ackScope.length > 0 ? ack.ackScope : wired;
   if (scope.length === 0) {
-    node.warn('ack when the flow has finished: no ack scope and nothing wired to the output, so detections are acked on hand-over');
+    node.warn(t('lpr-detection-in.error.noScope'));
     return null;
   }
   const seconds = ack.ackTimeoutMs / 1000;
@@ -284,18 +305,18 @@ function completionTracker(
       since++;
       const why =
         item.reason === 'error'
-          ? `node ${item.nodeId} reported an error`
+          ? t('lpr-detection-in.error.giveUpError', { node: item.nodeId })
           : item.reason === 'timeout'
-            ? `not finished within ${seconds} s`
-            : `more than ${ACK_MAX_PENDING} waiting`;
+            ? t('lpr-detection-in.error.giveUpTimeout', { seconds })
+            : t('lpr-detection-in.error.giveUpOverflow', { max: ACK_MAX_PENDING });
       reasons.set(why, (reasons.get(why) ?? 0) + 1);
       const now = Date.now();
       if (now - lastWarn < GIVE_UP_WARN_INTERVAL_MS) return;
       lastWarn = now;
-      const detail = [...reasons].map(([reason, n]) => `${n} ${reason}`).join(', ');
-      const hint = item.reason === 'timeout' ? ` (are the ack scope nodes ${scope.join(', ')} downstream of this node, and do they call done()?)` : '';
-      const error = item.reason === 'error' ? `; last error: ${item.error instanceof Error ? item.error.message : String(item.error)}` : '';
-      node.warn(`${since} detection(s) not acked, the cameras will resend them: ${detail}${hint}${error}; last: ${item.delivered.cameraId} ${item.delivered.messageId}`);
+      const detail = [...reasons].map(([reason, n]) => t('lpr-detection-in.error.giveUpReason', { n, reason })).join(', ');
+      const hint = item.reason === 'timeout' ? t('lpr-detection-in.error.giveUpHint', { scope: scope.join(', ') }) : '';
+      const error = item.reason === 'error' ? t('lpr-detection-in.error.giveUpLastError', { detail: item.error instanceof Error ? item.error.message : String(item.error) }) : '';
+      node.warn(t('lpr-detection-in.error.notAcked', { n: since, detail, hint, error, camera: item.delivered.cameraId, id: item.delivered.messageId }));
       since = 0;
       reasons.clear();
     },

@@ -5,42 +5,45 @@ import { readHealthMonitorSettings, type HealthMonitorSettings } from '../runtim
 import { HealthTracker, systemStatus, type Transition } from '../runtime/health-tracker';
 import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
 import { notifyCameraHealth, registerHealthSource, unregisterHealthSource } from '../runtime/registry';
+import ownCatalog from '../../locales/en-US/lpr-health-monitor.json';
 import { siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
+import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { watchBrokerNeeds } from './shared/broker-needs';
-import { ENGLISH } from './shared/i18n';
 import { StatusReporter } from './shared/status';
 
 type Action = 'summary' | 'request' | 'forget';
 const ACTIONS = new Set<Action>(['summary', 'request', 'forget']);
 
 /** What an input message asks for: `msg.action` (or a string payload / `msg.payload.action`), `msg.camera`. */
-function readCommand(msg: NodeMessage): { action: Action; camera: string | null } {
+function readCommand(msg: NodeMessage, t: Translate): { action: Action; camera: string | null } {
   const payload = msg.payload as { action?: unknown; camera?: unknown } | string | undefined;
   const action = msg.action ?? (typeof payload === 'string' ? payload : payload?.action) ?? 'summary';
   if (typeof action !== 'string' || !ACTIONS.has(action as Action)) {
-    throw new Error(`msg.action: must be "summary", "request" or "forget", got ${JSON.stringify(action)}`);
+    throw new Error(t('lpr-health-monitor.error.badAction', { value: JSON.stringify(action) }));
   }
   const rawCamera = msg.camera ?? (typeof payload === 'object' && payload ? payload.camera : undefined);
   const camera = rawCamera === undefined || rawCamera === null || rawCamera === '' || rawCamera === '+' ? null : assertIdentifier(rawCamera, 'msg.camera');
-  if (action === 'forget' && !camera) throw new Error('msg.camera: "forget" needs the camera to forget');
+  if (action === 'forget' && !camera) throw new Error(t('lpr-health-monitor.error.forgetNeedsCamera'));
   return { action: action as Action, camera };
 }
 
 export = function register(RED: NodeAPI): void {
+  const t = translator(RED, ownCatalog);
+
   function LprHealthMonitorNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    const broker = resolveBroker(RED, def.broker, t);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: HealthMonitorSettings;
     try {
       settings = readHealthMonitorSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
     // Retained health comes again on every reconnect: only news may change a camera's state.
     const seen = new RetainedFilter();
@@ -51,19 +54,28 @@ export = function register(RED: NodeAPI): void {
         seen.forget(record.camera_id);
         notifyCameraHealth(record.camera_id);
         if (tracker.evicted === 1) {
-          node.warn(
-            `more than ${settings.maxCameras} cameras (maxCameras): forgot ${record.camera_id} (${record.status === 'offline' ? 'offline' : 'silent'} the longest); further cameras forgotten are counted in the status`,
-          );
+          const key = record.status === 'offline' ? 'lpr-health-monitor.error.evictedOffline' : 'lpr-health-monitor.error.evictedSilent';
+          node.warn(t(key, { max: settings.maxCameras, camera: record.camera_id }));
         }
       },
     });
     let rejected = 0;
-    const status = new StatusReporter(node, () => {
-      const c = tracker.counts();
-      return `${c.healthy} ok · ${c.warning} warn · ${c.critical} crit · ${c.offline} off${tracker.evicted ? ` · ${tracker.evicted} forgotten` : ''}${rejected ? ` · ${rejected} rejected` : ''}`;
-    });
+    const status = new StatusReporter(
+      node,
+      () => {
+        const c = tracker.counts();
+        return (
+          t('lpr-health-monitor.status.counts', { healthy: c.healthy, warning: c.warning, critical: c.critical, offline: c.offline }) +
+          (tracker.evicted ? t('lpr-health-monitor.status.forgotten', { n: tracker.evicted }) : '') +
+          (rejected ? t('lpr-health-monitor.status.rejected', { n: rejected }) : '')
+        );
+      },
+      1000,
+      t,
+    );
 
-    const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
+    const publish = (promise: Promise<void>, what: string) =>
+      promise.catch((err: Error) => node.warn(t('lpr-health-monitor.error.notPublished', { what, detail: err.message })));
 
     // SystemHealth is retained: publish when the counts change, at most once a second.
     let systemHealthDue: NodeJS.Timeout | null = null;
@@ -72,7 +84,7 @@ export = function register(RED: NodeAPI): void {
       systemHealthDue = setTimeout(() => {
         systemHealthDue = null;
         const counts = tracker.counts();
-        publish(broker.publishMessage('systemHealth', undefined, createMessage('systemHealth', { status: systemStatus(counts), cameras: counts })), 'system health');
+        publish(broker.publishMessage('systemHealth', undefined, createMessage('systemHealth', { status: systemStatus(counts), cameras: counts })), t('lpr-health-monitor.error.whatSystemHealth'));
       }, 1000);
     };
 
@@ -80,18 +92,20 @@ export = function register(RED: NodeAPI): void {
     const site = { zone: broker.settings.timeZone, era: broker.settings.era };
     const report = (transitions: Transition[]) => {
       if (transitions.length === 0) return;
-      for (const t of transitions) {
-        notifyCameraHealth(t.camera_id);
-        node.send([{ topic: t.camera_id, payload: t, lpr: { site: { ...site, since: siteTime(Date.parse(t.since), site) } } } as NodeMessage, null]);
-        if (settings.publishAlerts && t.status !== 'healthy') {
+      for (const change of transitions) {
+        notifyCameraHealth(change.camera_id);
+        node.send([{ topic: change.camera_id, payload: change, lpr: { site: { ...site, since: siteTime(Date.parse(change.since), site) } } } as NodeMessage, null]);
+        if (settings.publishAlerts && change.status !== 'healthy') {
+          // The reasons come from the health tracker as they are (metric names and values).
+          const params = { camera: change.camera_id, status: t(`lpr-common.health.${change.status}`), reasons: change.reasons.join('; ') };
           const alert = createMessage('systemAlerts', {
-            level: t.status === 'warning' ? 'warning' : 'critical',
+            level: change.status === 'warning' ? 'warning' : 'critical',
             source: 'lpr-health-monitor',
-            camera_id: t.camera_id,
-            message: `camera ${t.camera_id} is ${t.status}${t.reasons.length ? ': ' + t.reasons.join('; ') : ''}`,
-            details: { previous: t.previous, reasons: t.reasons },
+            camera_id: change.camera_id,
+            message: t(change.reasons.length ? 'lpr-health-monitor.alert.stateReasons' : 'lpr-health-monitor.alert.state', params),
+            details: { previous: change.previous, reasons: change.reasons },
           });
-          publish(broker.publishMessage('systemAlerts', undefined, alert), 'alert');
+          publish(broker.publishMessage('systemAlerts', undefined, alert), t('lpr-health-monitor.error.whatAlert'));
         }
       }
       publishSystemHealth();
@@ -121,7 +135,8 @@ export = function register(RED: NodeAPI): void {
       const result = decodePayload('health', payload, { topicCameraId: parsed.cameraId });
       if (!result.ok) {
         rejected++;
-        reportRejected(node, `health from camera ${parsed.cameraId}`, topic, payload, result.error, { type: 'health', cameraId: parsed.cameraId, messageId: null, receivedAt });
+        const what = t('lpr-health-monitor.error.rejectedWhat', { camera: parsed.cameraId });
+        reportRejected(node, what, topic, payload, result.error, { type: 'health', cameraId: parsed.cameraId, messageId: null, receivedAt }, t);
         status.touch();
         return;
       }
@@ -150,7 +165,7 @@ export = function register(RED: NodeAPI): void {
     const unsubscribe = broker.connection.subscribe(broker.topics.filter('health', settings.camera), 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
     // All cameras: their last state comes as retained messages on a wildcard subscription.
-    const unwatchNeeds = watchBrokerNeeds(node, broker, { retainedWildcards: settings.camera === null, dotsInTopicLevels: settings.camera === null }, ENGLISH, (w) => status.setWarning(w));
+    const unwatchNeeds = watchBrokerNeeds(node, broker, { retainedWildcards: settings.camera === null, dotsInTopicLevels: settings.camera === null }, t, (w) => status.setWarning(w));
 
     registerHealthSource(node.id, { state: (camera) => tracker.get(camera)?.status, states: () => tracker.states() });
     const tickEvery = Math.max(100, Math.min(1000, settings.rules.offlineAfterMs / 4));
@@ -159,7 +174,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessage, send: unknown, done: (err?: Error) => void) => {
       try {
-        const { action, camera } = readCommand(msg);
+        const { action, camera } = readCommand(msg, t);
         if (action === 'summary') sendSummary(msg);
         else if (action === 'forget') {
           tracker.forget(camera!);
@@ -170,7 +185,7 @@ export = function register(RED: NodeAPI): void {
         } else {
           const cameras = camera ? [camera] : tracker.ids();
           for (const id of cameras) {
-            publish(broker.publishMessage('healthRequest', id, createMessage('healthRequest', { camera_id: id })), `health request to ${id}`);
+            publish(broker.publishMessage('healthRequest', id, createMessage('healthRequest', { camera_id: id })), t('lpr-health-monitor.error.whatRequest', { camera: id }));
           }
         }
         done();

@@ -8,8 +8,10 @@ import type { Release } from '../runtime/broker-connection';
 import { createMessage, decodePayload, ValidationError } from '../protocol';
 import { PROMETHEUS_CONTENT_TYPE, readSystemMonitorSettings, renderPrometheus, sampleOf, SnapshotBuilder, type Snapshot, type SystemMonitorSettings as Settings } from '../monitor';
 import { brokers, cameraHealthStates } from '../runtime/registry';
+import ownCatalog from '../../locales/en-US/lpr-system-monitor.json';
 import { siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
+import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
@@ -20,10 +22,6 @@ const ALERT_LEVELS = ['info', 'warning', 'critical'] as const;
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 const REPORT_COMMANDS = new Set(['report_now', 'report']);
 
-/** An input error naming the field. */
-function fieldError(field: string, problem: string): Error {
-  return new Error(`${field}: ${problem}`);
-}
 
 function show(value: unknown): string {
   try {
@@ -34,7 +32,7 @@ function show(value: unknown): string {
 }
 
 /** Level and text of an alert or log input: `msg.payload` = `{level, message, ...}`, or text with `msg.level`. */
-function readLevelled(msg: NodeMessage, levels: readonly string[]): { fields: Record<string, unknown>; base: string } {
+function readLevelled(msg: NodeMessage, levels: readonly string[], t: Translate): { fields: Record<string, unknown>; base: string } {
   const payload = msg.payload;
   let fields: Record<string, unknown>;
   let levelField: string;
@@ -45,14 +43,14 @@ function readLevelled(msg: NodeMessage, levels: readonly string[]): { fields: Re
     fields = { ...(payload as Record<string, unknown>) };
     levelField = 'msg.payload.level';
   } else {
-    throw fieldError('msg.payload', `must be an object {level, message} or the message text, got ${show(payload)}`);
+    throw new Error(t('lpr-system-monitor.error.payload', { value: show(payload) }));
   }
   const messageField = typeof payload === 'string' ? 'msg.payload' : 'msg.payload.message';
   fields.level ??= 'info';
   if (typeof fields.level !== 'string' || !levels.includes(fields.level)) {
-    throw fieldError(levelField, `must be ${levels.map((l) => `"${l}"`).join(', ')}, got ${show(fields.level)}`);
+    throw new Error(t('lpr-system-monitor.error.level', { field: levelField, levels: levels.map((l) => `"${l}"`).join(', '), value: show(fields.level) }));
   }
-  if (typeof fields.message !== 'string' || fields.message.trim() === '') throw fieldError(messageField, 'required: the text of the message');
+  if (typeof fields.message !== 'string' || fields.message.trim() === '') throw new Error(t('lpr-system-monitor.error.messageRequired', { field: messageField }));
   // Where the fields of the published message came from, to name them in errors.
   return { fields, base: typeof payload === 'string' ? 'msg' : 'msg.payload' };
 }
@@ -69,33 +67,40 @@ type ExpressResponse = { set(name: string, value: string): void; status(code: nu
 
 export = function register(RED: NodeAPI): void {
   const red = RED as NodeAPI & { httpNode?: Express; httpAdmin?: Express };
+  const t = translator(RED, ownCatalog);
 
   function LprSystemMonitorNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
-    const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    const broker = resolveBroker(RED, def.broker, t);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: Settings;
     try {
       settings = readSystemMonitorSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
     const source = (node.name && node.name.trim()) || SOURCE;
     const builder = new SnapshotBuilder();
     builder.prime(brokers().map(sampleOf), Date.now());
     let last: Snapshot | null = null;
-    const status = new StatusReporter(node, () => {
-      const rate = last ? last.brokers.reduce((sum, b) => sum + b.throughput_msg_per_s.sent + b.throughput_msg_per_s.received, 0) : 0;
-      return `${brokers().length} brokers · ${Math.round(rate * 10) / 10} msg/s`;
-    });
-    const warnOnFailure = (promise: Promise<void>, what: string) => promise.catch((err: Error) => node.warn(`${what} not published: ${err.message}`));
+    const status = new StatusReporter(
+      node,
+      () => {
+        const rate = last ? last.brokers.reduce((sum, b) => sum + b.throughput_msg_per_s.sent + b.throughput_msg_per_s.received, 0) : 0;
+        return t('lpr-system-monitor.status.counts', { brokers: brokers().length, rate: Math.round(rate * 10) / 10 });
+      },
+      1000,
+      t,
+    );
+    const warnOnFailure = (promise: Promise<void>, what: string) =>
+      promise.catch((err: Error) => node.warn(t('lpr-system-monitor.error.notPublished', { what, detail: err.message })));
 
     /** A snapshot now: sent on the output (keeping `msg`'s other properties) and published when set to. */
     const report = (msg: NodeMessage = {}, send: (m: NodeMessage) => void = (m) => node.send(m)) => {
       last = builder.build(brokers().map(sampleOf), cameraHealthStates(), Date.now());
       const payload = createMessage('systemMonitoring', { timestamp: last.timestamp, interval_s: last.interval_s, brokers: last.brokers, cameras: last.cameras });
-      if (settings.publish) warnOnFailure(broker.publishMessage('systemMonitoring', undefined, payload), 'monitoring snapshot');
+      if (settings.publish) warnOnFailure(broker.publishMessage('systemMonitoring', undefined, payload), t('lpr-system-monitor.error.whatSnapshot'));
       // The snapshot's time on the site clock (lpr-broker's time zone), e.g. for a chart's axis.
       const zone = { zone: broker.settings.timeZone, era: broker.settings.era };
       const site = { ...zone, at: siteTime(Date.parse(payload.timestamp), zone) };
@@ -112,11 +117,12 @@ export = function register(RED: NodeAPI): void {
         const receivedAt = Date.now();
         const result = decodePayload('systemControl', payload);
         if (!result.ok) {
-          reportRejected(node, 'system control', topic, payload, result.error, { type: 'systemControl', cameraId: null, messageId: null, receivedAt });
+          const what = t('lpr-system-monitor.error.rejectedWhat');
+          reportRejected(node, what, topic, payload, result.error, { type: 'systemControl', cameraId: null, messageId: null, receivedAt }, t);
           return;
         }
         if (REPORT_COMMANDS.has(result.value.command)) report({ control: result.value });
-        else node.warn(`system/control: command "${result.value.command}" is not one lpr-system-monitor handles (report_now, report)`);
+        else node.warn(t('lpr-system-monitor.error.unknownCommand', { command: result.value.command }));
       };
       unsubscribe = broker.connection.subscribe(broker.topics.filter('systemControl'), 2, onControl, { owner: node.id });
     }
@@ -126,7 +132,7 @@ export = function register(RED: NodeAPI): void {
     const app = red.httpNode ?? red.httpAdmin;
     let handler: ((req: unknown, res: ExpressResponse) => void) | null = null;
     if (settings.prometheus) {
-      if (!app) node.warn('prometheus: this runtime has no HTTP server (httpNode); the metrics path is not served');
+      if (!app) node.warn(t('lpr-system-monitor.error.noHttp'));
       else {
         handler = (_req, res) => {
           try {
@@ -139,7 +145,7 @@ export = function register(RED: NodeAPI): void {
             res.set('Content-Type', PROMETHEUS_CONTENT_TYPE);
             res.send(body);
           } catch (err) {
-            res.status(500).send(`metrics unavailable: ${(err as Error).message}`);
+            res.status(500).send(t('lpr-system-monitor.error.metricsUnavailable', { detail: (err as Error).message }));
           }
         };
         app.get(settings.path, handler);
@@ -151,25 +157,25 @@ export = function register(RED: NodeAPI): void {
         const action = msg.action ?? 'report';
         if (action === 'report') report(msg, send);
         else if (action === 'alert') {
-          const { fields, base } = readLevelled(msg, ALERT_LEVELS);
+          const { fields, base } = readLevelled(msg, ALERT_LEVELS, t);
           let alert;
           try {
             alert = createMessage('systemAlerts', { ...fields, source } as Parameters<typeof createMessage<'systemAlerts'>>[1]);
           } catch (err) {
             throw named(err, base);
           }
-          warnOnFailure(broker.publishMessage('systemAlerts', undefined, alert), 'alert');
+          warnOnFailure(broker.publishMessage('systemAlerts', undefined, alert), t('lpr-system-monitor.error.whatAlert'));
         } else if (action === 'log') {
-          const { fields, base } = readLevelled(msg, LOG_LEVELS);
+          const { fields, base } = readLevelled(msg, LOG_LEVELS, t);
           let line;
           try {
             line = createMessage('systemLogs', { ...fields, source } as Parameters<typeof createMessage<'systemLogs'>>[1]);
           } catch (err) {
             throw named(err, base);
           }
-          warnOnFailure(broker.publishMessage('systemLogs', undefined, line), 'log line');
+          warnOnFailure(broker.publishMessage('systemLogs', undefined, line), t('lpr-system-monitor.error.whatLog'));
         } else {
-          throw fieldError('msg.action', `must be "report", "alert" or "log", got ${show(action)}`);
+          throw new Error(t('lpr-system-monitor.error.action', { value: show(action) }));
         }
         done();
       } catch (err) {

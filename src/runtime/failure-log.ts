@@ -16,16 +16,26 @@ export class FailureLog {
 
   /** The line to log for this failure now, or null when it is held back (and counted). */
   failure(text: string): string | null {
+    const held = this.failed();
+    if (held === null) return null;
+    return held > 0 ? `${text} (${held} more failed attempt${held === 1 ? '' : 's'} since the last report)` : text;
+  }
+
+  /**
+   * Counts a failure: null when it is held back, else how many were held back since the last
+   * report (for a caller that words the line itself, e.g. in the reader's language).
+   */
+  failed(): number | null {
     this.run++;
     const t = this.now();
     if (t - this.lastAt < this.intervalMs) {
       this.held++;
       return null;
     }
-    const line = this.held > 0 ? `${text} (${this.held} more failed attempt${this.held === 1 ? '' : 's'} since the last report)` : text;
+    const held = this.held;
     this.lastAt = t;
     this.held = 0;
-    return line;
+    return held;
   }
 
   /** After a success: how many attempts had failed in a row (0 when none), and a fresh start. */

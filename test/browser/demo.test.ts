@@ -22,9 +22,13 @@ const TYPES = Object.keys(pkg['node-red'].nodes);
 const CONFIG_TYPES = TYPES.filter((t) => /category:\s*'config'/.test(readFileSync(path.join(ROOT, 'src/editor', t, 'index.ts'), 'utf8')));
 const PALETTE_TYPES = TYPES.filter((t) => !CONFIG_TYPES.includes(t));
 
-/** The start of a node's help as the editor renders it: the first paragraph of help.html, as text. */
+/**
+ * The start of a node's help as the editor renders it (English): the first paragraph of
+ * locales/en-US/<type>.html, or of src/editor/<type>/help.html for a node not moved there yet.
+ */
 function helpSnippet(type: string): string {
-  const html = readFileSync(path.join(ROOT, 'src/editor', type, 'help.html'), 'utf8');
+  const moved = path.join(ROOT, 'locales/en-US', `${type}.html`);
+  const html = readFileSync(existsSync(moved) ? moved : path.join(ROOT, 'src/editor', type, 'help.html'), 'utf8');
   const first = /<p>([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
   const text = first
     .replace(/<[^>]+>/g, '')

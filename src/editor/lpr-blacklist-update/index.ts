@@ -11,23 +11,35 @@ import {
   choiceValidator,
   currentValue,
   isTrue,
+  translatorOf,
 } from '../shared/validate';
 
-/** What each action does, for the dialog. */
+/** What each action does, for the dialog: the key of its hint in the catalog. */
 const ACTION_HINTS: Record<string, string> = {
-  '': 'The action comes from msg.action: add, remove, replace, import or export (or the action of a BlacklistUpdate in msg.payload).',
-  add: 'Adds msg.payload (an entry, an array of entries or a BlacklistUpdate); an entry with the same plate, province and list is replaced.',
-  remove: 'Removes the dynamic entries with the plates in msg.payload (and their province / list when given). Editor entries stay.',
-  replace: 'Replaces every dynamic entry with msg.payload (an empty array clears them). Editor entries stay.',
-  import: 'msg.payload is CSV text (string or Buffer) with a header line; msg.mode = "replace" replaces instead of adding. One bad row rejects the whole file.',
-  export: 'Sends every live entry as CSV text in msg.payload (msg.format = "json": as an array). Changes nothing.',
+  '': 'lpr-blacklist-update.actionHint.fromMsg',
+  add: 'lpr-blacklist-update.actionHint.add',
+  remove: 'lpr-blacklist-update.actionHint.remove',
+  replace: 'lpr-blacklist-update.actionHint.replace',
+  import: 'lpr-blacklist-update.actionHint.import',
+  export: 'lpr-blacklist-update.actionHint.export',
+};
+
+/** The node's label for each action (`blacklist add`, ...). */
+const ACTION_LABELS: Record<string, string> = {
+  add: 'lpr-blacklist-update.nodeLabel.add',
+  remove: 'lpr-blacklist-update.nodeLabel.remove',
+  replace: 'lpr-blacklist-update.nodeLabel.replace',
+  import: 'lpr-blacklist-update.nodeLabel.import',
+  export: 'lpr-blacklist-update.nodeLabel.export',
 };
 
 RED.nodes.registerType('lpr-blacklist-update', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-blacklist-update.svg',
-  paletteLabel: 'blacklist update',
+  paletteLabel: function (this: any) {
+    return translatorOf(this)('lpr-blacklist-update.paletteLabel');
+  },
   inputs: 1,
   outputs: 1,
   defaults: {
@@ -37,26 +49,33 @@ RED.nodes.registerType('lpr-blacklist-update', {
     publish: { value: true },
   },
   label: function (this: any) {
-    return this.name || 'blacklist ' + (this.action ? String(this.action) : 'update');
+    if (this.name) return this.name;
+    const t = translatorOf(this);
+    const action = String(this.action ?? '');
+    if (!action) return t('lpr-blacklist-update.nodeLabel.update');
+    return action in ACTION_LABELS ? t(ACTION_LABELS[action]!) : t('lpr-blacklist-update.nodeLabel.action', { action });
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
   inputLabels: function (this: any) {
-    if (this.action === 'import') return 'CSV text';
-    if (this.action === 'export') return 'any message';
-    return this.action ? 'entries' : 'msg.action + entries / CSV';
+    const t = translatorOf(this);
+    if (this.action === 'import') return t('lpr-blacklist-update.inputLabel.import');
+    if (this.action === 'export') return t('lpr-blacklist-update.inputLabel.export');
+    return t(this.action ? 'lpr-blacklist-update.inputLabel.entries' : 'lpr-blacklist-update.inputLabel.fromMsg');
   },
   outputLabels: function (this: any) {
-    return this.action === 'export' ? 'CSV (or JSON) of the list' : '{action, added, removed, total}';
+    return translatorOf(this)(this.action === 'export' ? 'lpr-blacklist-update.outputLabel.export' : 'lpr-blacklist-update.outputLabel.result');
   },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;
+    const t = translatorOf(node);
 
     const show = () => {
       const action = String(currentValue(node, 'action', prefix) ?? '');
-      $('#lpr-blacklist-update-action-hint').text(ACTION_HINTS[action] ?? '');
+      const hintKey = ACTION_HINTS[action];
+      $('#lpr-blacklist-update-action-hint').text(hintKey ? t(hintKey) : '');
       // Export changes nothing, so there is nothing to publish.
       $('#lpr-blacklist-update-row-publish').toggle(action !== 'export');
       const listId = currentValue(node, 'list', prefix);
@@ -65,9 +84,9 @@ RED.nodes.registerType('lpr-blacklist-update', {
       const publish = isTrue(currentValue(node, 'publish', prefix));
       let hint = '';
       if (action !== 'export' && hasList) {
-        if (root === null) hint = 'The list has no broker: changes stay in this Node-RED.';
-        else if (publish) hint = `Each change is published as a BlacklistUpdate on ${root}/blacklist/updates (QoS 1).`;
-        else hint = 'Changes are not published: cameras and other servers do not learn of them.';
+        if (root === null) hint = t('lpr-blacklist-update.hint.noBroker');
+        else if (publish) hint = t('lpr-blacklist-update.hint.published', { root });
+        else hint = t('lpr-blacklist-update.hint.notPublished');
       }
       $('#lpr-blacklist-update-publish-hint').text(hint).toggle(hint !== '');
     };

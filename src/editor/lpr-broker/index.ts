@@ -19,6 +19,7 @@ import {
   validateClientId,
   validateEra,
   validateTimeZone,
+  translatorOf,
   validateTopicRoot,
 } from '../shared/validate';
 
@@ -36,15 +37,16 @@ RED.nodes.registerType('lpr-broker', {
         // A URL that names its own port (or a ws/wss URL) makes the port field irrelevant.
         if (brokerUrlPort(currentValue(this, 'broker', PREFIX)) !== null) return true;
         if (isBrokerUrl(currentValue(this, 'broker', PREFIX)) && String(value ?? '').trim() === '') return true;
-        const problem = portProblem(value);
+        const problem = portProblem(value, translatorOf(this));
         return problem === null ? true : `${opt && opt.label ? opt.label + ': ' : ''}${problem}`;
       },
     },
     protocolVersion: {
       value: 4,
       label: 'MQTT version',
-      validate: function (value: any, opt?: { label?: string }) {
-        return String(value) === '4' || String(value) === '5' ? true : `${opt && opt.label ? opt.label + ': ' : ''}must be 4 (MQTT 3.1.1) or 5 (MQTT 5)`;
+      validate: function (this: any, value: any, opt?: { label?: string }) {
+        if (String(value) === '4' || String(value) === '5') return true;
+        return `${opt && opt.label ? opt.label + ': ' : ''}${translatorOf(this)('lpr-broker.validate.protocolVersion')}`;
       },
     },
     clientId: { value: '', label: 'Client id', validate: validateClientId },
@@ -71,10 +73,12 @@ RED.nodes.registerType('lpr-broker', {
       // insisting on a tls-config node when TLS is off.
       validate: function (this: any, value: any, opt?: { label?: string }) {
         if (!isTrue(currentValue(this, 'usetls', PREFIX))) return true;
-        if (!value || value === '_ADD_') return `${opt && opt.label ? opt.label + ': ' : ''}choose or add a TLS configuration, or untick Use TLS`;
+        const t = translatorOf(this);
+        const label = opt && opt.label ? opt.label + ': ' : '';
+        if (!value || value === '_ADD_') return label + t('lpr-broker.validate.tlsChoose');
         const config = RED.nodes.node(value);
-        if (!config) return `${opt && opt.label ? opt.label + ': ' : ''}the selected TLS configuration does not exist`;
-        return config.valid === false ? `${opt && opt.label ? opt.label + ': ' : ''}the selected TLS configuration is invalid` : true;
+        if (!config) return label + t('lpr-broker.validate.tlsMissing');
+        return config.valid === false ? label + t('lpr-broker.validate.tlsInvalid') : true;
       },
     },
     birth: { value: true },
@@ -86,10 +90,14 @@ RED.nodes.registerType('lpr-broker', {
     user: { type: 'text' },
     password: { type: 'password' },
   },
+  paletteLabel: function (this: any) {
+    return translatorOf(this)('lpr-broker.paletteLabel');
+  },
   label: function (this: any) {
     return brokerLabel(this.name, this.broker, this.port);
   },
   oneditprepare: function (this: any) {
+    const t = translatorOf(this);
     const usetls = $('#node-config-input-usetls');
     const port = $('#node-config-input-port');
     const broker = $('#node-config-input-broker');
@@ -113,11 +121,7 @@ RED.nodes.registerType('lpr-broker', {
       $('.lpr-broker-mqtt5').toggle(version.val() === '5');
     };
     const showSession = () => {
-      $('#lpr-broker-session-hint').text(
-        clean.is(':checked')
-          ? 'Clean session: the broker forgets subscriptions and queued messages on every connect.'
-          : 'Persistent session: detections published while Node-RED is down are queued by the broker and delivered on reconnect.',
-      );
+      $('#lpr-broker-session-hint').text(t(clean.is(':checked') ? 'lpr-broker.hint.cleanSession' : 'lpr-broker.hint.persistentSession'));
     };
     const showPort = () => {
       const value = broker.val();
@@ -125,10 +129,10 @@ RED.nodes.registerType('lpr-broker', {
       const urlPort = brokerUrlPort(value);
       port.prop('disabled', urlPort !== null);
       let hint = '';
-      if (urlPort !== null) hint = `Port ${urlPort} comes from the URL; the port field is ignored.`;
-      else if (url) hint = `The URL names no port: port ${port.val() || '(empty)'} is used.`;
+      if (urlPort !== null) hint = t('lpr-broker.hint.portFromUrl', { port: urlPort });
+      else if (url) hint = t('lpr-broker.hint.portFromField', { port: String(port.val() || t('lpr-broker.hint.portEmpty')) });
       if (url && (url.scheme === 'mqtts' || url.scheme === 'wss') && !usetls.is(':checked')) {
-        hint += (hint ? ' ' : '') + `${url.scheme}:// uses TLS; tick Use TLS to choose certificates.`;
+        hint += (hint ? ' ' : '') + t('lpr-broker.hint.tlsScheme', { scheme: url.scheme });
       }
       $('#lpr-broker-port-hint').text(hint).toggle(hint !== '');
       $('#lpr-broker-credentials-hint').toggle(brokerHasCredentials(value));

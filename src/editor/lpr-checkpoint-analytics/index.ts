@@ -14,13 +14,16 @@ import {
   str,
   validateOptionalIdentifier,
   selectedRoot,
+  translatorOf,
 } from '../shared/validate';
 
 RED.nodes.registerType('lpr-checkpoint-analytics', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-checkpoint-analytics.svg',
-  paletteLabel: 'checkpoint analytics',
+  paletteLabel: function (this: any) {
+    return translatorOf(this)('lpr-checkpoint-analytics.paletteLabel');
+  },
   inputs: 1,
   outputs: 1,
   defaults: {
@@ -34,14 +37,20 @@ RED.nodes.registerType('lpr-checkpoint-analytics', {
     maxCameras: { value: 100000, label: 'Cameras tracked', validate: orMissing(numberValidator({ min: 1, max: 10000000, integer: true })) },
   },
   label: function (this: any) {
+    if (this.name) return this.name;
     const cp = str(this.checkpoint);
-    return this.name || 'analytics ' + (cp === '' || cp === '+' ? 'all checkpoints' : cp);
+    const t = translatorOf(this);
+    return cp === '' || cp === '+' ? t('lpr-checkpoint-analytics.nodeLabel.all') : t('lpr-checkpoint-analytics.nodeLabel.checkpoint', { checkpoint: cp });
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
-  inputLabels: 'detections, blacklist matches, flush',
-  outputLabels: ['analytics'],
+  inputLabels: function (this: any) {
+    return translatorOf(this)('lpr-checkpoint-analytics.inputLabel');
+  },
+  outputLabels: function (this: any) {
+    return translatorOf(this)('lpr-checkpoint-analytics.outputLabel');
+  },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;

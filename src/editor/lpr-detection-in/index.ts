@@ -6,6 +6,7 @@
  * Property names are read by src/nodes/lpr-detection-in.ts; do not rename them.
  */
 import {
+  type EditorTranslate,
   choiceValidator,
   currentValue,
   isAllCameras,
@@ -15,6 +16,7 @@ import {
   validateCameraFilter,
   validateOptionalIdentifier,
   selectedRoot,
+  translatorOf,
 } from '../shared/validate';
 import { detectionSubscription } from '../shared/topics';
 
@@ -22,7 +24,9 @@ RED.nodes.registerType('lpr-detection-in', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-detection-in.svg',
-  paletteLabel: 'detection in',
+  paletteLabel: function (this: any) {
+    return translatorOf(this)('lpr-detection-in.paletteLabel');
+  },
   inputs: 0,
   outputs: 1,
   defaults: {
@@ -45,17 +49,20 @@ RED.nodes.registerType('lpr-detection-in', {
     ackTimeout: { value: 30, label: 'Ack timeout', validate: orMissing(numberValidator({ min: 0.1, max: 86400, integer: false, unit: 's' })) },
   },
   label: function (this: any) {
-    return this.name || 'detections ' + (isAllCameras(this.camera) ? 'all cameras' : String(this.camera).trim());
+    if (this.name) return this.name;
+    const t = translatorOf(this);
+    return isAllCameras(this.camera) ? t('lpr-detection-in.nodeLabel.all') : t('lpr-detection-in.nodeLabel.camera', { camera: String(this.camera).trim() });
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
   outputLabels: function (this: any) {
-    return isTrue(this.split) ? 'one message per plate' : 'detection';
+    return translatorOf(this)(isTrue(this.split) ? 'lpr-detection-in.outputLabel.split' : 'lpr-detection-in.outputLabel.detection');
   },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;
+    const t = translatorOf(node);
     const dedupe = $('#node-input-dedupe');
     const split = $('#node-input-split');
     const rate = $('#node-input-rateLimit');
@@ -64,7 +71,7 @@ RED.nodes.registerType('lpr-detection-in', {
       if (node[key] === undefined) $(`#node-input-${key}`).val(value);
     }
     const ackWhen = $('#node-input-ackWhen');
-    fillAckScope(node);
+    fillAckScope(node, t);
 
     const showDedupe = () => {
       $('#lpr-detection-in-row-dedupeSize').toggle(String(dedupe.val()).trim() !== '0');
@@ -84,7 +91,7 @@ RED.nodes.registerType('lpr-detection-in', {
       const camera = currentValue(node, 'camera', prefix);
       const group = currentValue(node, 'sharedGroup', prefix);
       const ok = validateCameraFilter(camera) === true && validateOptionalIdentifier(group) === true;
-      $('#lpr-detection-in-subscription').text(ok ? detectionSubscription(root, camera, group) : '(fix the camera / group first)');
+      $('#lpr-detection-in-subscription').text(ok ? detectionSubscription(root, camera, group) : t('lpr-detection-in.hint.fixFirst'));
     };
 
     dedupe.on('change keyup', showDedupe);
@@ -108,9 +115,11 @@ RED.nodes.registerType('lpr-detection-in', {
 });
 
 /** ackScope: a list of node ids (empty = the nodes wired to the output). */
-function validateAckScope(value: unknown, opt?: { label?: string }): true | string {
+function validateAckScope(this: unknown, value: unknown, opt?: { label?: string }): true | string {
   if (value === undefined || value === null || value === '') return true;
-  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string' || id === '')) return `${opt && opt.label ? opt.label + ': ' : ''}must be a list of node ids`;
+  if (!Array.isArray(value) || value.some((id) => typeof id !== 'string' || id === '')) {
+    return `${opt && opt.label ? opt.label + ': ' : ''}${translatorOf(this)('lpr-detection-in.validate.ackScope')}`;
+  }
   return true;
 }
 
@@ -118,7 +127,7 @@ function validateAckScope(value: unknown, opt?: { label?: string }): true | stri
  * The scope list: every other node on this node's tab, as the core Complete node offers them,
  * with the chosen ones selected. A multiple select, so the editor saves the selection as an array.
  */
-function fillAckScope(node: any): void {
+function fillAckScope(node: any, t: EditorTranslate): void {
   const select = $('#node-input-ackScope');
   select.empty();
   const chosen: string[] = Array.isArray(node.ackScope) ? node.ackScope : [];
@@ -132,10 +141,10 @@ function fillAckScope(node: any): void {
     } catch {
       label = '';
     }
-    const text = `${label || n.type} (${n.type}${wired.includes(n.id) ? ', wired to the output' : ''})`;
+    const text = t(wired.includes(n.id) ? 'lpr-detection-in.hint.wired' : 'lpr-detection-in.hint.notWired', { label: label || n.type, type: n.type });
     $('<option>').val(n.id).text(text).appendTo(select);
   }
   // A chosen node that is no longer on the tab stays listed, so saving does not drop it silently.
-  for (const id of chosen) if (!candidates.some((n: any) => n.id === id)) $('<option>').val(id).text(`${id} (not on this tab)`).appendTo(select);
+  for (const id of chosen) if (!candidates.some((n: any) => n.id === id)) $('<option>').val(id).text(t('lpr-detection-in.hint.notOnTab', { id })).appendTo(select);
   select.val(chosen);
 }

@@ -19,6 +19,7 @@ import {
   validateCameraFilter,
   validateStatusList,
   selectedRoot,
+  translatorOf,
 } from '../shared/validate';
 import { healthSubscription } from '../shared/topics';
 
@@ -26,7 +27,9 @@ RED.nodes.registerType('lpr-health-monitor', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-health-monitor.svg',
-  paletteLabel: 'health monitor',
+  paletteLabel: function (this: any) {
+    return translatorOf(this)('lpr-health-monitor.paletteLabel');
+  },
   inputs: 1,
   outputs: 2,
   defaults: {
@@ -57,27 +60,34 @@ RED.nodes.registerType('lpr-health-monitor', {
     publishAlerts: { value: false },
   },
   label: function (this: any) {
-    return this.name || 'health ' + (isAllCameras(this.camera) ? 'all cameras' : String(this.camera).trim());
+    if (this.name) return this.name;
+    const t = translatorOf(this);
+    return isAllCameras(this.camera) ? t('lpr-health-monitor.nodeLabel.all') : t('lpr-health-monitor.nodeLabel.camera', { camera: String(this.camera).trim() });
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
-  inputLabels: 'summary / request / forget',
-  outputLabels: ['state changes', 'summary'],
+  inputLabels: function (this: any) {
+    return translatorOf(this)('lpr-health-monitor.inputLabel');
+  },
+  outputLabels: function (this: any, index: number) {
+    return translatorOf(this)(index === 0 ? 'lpr-health-monitor.outputLabel.changes' : 'lpr-health-monitor.outputLabel.summary');
+  },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;
+    const t = translatorOf(node);
 
     const showTopics = () => {
       const r = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
-      $('#lpr-health-monitor-subscription').text(validateCameraFilter(camera) === true ? healthSubscription(r, camera) : '(fix the camera first)');
+      $('#lpr-health-monitor-subscription').text(validateCameraFilter(camera) === true ? healthSubscription(r, camera) : t('lpr-health-monitor.hint.fixFirst'));
       $('#lpr-health-monitor-system-topic').text(`${r}/system/health`);
       $('#lpr-health-monitor-alerts-topic').text(`${r}/system/alerts`);
     };
     const showSummary = () => {
       const value = String($('#node-input-summaryInterval').val()).trim();
-      $('#lpr-health-monitor-summary-hint').text(value === '0' ? 'only on request (an input message)' : 'and on request (an input message)');
+      $('#lpr-health-monitor-summary-hint').text(t(value === '0' ? 'lpr-health-monitor.hint.summaryOff' : 'lpr-health-monitor.hint.summaryOn'));
     };
     const showPublish = () => {
       $('#lpr-health-monitor-system-hint').toggle(isTrue(currentValue(node, 'publishSystemHealth', prefix)));
@@ -93,7 +103,7 @@ RED.nodes.registerType('lpr-health-monitor', {
         }
       }
       $('#lpr-health-monitor-overlap')
-        .text(overlap.length ? `In both lists, so only critical applies: ${overlap.join(', ')}` : '')
+        .text(overlap.length ? t('lpr-health-monitor.hint.overlap', { values: overlap.join(', ') }) : '')
         .toggle(overlap.length > 0);
     };
 

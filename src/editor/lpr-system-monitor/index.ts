@@ -13,20 +13,23 @@ import {
   prefix,
   str,
   selectedRoot,
+  translatorOf,
 } from '../shared/validate';
 
 /** The metrics path: `/` then letters, digits, `.`, `_`, `~`, `-`, `/` (as the runtime checks). */
 function validateMetricsPath(this: any, value: unknown, opt?: { label?: string }): true | string {
   const text = str(value);
   if (text === '') return true;
-  return /^\/[A-Za-z0-9._~\-/]*$/.test(text) ? true : `${prefix(opt)}must start with "/" and use only letters, digits and . _ ~ - /`;
+  return /^\/[A-Za-z0-9._~\-/]*$/.test(text) ? true : prefix(opt) + translatorOf(this)('lpr-system-monitor.validate.path');
 }
 
 RED.nodes.registerType('lpr-system-monitor', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-system-monitor.svg',
-  paletteLabel: 'system monitor',
+  paletteLabel: function (this: any) {
+    return translatorOf(this)('lpr-system-monitor.paletteLabel');
+  },
   inputs: 1,
   outputs: 1,
   defaults: {
@@ -39,16 +42,21 @@ RED.nodes.registerType('lpr-system-monitor', {
     control: { value: true },
   },
   label: function (this: any) {
-    return this.name || 'system monitor';
+    return this.name || translatorOf(this)('lpr-system-monitor.nodeLabel');
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
-  inputLabels: 'report / alert / log',
-  outputLabels: ['metrics snapshot'],
+  inputLabels: function (this: any) {
+    return translatorOf(this)('lpr-system-monitor.inputLabel');
+  },
+  outputLabels: function (this: any) {
+    return translatorOf(this)('lpr-system-monitor.outputLabel');
+  },
   oneditprepare: function (this: any) {
     const inputPrefix = 'node-input';
     const node = this;
+    const t = translatorOf(node);
     const root = () => selectedRoot(node, inputPrefix);
     const showTopics = () => {
       const r = root();
@@ -59,7 +67,7 @@ RED.nodes.registerType('lpr-system-monitor', {
     };
     const showInterval = () => {
       const value = str($('#node-input-interval').val());
-      $('#lpr-system-monitor-interval-hint').text(value === '0' ? 'only on request (an input message or report_now)' : 'and on request (an input message or report_now)');
+      $('#lpr-system-monitor-interval-hint').text(t(value === '0' ? 'lpr-system-monitor.hint.intervalOff' : 'lpr-system-monitor.hint.intervalOn'));
     };
     const showOptions = () => {
       $('#lpr-system-monitor-publish-hint').toggle(isTrue(currentValue(node, 'publish', inputPrefix)));

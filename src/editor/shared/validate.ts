@@ -8,11 +8,104 @@
  * The identifier and topic-root rules come from src/protocol/identifiers.ts (pure, no imports), so
  * the dialog rejects exactly what the runtime would.
  */
-import { identifierProblem, rootProblem } from '../../protocol/identifiers';
+import common from '../../../locales/en-US/common.json';
+import { type Catalog, type Params, interpolate, lookup } from '../../i18n/catalog';
+import { IDENTIFIER_MAX_LENGTH, IDENTIFIER_PATTERN } from '../../protocol/identifiers';
 import { isTimeZone, isTimestamp, readTimestamp } from '../../protocol/timestamp';
 
 export type ValidatorResult = true | string;
 export type Validator = (this: any, value: unknown, opt?: { label?: string }) => ValidatorResult;
+
+// ---------------------------------------------------------------------------------------------
+// Messages in the reader's language. Validators run with `this` = the node being checked, whose
+// `_` reads the node's catalog (the build merges locales/<lang>/common.json into every node's), so
+// the `lpr-common.validate.*` texts below serve every node's dialog. Without `_` (unit tests, a
+// node not yet added to the workspace) or a text for the key, the English catalog answers.
+
+/** `t(key, params)` for the editor: a full key (`lpr-common.validate.required`), interpolated. */
+export type EditorTranslate = (key: string, params?: Params) => string;
+
+/** English from locales/en-US/common.json (and `extra`, a node's own English catalog). */
+export function englishTranslator(extra: Catalog = {}): EditorTranslate {
+  const english: Catalog = { ...(common as Catalog), ...extra };
+  return (key, params) => {
+    const text = lookup(english, key);
+    return text === undefined ? key : interpolate(text, params);
+  };
+}
+
+/** English, for callers without a node at hand. */
+export const ENGLISH: EditorTranslate = englishTranslator();
+
+/**
+ * The translator of a node (`this` in a validator, label or oneditprepare): its `_` when it answers
+ * with a text, else English. Node-RED's `_` gives back the key itself when no catalog has it.
+ */
+export function translatorOf(node: unknown, extra?: Catalog): EditorTranslate {
+  const english = extra ? englishTranslator(extra) : ENGLISH;
+  const _ = node !== null && typeof node === 'object' && typeof (node as { _?: unknown })._ === 'function' ? (node as { _: (k: string, p?: Params) => unknown })._ : null;
+  if (!_) return english;
+  return (key, params) => {
+    let text: unknown;
+    try {
+      text = _.call(node, key, params);
+    } catch {
+      text = undefined;
+    }
+    return typeof text === 'string' && text !== '' && text !== key && !text.endsWith(`:${key}`) ? text : english(key, params);
+  };
+}
+
+const V = 'lpr-common.validate.';
+
+/** The unit names the validators show, by the text a dialog passes. */
+const UNIT_KEYS: Record<string, string> = {
+  '%': 'percent',
+  KiB: 'KiB',
+  bytes: 'bytes',
+  detections: 'detections',
+  'detections/s': 'detectionsPerSecond',
+  entries: 'entries',
+  ids: 'ids',
+  messages: 'messages',
+  ms: 'ms',
+  'per minute': 'perMinute',
+  s: 'seconds',
+  '°C': 'celsius',
+};
+
+/** ` s`, ` messages`, ... in the reader's language ('' for no unit). */
+function unitText(unit: string, t: EditorTranslate): string {
+  if (!unit) return '';
+  const key = UNIT_KEYS[unit];
+  return ` ${key ? t(`lpr-common.unit.${key}`) : unit}`;
+}
+
+/**
+ * Why `value` is not a valid identifier, or null: the dialog's own wording of
+ * src/protocol/identifiers.ts identifierProblem (same rules, same English; test/unit/editor-i18n).
+ */
+export function identifierMessage(value: unknown, t: EditorTranslate = ENGLISH): string | null {
+  if (typeof value !== 'string') return t(`${V}identifier.notString`, { type: value === null ? 'null' : typeof value });
+  if (value.length === 0) return t(`${V}identifier.empty`);
+  if (value.length > IDENTIFIER_MAX_LENGTH) return t(`${V}identifier.tooLong`, { max: IDENTIFIER_MAX_LENGTH, length: value.length });
+  if (/[/+#]/.test(value)) return t(`${V}identifier.wildcard`, { value: JSON.stringify(value) });
+  if (!IDENTIFIER_PATTERN.test(value)) return t(`${V}identifier.pattern`, { value: JSON.stringify(value) });
+  return null;
+}
+
+const ROOT_LEVEL = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Why `root` is not a valid topic root, or null: src/protocol/identifiers.ts rootProblem in the reader's language. */
+export function rootMessage(root: unknown, t: EditorTranslate = ENGLISH): string | null {
+  if (typeof root !== 'string') return t(`${V}root.notString`);
+  if (root.length === 0) return t(`${V}root.empty`);
+  if (root.length > 200) return t(`${V}root.tooLong`);
+  for (const level of root.split('/')) {
+    if (!ROOT_LEVEL.test(level)) return t(`${V}root.level`, { value: JSON.stringify(root) });
+  }
+  return null;
+}
 
 /** The MQTT URL schemes the broker field accepts. */
 export const BROKER_URL_SCHEMES = ['mqtt', 'mqtts', 'ws', 'wss'] as const;
@@ -80,7 +173,7 @@ export function brokerUrlPort(broker: unknown): string | null {
   return null;
 }
 
-export const CREDENTIALS_PROBLEM = 'holds a user name or password: put them in the Security section (Username, Password), not here, or they show in labels, logs and metrics';
+export const CREDENTIALS_PROBLEM = ENGLISH(`${V}broker.credentials`);
 
 /**
  * True for `${VAR}` as the whole value: Node-RED replaces it with the environment variable when the
@@ -91,33 +184,32 @@ export function isEnvReference(value: unknown): boolean {
 }
 
 /** Why `broker` (host name, IP or mqtt/mqtts/ws/wss URL) is unusable, or null. */
-export function brokerProblem(broker: unknown): string | null {
+export function brokerProblem(broker: unknown, t: EditorTranslate = ENGLISH): string | null {
   const value = str(broker);
-  if (value === '') return 'required: a host name, IP address or mqtt://, mqtts://, ws://, wss:// URL';
+  if (value === '') return t(`${V}broker.required`);
   if (isEnvReference(value)) return null;
-  if (brokerHasCredentials(value)) return CREDENTIALS_PROBLEM;
+  if (brokerHasCredentials(value)) return t(`${V}broker.credentials`);
   if (isBrokerUrl(value)) {
     const url = parseBrokerUrl(value);
-    if (!url) return 'not a valid URL (expected e.g. mqtt://broker.example.com:1883)';
-    if (!(BROKER_URL_SCHEMES as readonly string[]).includes(url.scheme)) {
-      return `unsupported scheme "${url.scheme}://" (use mqtt://, mqtts://, ws:// or wss://)`;
-    }
-    if (url.host === '') return 'the URL has no host';
-    if (url.port !== '' && portProblem(url.port) !== null) return `port in URL ${portProblem(url.port)}`;
+    if (!url) return t(`${V}broker.notUrl`);
+    if (!(BROKER_URL_SCHEMES as readonly string[]).includes(url.scheme)) return t(`${V}broker.scheme`, { scheme: url.scheme });
+    if (url.host === '') return t(`${V}broker.noHost`);
+    const problem = url.port !== '' ? portProblem(url.port, t) : null;
+    if (problem !== null) return t(`${V}broker.urlPort`, { problem });
     return null;
   }
-  if (/\s/.test(value)) return 'must not contain spaces';
-  if (!HOST_RE.test(value)) return 'not a valid host name or IP address (or use a mqtt://... URL)';
+  if (/\s/.test(value)) return t(`${V}broker.spaces`);
+  if (!HOST_RE.test(value)) return t(`${V}broker.host`);
   return null;
 }
 
 /** Why `port` is not a TCP port 1-65535, or null. */
-export function portProblem(port: unknown): string | null {
+export function portProblem(port: unknown, t: EditorTranslate = ENGLISH): string | null {
   const value = str(port);
   if (isEnvReference(value)) return null;
-  if (!/^\d+$/.test(value)) return 'must be a whole number 1-65535';
+  if (!/^\d+$/.test(value)) return t(`${V}port.whole`);
   const n = Number(value);
-  if (n < 1 || n > 65535) return 'must be 1-65535';
+  if (n < 1 || n > 65535) return t(`${V}port.range`);
   return null;
 }
 
@@ -133,8 +225,8 @@ export function brokerLabel(name: unknown, broker: unknown, port: unknown): stri
 }
 
 /** Validator for the broker field. */
-export function validateBroker(value: unknown, opt?: { label?: string }): ValidatorResult {
-  const problem = brokerProblem(value);
+export function validateBroker(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
+  const problem = brokerProblem(value, translatorOf(this));
   return problem === null ? true : prefix(opt) + problem;
 }
 
@@ -144,16 +236,15 @@ export function validateBroker(value: unknown, opt?: { label?: string }): Valida
  */
 export function numberValidator(options: { min?: number; max?: number; integer?: boolean; unit?: string }): Validator {
   const { min, max, integer = true, unit = '' } = options;
-  const u = unit ? ` ${unit}` : '';
-  const range =
-    min !== undefined && max !== undefined ? `${min}-${max}${u}` : min !== undefined ? `${min}${u} or more` : max !== undefined ? `at most ${max}${u}` : '';
-  const message = `must be ${integer ? 'a whole number' : 'a number'}${range ? `, ${range}` : ''}`;
+  const kind = integer ? 'whole' : 'any';
+  const range = min !== undefined && max !== undefined ? 'Between' : min !== undefined ? 'Min' : max !== undefined ? 'Max' : '';
+  const message = (t: EditorTranslate) => t(`${V}number.${kind}${range}`, { min, max, unit: unitText(unit, t) });
   const pattern = integer ? /^\d+$/ : /^(?:\d+(?:\.\d*)?|\.\d+)$/;
-  return function (value: unknown, opt?: { label?: string }): ValidatorResult {
+  return function (this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
     const text = str(value);
-    if (!pattern.test(text)) return prefix(opt) + message;
+    if (!pattern.test(text)) return prefix(opt) + message(translatorOf(this));
     const n = Number(text);
-    if (!Number.isFinite(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) return prefix(opt) + message;
+    if (!Number.isFinite(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) return prefix(opt) + message(translatorOf(this));
     return true;
   };
 }
@@ -169,42 +260,45 @@ export function orMissing(validator: Validator): Validator {
 }
 
 /** Validator for a camera filter: empty, `+` or `*` (= all cameras), one camera id, or `${VAR}`. */
-export function validateCameraFilter(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateCameraFilter(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
   if (text === '' || text === '+' || text === '*' || isEnvReference(text)) return true;
-  const problem = identifierProblem(text);
-  return problem === null ? true : `${prefix(opt)}camera id ${problem}; leave empty or use + for all cameras`;
+  const t = translatorOf(this);
+  const problem = identifierMessage(text, t);
+  return problem === null ? true : prefix(opt) + t(`${V}camera.filter`, { problem });
 }
 
 /** Validator for a required camera id (a node that *is* one camera): one camera id, or `${VAR}`. */
-export function validateCameraId(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateCameraId(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
-  if (text === '') return `${prefix(opt)}required: this camera's id, e.g. CAM001`;
+  const t = translatorOf(this);
+  if (text === '') return prefix(opt) + t(`${V}camera.required`);
   if (isEnvReference(text)) return true;
-  const problem = identifierProblem(text);
-  return problem === null ? true : `${prefix(opt)}camera id ${problem}`;
+  const problem = identifierMessage(text, t);
+  return problem === null ? true : prefix(opt) + t(`${V}camera.id`, { problem });
 }
 
 /** Validator for an optional identifier (e.g. shared-subscription group): empty, or a valid identifier. */
-export function validateOptionalIdentifier(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateOptionalIdentifier(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
   if (text === '') return true;
-  const problem = identifierProblem(text);
+  const problem = identifierMessage(text, translatorOf(this));
   return problem === null ? true : prefix(opt) + problem;
 }
 
 /** Validator for the topic root (`lprserver`, `site1/lpr`, ...). */
-export function validateTopicRoot(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateTopicRoot(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   if (isEnvReference(value)) return true;
-  const problem = rootProblem(str(value));
-  return problem === null ? true : `${prefix(opt)}${problem}; no wildcards or empty levels`;
+  const t = translatorOf(this);
+  const problem = rootMessage(str(value), t);
+  return problem === null ? true : prefix(opt) + t(`${V}root.wildcards`, { problem });
 }
 
 /** Validator for the site time zone: empty (UTC) or a name the browser's Intl knows, as the runtime checks with Node's. */
-export function validateTimeZone(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateTimeZone(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
   if (text === '' || isTimeZone(text) || isEnvReference(text)) return true;
-  return `${prefix(opt)}must be an IANA time zone name such as UTC or Asia/Bangkok`;
+  return prefix(opt) + translatorOf(this)(`${V}timeZone`);
 }
 
 /** Validator for the era dates are shown in: empty (automatic), gregorian or buddhist, as the runtime checks. */
@@ -215,13 +309,14 @@ export function validateEra(value: unknown, opt?: { label?: string }): Validator
 }
 
 /** Validator for an optional MQTT client id: empty (stable default) or up to 256 printable characters without spaces. */
-export function validateClientId(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateClientId(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = value === undefined || value === null ? '' : String(value);
   if (text === '') return true;
-  if (text.length > 256) return `${prefix(opt)}must be at most 256 characters`;
+  const t = translatorOf(this);
+  if (text.length > 256) return prefix(opt) + t(`${V}maxChars`, { max: 256 });
   // eslint-disable-next-line no-control-regex
-  if (/[\s\u0000-\u001f\u007f]/.test(text)) return `${prefix(opt)}must not contain spaces or control characters`;
-  if (/[+#]/.test(text)) return `${prefix(opt)}must not contain "+" or "#" (brokers and ACLs reject them)`;
+  if (/[\s\u0000-\u001f\u007f]/.test(text)) return prefix(opt) + t(`${V}clientId.spaces`);
+  if (/[+#]/.test(text)) return prefix(opt) + t(`${V}clientId.wildcards`);
   return true;
 }
 
@@ -256,15 +351,13 @@ export function isAllCameras(camera: unknown): boolean {
  */
 export function decimalValidator(options: { min?: number; max?: number; unit?: string }): Validator {
   const { min, max, unit = '' } = options;
-  const u = unit ? ` ${unit}` : '';
-  const range =
-    min !== undefined && max !== undefined ? ` from ${min} to ${max}${u}` : min !== undefined ? `, ${min}${u} or more` : max !== undefined ? `, at most ${max}${u}` : '';
-  const message = `must be a number${range}`;
-  return function (value: unknown, opt?: { label?: string }): ValidatorResult {
+  const key = min !== undefined && max !== undefined ? 'decimalBetween' : min !== undefined ? 'decimalMin' : max !== undefined ? 'decimalMax' : 'any';
+  const message = (t: EditorTranslate) => t(`${V}number.${key}`, { min, max, unit: unitText(unit, t) });
+  return function (this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
     const text = str(value);
-    if (!/^-?(?:\d+(?:\.\d*)?|\.\d+)$/.test(text)) return prefix(opt) + message;
+    if (!/^-?(?:\d+(?:\.\d*)?|\.\d+)$/.test(text)) return prefix(opt) + message(translatorOf(this));
     const n = Number(text);
-    if (!Number.isFinite(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) return prefix(opt) + message;
+    if (!Number.isFinite(n) || (min !== undefined && n < min) || (max !== undefined && n > max)) return prefix(opt) + message(translatorOf(this));
     return true;
   };
 }
@@ -285,7 +378,7 @@ export function criticalValidator(
     if (own !== true) return own;
     const warning = currentValue(this, warningKey, inputPrefix);
     if (inRange.call(this, warning) !== true) return true;
-    if (Number(str(value)) < Number(str(warning))) return `${prefix(opt)}must be at least the warning level (${str(warning)})`;
+    if (Number(str(value)) < Number(str(warning))) return prefix(opt) + translatorOf(this)(`${V}number.atLeastWarning`, { warning: str(warning) });
     return true;
   };
 }
@@ -295,11 +388,12 @@ export function criticalValidator(
  * characters, each value at most 64 (the longest `camera_status` / `network_status` a health
  * message may carry). Empty means "no value raises this level".
  */
-export function validateStatusList(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateStatusList(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = value === undefined || value === null ? '' : String(value);
-  if (text.length > 2048) return `${prefix(opt)}must be at most 2048 characters`;
+  const t = translatorOf(this);
+  if (text.length > 2048) return prefix(opt) + t(`${V}maxChars`, { max: 2048 });
   const long = statusList(text).find((item) => item.length > 64);
-  if (long !== undefined) return `${prefix(opt)}"${long.slice(0, 20)}..." is longer than 64 characters, so no health message can match it`;
+  if (long !== undefined) return prefix(opt) + t(`${V}statusList.itemTooLong`, { item: long.slice(0, 20) });
   return true;
 }
 
@@ -340,9 +434,9 @@ export interface EntryProblem {
 }
 
 /** Why `value` is not a date-time the runtime accepts for `expires_at` (the protocol's timestamp forms), or null. */
-export function isoDateTimeProblem(value: unknown): string | null {
+export function isoDateTimeProblem(value: unknown, t: EditorTranslate = ENGLISH): string | null {
   if (isTimestamp(value)) return null;
-  return 'must be an ISO 8601 date-time such as 2025-12-31T23:59:59Z, 2025-12-31T23:59:59+07:00 or 2025-12-31T23:59:59 (read in the broker\'s time zone)';
+  return t(`${V}entry.dateTime`);
 }
 
 /**
@@ -358,40 +452,40 @@ export function looseDateTimeToIso(value: unknown): string | null {
 }
 
 /** Every problem of one watch-list entry (empty when the runtime accepts it), in field order. */
-export function blacklistEntryProblems(entry: unknown): EntryProblem[] {
-  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return [{ field: '(entry)', message: 'must be an object {plate_number, ...}' }];
+export function blacklistEntryProblems(entry: unknown, t: EditorTranslate = ENGLISH): EntryProblem[] {
+  if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) return [{ field: '(entry)', message: t(`${V}entry.notObject`) }];
   const e = entry as Record<string, unknown>;
   const problems: EntryProblem[] = [];
   const plate = e.plate_number;
-  if (typeof plate !== 'string') problems.push({ field: 'plate_number', message: plate === undefined ? 'required' : 'must be text' });
-  else if (plate.trim() === '') problems.push({ field: 'plate_number', message: 'required' });
-  else if (plate.length > BLACKLIST_MAX_LENGTH.plate_number) problems.push({ field: 'plate_number', message: `must be at most ${BLACKLIST_MAX_LENGTH.plate_number} characters` });
+  if (typeof plate !== 'string') problems.push({ field: 'plate_number', message: t(plate === undefined ? `${V}required` : `${V}text`) });
+  else if (plate.trim() === '') problems.push({ field: 'plate_number', message: t(`${V}required`) });
+  else if (plate.length > BLACKLIST_MAX_LENGTH.plate_number) problems.push({ field: 'plate_number', message: t(`${V}maxChars`, { max: BLACKLIST_MAX_LENGTH.plate_number }) });
   for (const field of ['province', 'country', 'reason', 'priority', 'list', 'expires_at'] as const) {
     const value = e[field];
     if (value === undefined) continue;
     if (typeof value !== 'string') {
-      problems.push({ field, message: 'must be text' });
+      problems.push({ field, message: t(`${V}text`) });
     } else if (field === 'priority') {
-      if (!(BLACKLIST_PRIORITIES as readonly string[]).includes(value)) problems.push({ field, message: `must be one of ${BLACKLIST_PRIORITIES.join(', ')}` });
+      if (!(BLACKLIST_PRIORITIES as readonly string[]).includes(value)) problems.push({ field, message: t(`${V}oneOf`, { values: BLACKLIST_PRIORITIES.join(', ') }) });
     } else if (field === 'expires_at') {
-      const problem = isoDateTimeProblem(value);
+      const problem = isoDateTimeProblem(value, t);
       if (problem !== null) problems.push({ field, message: problem });
     } else if (value.length > BLACKLIST_MAX_LENGTH[field]) {
-      problems.push({ field, message: `must be at most ${BLACKLIST_MAX_LENGTH[field]} characters` });
+      problems.push({ field, message: t(`${V}maxChars`, { max: BLACKLIST_MAX_LENGTH[field] }) });
     }
   }
   return problems;
 }
 
 /** Things about a valid entry worth a word in the dialog but allowed: already expired, or a pattern that matches every plate. */
-export function blacklistEntryWarnings(entry: Record<string, unknown>, now = Date.now()): EntryProblem[] {
+export function blacklistEntryWarnings(entry: Record<string, unknown>, now = Date.now(), t: EditorTranslate = ENGLISH): EntryProblem[] {
   const warnings: EntryProblem[] = [];
   const plate = typeof entry.plate_number === 'string' ? entry.plate_number.trim() : '';
-  if (plate !== '' && /^[*?]+$/.test(plate)) warnings.push({ field: 'plate_number', message: 'a pattern of only * and ? matches (almost) every plate' });
+  if (plate !== '' && /^[*?]+$/.test(plate)) warnings.push({ field: 'plate_number', message: t(`${V}entry.matchesAll`) });
   // A zone-less time is taken as UTC here: the dialog does not know the broker's zone for certain.
   const expires = readTimestamp(entry.expires_at, 'UTC');
   if (expires && expires.ms <= now) {
-    warnings.push({ field: 'expires_at', message: 'is in the past: this entry never matches' });
+    warnings.push({ field: 'expires_at', message: t(`${V}entry.past`) });
   }
   return warnings;
 }
@@ -419,24 +513,27 @@ export function cleanBlacklistEntry(raw: Record<string, unknown>): Record<string
 }
 
 /** Validator for the `entries` of `lpr-blacklist`: a list of valid entries; the message names the first bad row and field. */
-export function validateBlacklistEntries(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateBlacklistEntries(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   if (value === undefined || value === null || value === '') return true;
-  if (!Array.isArray(value)) return `${prefix(opt)}must be a list of entries`;
+  const t = translatorOf(this);
+  if (!Array.isArray(value)) return prefix(opt) + t(`${V}entry.list`);
   const bad: string[] = [];
   value.forEach((entry, i) => {
-    const problems = blacklistEntryProblems(entry);
-    if (problems.length > 0) bad.push(`row ${i + 1}: ${problems[0]!.field} ${problems[0]!.message}`);
+    const problems = blacklistEntryProblems(entry, t);
+    if (problems.length > 0) bad.push(t(`${V}entry.row`, { row: i + 1, field: problems[0]!.field, message: problems[0]!.message }));
   });
   if (bad.length === 0) return true;
-  return `${prefix(opt)}${bad[0]}${bad.length > 1 ? ` (and ${bad.length - 1} more row${bad.length > 2 ? 's' : ''})` : ''}`;
+  const more = bad.length === 1 ? '' : bad.length === 2 ? t(`${V}entry.moreRow`) : t(`${V}entry.moreRows`, { n: bad.length - 1 });
+  return `${prefix(opt)}${bad[0]}${more}`;
 }
 
 /** Validator for an optional file path: empty, or up to 4096 characters without control characters. */
-export function validateOptionalFilePath(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateOptionalFilePath(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = value === undefined || value === null ? '' : String(value);
-  if (text.length > 4096) return `${prefix(opt)}must be at most 4096 characters`;
+  const t = translatorOf(this);
+  if (text.length > 4096) return prefix(opt) + t(`${V}maxChars`, { max: 4096 });
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(text)) return `${prefix(opt)}must not contain control characters`;
+  if (/[\u0000-\u001f\u007f]/.test(text)) return prefix(opt) + t(`${V}controlChars`);
   return true;
 }
 
@@ -451,7 +548,7 @@ export interface CsvRecord {
  * BOM ignored) into records. Cells are trimmed; records whose cells are all empty are skipped.
  * `problem` is set when a quoted cell is never closed.
  */
-export function parseCsvRecords(text: string): { records: CsvRecord[]; problem: string | null } {
+export function parseCsvRecords(text: string, t: EditorTranslate = ENGLISH): { records: CsvRecord[]; problem: string | null } {
   const records: CsvRecord[] = [];
   let cells: string[] = [];
   let cell = '';
@@ -502,7 +599,7 @@ export function parseCsvRecords(text: string): { records: CsvRecord[]; problem: 
       cell += c;
     }
   }
-  if (inQuotes) return { records, problem: `line ${quoteLine}: a quoted cell is not closed (a " is missing)` };
+  if (inQuotes) return { records, problem: t(`${V}csv.unclosed`, { line: quoteLine }) };
   if (cell !== '' || cells.length > 0) endRecord();
   return { records, problem: null };
 }
@@ -512,14 +609,14 @@ export function parseCsvRecords(text: string): { records: CsvRecord[]; problem: 
  * case, unknown columns ignored), as `lpr-blacklist-update` imports them. Each problem names the
  * line and field (`line 5: priority must be one of ...`); a CSV with problems should import nothing.
  */
-export function parseBlacklistCsv(text: string): { entries: Array<Record<string, unknown>>; problems: string[] } {
-  const { records, problem } = parseCsvRecords(text);
+export function parseBlacklistCsv(text: string, t: EditorTranslate = ENGLISH): { entries: Array<Record<string, unknown>>; problems: string[] } {
+  const { records, problem } = parseCsvRecords(text, t);
   if (problem !== null) return { entries: [], problems: [problem] };
   const header = records[0];
-  if (!header) return { entries: [], problems: [`no header line: the first line must name the columns, e.g. ${BLACKLIST_FIELDS.join(',')}`] };
+  if (!header) return { entries: [], problems: [t(`${V}csv.noHeader`, { columns: BLACKLIST_FIELDS.join(',') })] };
   const columns = header.cells.map((h) => h.toLowerCase());
   if (!columns.includes('plate_number')) {
-    return { entries: [], problems: [`line ${header.line}: the header has no plate_number column (columns: ${BLACKLIST_FIELDS.join(',')})`] };
+    return { entries: [], problems: [t(`${V}csv.noPlateColumn`, { line: header.line, columns: BLACKLIST_FIELDS.join(',') })] };
   }
   const entries: Array<Record<string, unknown>> = [];
   const problems: string[] = [];
@@ -529,8 +626,8 @@ export function parseBlacklistCsv(text: string): { entries: Array<Record<string,
       if ((BLACKLIST_FIELDS as readonly string[]).includes(column) && record.cells[i] !== undefined && record.cells[i] !== '') raw[column] = record.cells[i];
     });
     const entry = cleanBlacklistEntry(raw) ?? {};
-    const found = blacklistEntryProblems(entry);
-    if (found.length > 0) for (const p of found) problems.push(`line ${record.line}: ${p.field} ${p.message}`);
+    const found = blacklistEntryProblems(entry, t);
+    if (found.length > 0) for (const p of found) problems.push(t(`${V}csv.line`, { line: record.line, field: p.field, message: p.message }));
     else entries.push(entry);
   }
   return { entries, problems };
@@ -582,9 +679,11 @@ export function blacklistRoot(listId: unknown): string | null {
 
 /** Validator factory for a property that must be one of `values` (compared as text, so `1` and `"1"` are the same). */
 export function choiceValidator(values: readonly string[]): Validator {
-  const shown = values.map((v) => (v === '' ? '(empty)' : v)).join(', ');
-  return function (value: unknown, opt?: { label?: string }): ValidatorResult {
+  return function (this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
     const text = value === undefined || value === null ? '' : String(value);
-    return values.includes(text) ? true : `${prefix(opt)}must be one of ${shown}`;
+    if (values.includes(text)) return true;
+    const t = translatorOf(this);
+    const shown = values.map((v) => (v === '' ? t(`${V}empty`) : v)).join(', ');
+    return prefix(opt) + t(`${V}oneOf`, { values: shown });
   };
 }

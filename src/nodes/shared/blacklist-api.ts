@@ -2,6 +2,7 @@
 import type { ApplyResult, BlacklistStore, UpdateAction } from '../../blacklist/store';
 import type { BlacklistEntry } from '../../protocol';
 import type { LprBroker } from './broker-api';
+import { ENGLISH, type Translate } from './i18n';
 import type { Node, NodeAPI } from './red';
 
 export interface LprBlacklist extends Node {
@@ -14,10 +15,10 @@ export interface LprBlacklist extends Node {
   onChange(listener: () => void): () => void;
 }
 
-export function resolveBlacklist(RED: NodeAPI, id: unknown): LprBlacklist | Error {
-  if (typeof id !== 'string' || id === '') return new Error('list: no lpr-blacklist is selected');
+export function resolveBlacklist(RED: NodeAPI, id: unknown, t: Translate = ENGLISH): LprBlacklist | Error {
+  if (typeof id !== 'string' || id === '') return new Error(t('lpr-common.error.noList'));
   const node = RED.nodes.getNode(id) as LprBlacklist | null;
-  if (!node) return new Error(`list: lpr-blacklist ${id} is not deployed`);
-  if (!node.store) return new Error('list: the selected lpr-blacklist has an invalid configuration');
+  if (!node) return new Error(t('lpr-common.error.listNotDeployed', { id }));
+  if (!node.store) return new Error(t('lpr-common.error.listInvalid'));
   return node;
 }

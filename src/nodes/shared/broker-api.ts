@@ -2,6 +2,7 @@
 import type { MessageKind, MessageOf, TopicTree } from '../../protocol';
 import type { BrokerConnection, ConnectionState, PublishOptions } from '../../runtime/broker-connection';
 import type { BrokerSettings } from '../../runtime/broker-settings';
+import { ENGLISH, type Translate } from './i18n';
 import type { Node, NodeAPI } from './red';
 
 export interface LprBroker extends Node {
@@ -27,10 +28,10 @@ export interface LprBroker extends Node {
 }
 
 /** The broker a flow node names in its `broker` property, or an error naming what is wrong. */
-export function resolveBroker(RED: NodeAPI, id: unknown): LprBroker | Error {
-  if (typeof id !== 'string' || id === '') return new Error('broker: no lpr-broker is selected');
+export function resolveBroker(RED: NodeAPI, id: unknown, t: Translate = ENGLISH): LprBroker | Error {
+  if (typeof id !== 'string' || id === '') return new Error(t('lpr-common.error.noBroker'));
   const node = RED.nodes.getNode(id) as LprBroker | null;
-  if (!node) return new Error(`broker: lpr-broker ${id} is not deployed`);
-  if (!node.connection) return new Error('broker: the selected lpr-broker has an invalid configuration');
+  if (!node) return new Error(t('lpr-common.error.brokerNotDeployed', { id }));
+  if (!node.connection) return new Error(t('lpr-common.error.brokerInvalid'));
   return node;
 }

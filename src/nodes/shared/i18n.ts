@@ -7,27 +7,12 @@
  * English catalog bundled here answers, so a text is never a bare key.
  */
 import common from '../../../locales/en-US/common.json';
+import { type Catalog, type Params, interpolate, lookup } from '../../i18n/catalog';
 import type { NodeAPI } from './red';
 
-export type Params = Record<string, string | number | boolean | null | undefined>;
+export type { Params } from '../../i18n/catalog';
+export { interpolate } from '../../i18n/catalog';
 export type Translate = (key: string, params?: Params) => string;
-
-type Catalog = { [key: string]: string | Catalog };
-
-function lookup(catalog: Catalog, key: string): string | undefined {
-  let at: string | Catalog | undefined = catalog;
-  for (const part of key.split('.')) {
-    if (at === undefined || typeof at === 'string') return undefined;
-    at = at[part];
-  }
-  return typeof at === 'string' ? at : undefined;
-}
-
-/** Node-RED's i18next interpolation: `__name__`. */
-export function interpolate(text: string, params?: Params): string {
-  if (!params) return text;
-  return text.replace(/__([A-Za-z0-9_]+?)__/g, (whole, name: string) => (name in params ? String(params[name] ?? '') : whole));
-}
 
 /** `t(key, params)` for a node whose English catalog is `own` (locales/en-US/<type>.json). */
 export function translator(RED: Pick<NodeAPI, '_'>, own: Catalog = {}): Translate {

@@ -1,5 +1,6 @@
 /** Reporting a message that failed validation, the same way from every node that reads MQTT. */
 import type { ValidationError } from '../../protocol';
+import { ENGLISH, type Translate } from './i18n';
 import type { Node } from './red';
 
 /**
@@ -13,8 +14,10 @@ export function reportRejected(
   payload: Buffer,
   error: ValidationError,
   meta: { type: string; cameraId: string | null; messageId: string | null; receivedAt: number },
+  t: Translate = ENGLISH,
 ): void {
-  const text = `${what} rejected: ${error.message}`;
+  // `what` comes translated from the node; the validation detail (field paths) stays as the schema says it.
+  const text = t('lpr-common.error.rejected', { what, detail: error.message });
   const err = new Error(text, { cause: { code: error.code, issues: error.issues, camera_id: meta.cameraId, message_id: meta.messageId } });
   Object.assign(err, { name: 'ValidationError', code: error.code });
   delete (err as { stack?: string }).stack;
