@@ -42,7 +42,9 @@ const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
 /** Every string literal that looks like a message key of ours: `lpr-<type>.a.b` or `lpr-common.a.b`. */
 function literalKeys(source: string): string[] {
-  return [...source.matchAll(/['"`](lpr-[a-z-]+\.[A-Za-z0-9_.]*[A-Za-z0-9_])['"`]/g)].map((m) => m[1]!).filter((k) => !/\.(json|ts|js|html|svg|png)$/.test(k));
+  // Node-RED permissions (`needsPermission('lpr-broker.read')`) look like keys and are not.
+  const withoutPermissions = source.replace(/needsPermission\(['"`][^'"`]*['"`]\)/g, '');
+  return [...withoutPermissions.matchAll(/['"`](lpr-[a-z-]+\.[A-Za-z0-9_.]*[A-Za-z0-9_])['"`]/g)].map((m) => m[1]!).filter((k) => !/\.(json|ts|js|html|svg|png)$/.test(k));
 }
 
 /** The keys of data-i18n attributes (`[placeholder]key;[title]key`). */

@@ -82,6 +82,7 @@ RED.nodes.registerType('lpr-broker', {
       },
     },
     birth: { value: true },
+    selfTest: { value: true },
     queueLimit: { value: 10000, label: 'Offline queue', validate: numberValidator({ min: 0, max: 10000000, unit: 'messages' }) },
     timeZone: { value: '', label: 'Time zone', validate: validateTimeZone },
     era: { value: '', label: 'Dates', validate: validateEra },
@@ -110,6 +111,8 @@ RED.nodes.registerType('lpr-broker', {
     // broker has an empty zone: the zone Node-RED runs in (the placeholder says so).
     if (this.timeZone === undefined) $('#node-config-input-timeZone').val('UTC');
     if (this.era === undefined) $('#node-config-input-era').val('');
+    // Flows saved before the self-test existed run it (the runtime's default too).
+    if (this.selfTest === undefined) $('#node-config-input-selfTest').prop('checked', true);
     // Offer the zones this browser knows (the runtime checks the name with Node's own list).
     const zones = (Intl as unknown as { supportedValuesOf?: (key: string) => string[] }).supportedValuesOf?.('timeZone') ?? [];
     $('#lpr-broker-time-zones').empty().append(['UTC', ...zones.filter((z) => z !== 'UTC')].map((z) => $('<option>').attr('value', z)));
