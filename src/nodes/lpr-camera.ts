@@ -123,7 +123,15 @@ export = function register(RED: NodeAPI): void {
     });
     agent.on('invalid', (kind, topic, payload, error) => {
       const what = t(
-        `lpr-camera.what.${kind === 'detectionAck' ? 'ack' : kind === 'configUpdate' ? 'configUpdate' : kind === 'healthRequest' ? 'healthRequest' : kind === 'control' ? 'control' : 'blacklist'}`,
+        kind === 'detectionAck'
+          ? 'lpr-camera.what.ack'
+          : kind === 'configUpdate'
+            ? 'lpr-camera.what.configUpdate'
+            : kind === 'healthRequest'
+              ? 'lpr-camera.what.healthRequest'
+              : kind === 'control'
+                ? 'lpr-camera.what.control'
+                : 'lpr-camera.what.blacklist',
       );
       reportRejected(node, t('lpr-camera.what.forCamera', { what, camera }), topic, payload, error, { type: kind, cameraId: camera, messageId: null, receivedAt: Date.now() });
     });

@@ -79,11 +79,12 @@ RED.nodes.registerType('lpr-blacklist-match', {
       const hasList = typeof listId === 'string' && listId !== '' && listId !== '_ADD_';
       const list = hasList ? RED.nodes.node(listId) : null;
       const count = list && Array.isArray(list.entries) ? list.entries.length : 0;
-      const countKey = `${count === 1 ? 'entriesOne' : 'entriesMany'}${root === null ? '' : 'Mqtt'}`;
+      const countKey =
+        root === null ? (count === 1 ? 'hint.entriesOne' : 'hint.entriesMany') : count === 1 ? 'hint.entriesOneMqtt' : 'hint.entriesManyMqtt';
       $('#lpr-blacklist-match-list-hint').text(
         !hasList
           ? tr(node, 'hint.chooseList', 'Choose or add an lpr-blacklist: the watch list to match against.')
-          : tr(node, `hint.${countKey}`, `${count} ${count === 1 ? 'entry' : 'entries'} in its dialog, plus whatever arrives from flows${root === null ? '' : ' and MQTT'}.`, { count }),
+          : tr(node, countKey, `${count} ${count === 1 ? 'entry' : 'entries'} in its dialog, plus whatever arrives from flows${root === null ? '' : ' and MQTT'}.`, { count }),
       );
       const publish = isTrue(currentValue(node, 'publish', prefix));
       $('#lpr-blacklist-match-publish-hint')

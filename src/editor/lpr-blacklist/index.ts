@@ -160,24 +160,23 @@ RED.nodes.registerType('lpr-blacklist', {
       const line2 = $('<div class="lpr-bl-line"></div>').appendTo(container);
       const input = (field: string, parent: any, placeholder: string, title: string) =>
         $('<input type="text">').addClass(FIELD_CLASS[field] ?? "").attr({ placeholder, title }).val(text(data[field])).appendTo(parent);
-      const row = (key: string, english: string) => tr(node, `row.${key}`, english);
-      input('plate_number', line1, row('plate', 'plate (required)'), row('plateTitle', 'Plate number, 1-32 characters; * = any run of characters, ? = one character (ABC1234, กข 1234, XYZ*)'));
-      input('province', line1, row('province', 'province'), row('provinceTitle', 'Optional: Thai name, English spelling, abbreviation (กทม) or ISO code (TH-10)'));
-      input('country', line1, row('country', 'country'), row('countryTitle', 'Optional, e.g. TH'));
-      const priority = $('<select>').addClass(FIELD_CLASS.priority ?? "").attr('title', row('priorityTitle', 'Optional priority of an alert for this plate')).appendTo(line1);
-      $('<option value=""></option>').text(row('noPriority', 'no priority')).appendTo(priority);
+      input('plate_number', line1, tr(node, 'row.plate', 'plate (required)'), tr(node, 'row.plateTitle', 'Plate number, 1-32 characters; * = any run of characters, ? = one character (ABC1234, กข 1234, XYZ*)'));
+      input('province', line1, tr(node, 'row.province', 'province'), tr(node, 'row.provinceTitle', 'Optional: Thai name, English spelling, abbreviation (กทม) or ISO code (TH-10)'));
+      input('country', line1, tr(node, 'row.country', 'country'), tr(node, 'row.countryTitle', 'Optional, e.g. TH'));
+      const priority = $('<select>').addClass(FIELD_CLASS.priority ?? "").attr('title', tr(node, 'row.priorityTitle', 'Optional priority of an alert for this plate')).appendTo(line1);
+      $('<option value=""></option>').text(tr(node, 'row.noPriority', 'no priority')).appendTo(priority);
       for (const p of BLACKLIST_PRIORITIES) $('<option>').val(p).text(p).appendTo(priority);
       const current = text(data.priority);
       // A value from an imported flow that is no priority is shown (and flagged), not silently dropped.
       if (current !== '' && !(BLACKLIST_PRIORITIES as readonly string[]).includes(current)) $('<option>').val(current).text(current).appendTo(priority);
       priority.val(current);
-      input('reason', line2, row('reason', 'reason'), row('reasonTitle', 'Optional: why the plate is listed, e.g. stolen'));
-      input('list', line2, row('list', 'list'), row('listTitle', 'Optional: the name of the list it belongs to (an entry is identified by plate + province + list)'));
+      input('reason', line2, tr(node, 'row.reason', 'reason'), tr(node, 'row.reasonTitle', 'Optional: why the plate is listed, e.g. stolen'));
+      input('list', line2, tr(node, 'row.list', 'list'), tr(node, 'row.listTitle', 'Optional: the name of the list it belongs to (an entry is identified by plate + province + list)'));
       input(
         'expires_at',
         line2,
-        row('expires', 'expires at, e.g. 2025-12-31T23:59:59Z'),
-        row('expiresTitle', "Optional ISO 8601 date-time; without a zone it is read in the broker's time zone (UTC without a broker); after it the entry stops matching"),
+        tr(node, 'row.expires', 'expires at, e.g. 2025-12-31T23:59:59Z'),
+        tr(node, 'row.expiresTitle', "Optional ISO 8601 date-time; without a zone it is read in the broker's time zone (UTC without a broker); after it the entry stops matching"),
       );
       $('<div class="lpr-bl-row-message"></div>').appendTo(container);
       container.on('input change', 'input, select', function (this: any, event: any) {

@@ -80,14 +80,10 @@ RED.nodes.registerType('lpr-camera', {
     return tr(this, 'port.input', 'detection / health / config / control/response');
   },
   outputLabels: function (this: any, index: number) {
-    const ports: Array<[string, string]> = [
-      ['control', 'control commands'],
-      ['config', 'config updates'],
-      ['blacklist', 'watch list'],
-      ['notifications', 'edge-raised notifications'],
-    ];
-    const port = ports[index] ?? ports[0]!;
-    return tr(this, `port.${port[0]}`, port[1]);
+    if (index === 1) return tr(this, 'port.config', 'config updates');
+    if (index === 2) return tr(this, 'port.blacklist', 'watch list');
+    if (index === 3) return tr(this, 'port.notifications', 'edge-raised notifications');
+    return tr(this, 'port.control', 'control commands');
   },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
