@@ -22,9 +22,11 @@ const TYPES = Object.keys(pkg['node-red'].nodes);
 const CONFIG_TYPES = TYPES.filter((t) => /category:\s*'config'/.test(readFileSync(path.join(ROOT, 'src/editor', t, 'index.ts'), 'utf8')));
 const PALETTE_TYPES = TYPES.filter((t) => !CONFIG_TYPES.includes(t));
 
-/** The start of a node's help as the editor renders it: the first paragraph of help.html, as text. */
+/** The start of a node's English help as the editor renders it: its first paragraph, as text. */
 function helpSnippet(type: string): string {
-  const html = readFileSync(path.join(ROOT, 'src/editor', type, 'help.html'), 'utf8');
+  // locales/en-US/<type>.html once the node's texts are in the message catalogs, else its help.html.
+  const catalogued = path.join(ROOT, 'locales/en-US', `${type}.html`);
+  const html = readFileSync(existsSync(catalogued) ? catalogued : path.join(ROOT, 'src/editor', type, 'help.html'), 'utf8');
   const first = /<p>([\s\S]*?)<\/p>/.exec(html)?.[1] ?? '';
   const text = first
     .replace(/<[^>]+>/g, '')
