@@ -192,3 +192,48 @@ describe('the editor in Thai and in English (lpr-camera-control)', function () {
     assert.deepEqual(editor.errors, []);
   });
 });
+
+/**
+ * Status texts are made by the runtime, in the runtime's language (Node-RED's `lang` setting, else
+ * LC_ALL / LC_MESSAGES / LANG of its process), whatever the browser's: a Thai site runs Node-RED with
+ * LANG=th_TH.UTF-8 (or `lang: 'th'` in settings.js) to show them in Thai.
+ */
+describe('status texts in the runtime\'s language (lpr-camera-control)', function () {
+  this.timeout(120_000);
+  let broker: Mosquitto | undefined;
+  let red: NodeRedHost | undefined;
+  let browser: Browser | undefined;
+
+  before(async function () {
+    if (!haveChromium()) {
+      console.log('      skipped: no /usr/bin/chromium (apt-get install chromium)');
+      this.skip();
+    }
+    broker = await startMosquitto();
+    red = await startNodeRed({ env: { LC_ALL: 'th_TH.UTF-8', LC_MESSAGES: 'th_TH.UTF-8', LANG: 'th_TH.UTF-8' } });
+    await red.deploy(pointBrokers(readExample('camera-control.json'), broker.port));
+  });
+
+  after(async function () {
+    await browser?.close();
+    await red?.stop();
+    await broker?.stop();
+  });
+
+  it('a Node-RED running with LANG=th_TH.UTF-8 shows the node\'s status in Thai, even to an English browser', async function () {
+    browser = await launch('en-US');
+    const editor = await openPage(browser);
+    await editor.page.addInitScript('window.__name = (f) => f');
+    await editor.page.goto(red!.base);
+    const want = `${'เชื่อมต่อแล้ว'} · ${TH.status.inFlight.replace('__n__', '0')} · ${TH.status.ok.replace('__n__', '0')} · ${TH.status.timeout.replace('__n__', '0')}`;
+    const seen = await editor.page
+      .waitForFunction((id: string) => typeof RED !== 'undefined' && RED.nodes?.node(id)?.status?.text, NODE, { timeout: 30_000 })
+      .then(() => editor.page.waitForFunction(({ id, text }) => RED.nodes.node(id).status.text === text, { id: NODE, text: want }, { timeout: 15_000 }).catch(() => undefined))
+      .then(() => editor.page.evaluate((id: string) => RED.nodes.node(id).status.text as string, NODE));
+    assert.equal(seen, want);
+    // The dialog still follows the browser: English.
+    assert.equal(await editor.page.evaluate(() => RED.nodes.getType('lpr-camera-control')._('lpr-camera-control.label.camera')), 'Camera');
+    assert.deepEqual(editor.errors, []);
+  });
+});
+
