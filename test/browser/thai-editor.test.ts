@@ -1,5 +1,6 @@
 /**
- * The editor as a Thai user sees it (Node-RED 4.1 in Chromium): our dialog, palette label and help in
+ * The editor as a Thai user sees it (Node-RED 4.1 in Chromium): our dialogs (lpr-camera-control in
+ * detail; lpr-camera, lpr-camera-config, lpr-blacklist-match, lpr-blacklist against the catalog), palette label and help in
  * Thai, from locales/th; core Node-RED stays English. The same editor in an English browser shows
  * English.
  *
@@ -17,20 +18,28 @@
  * editor-dialog-en.png there. Skipped, saying why, without Debian's Chromium.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
-import { pointBrokers, readExample, startNodeRed, type NodeRedHost } from '../fixtures/node-red-host';
+import { pointBrokers, readExample, ROOT, startNodeRed, type NodeRedHost } from '../fixtures/node-red-host';
 import { CHROMIUM, CHROMIUM_ARGS, haveChromium, openPage, type WatchedPage } from './chromium';
 
 declare const RED: any;
 declare const $: any;
 
 const NODE = 'lpr-cc-control';
+/** [type, node id in the examples, config node?] */
+const DIALOGS: Array<[string, string, boolean]> = [
+  ['lpr-camera-control', 'lpr-cc-control', false],
+  ['lpr-camera-config', 'lpr-cfg-config', false],
+  ['lpr-camera', 'lpr-edge-camera', false],
+  ['lpr-blacklist-match', 'lpr-bl-match', false],
+  ['lpr-blacklist', 'lpr-bl-list', true],
+];
 const SHOTS = process.env.LPR_SCREENSHOT_DIR ? path.resolve(process.env.LPR_SCREENSHOT_DIR) : null;
 
-const catalog = (lang: string) => require(`../../locales/${lang}/lpr-camera-control.json`)['lpr-camera-control'];
+const catalog = (lang: string, type = 'lpr-camera-control') => require(`../../locales/${lang}/${type}.json`)[type];
 const TH = catalog('th');
 const EN = catalog('en-US');
 
@@ -64,7 +73,9 @@ describe('the editor in Thai and in English (lpr-camera-control)', function () {
     }
     broker = await startMosquitto();
     red = await startNodeRed();
-    await red.deploy(pointBrokers(readExample('camera-control.json'), broker.port));
+    // The examples holding the five nodes converted here (the shared lpr-broker once).
+    const flows = ['camera-control.json', 'config-rollout.json', 'blacklist-alerts.json', 'edge-camera.json'].flatMap(readExample);
+    await red.deploy(pointBrokers([...new Map(flows.map((n) => [n.id, n])).values()], broker.port));
     // Answer the editor's first-run question (update notifications) so no pop-up covers the dialog.
     const answered = await fetch(`${red.base}/settings/user`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ telemetryEnabled: false }) });
     assert.ok(answered.ok, `settings/user answered ${answered.status}`);
@@ -115,11 +126,11 @@ describe('the editor in Thai and in English (lpr-camera-control)', function () {
   }
 
   /** The help sidebar (the book tab, as a user opens it) once it shows `start`, the first words of the help. */
-  async function helpShowing(editor: WatchedPage, start: string): Promise<string> {
-    await editor.page.evaluate(() => {
+  async function helpShowing(editor: WatchedPage, start: string, type = 'lpr-camera-control'): Promise<string> {
+    await editor.page.evaluate((t: string) => {
       RED.sidebar.show('help');
-      RED.sidebar.help.show('lpr-camera-control');
-    });
+      RED.sidebar.help.show(t);
+    }, type);
     await editor.page.waitForFunction(
       (s: string) => Array.from(document.querySelectorAll<HTMLElement>('.red-ui-help')).some((e) => e.offsetParent !== null && (e.textContent ?? '').includes(s)),
       start,
@@ -162,6 +173,50 @@ describe('the editor in Thai and in English (lpr-camera-control)', function () {
     await editor.page.click('#node-dialog-cancel');
     await editor.page.locator('.red-ui-tray').waitFor({ state: 'detached' });
     assert.deepEqual(editor.errors, []);
+  });
+
+  it('a Thai browser shows every dialog of the five nodes with exactly the Thai catalog texts, and each help in Thai', async function () {
+    const editor = await editorIn('th');
+    const problems: string[] = [];
+    for (const [type, id, config] of DIALOGS) {
+      const th = catalog('th', type);
+      const before = editor.errors.length;
+      await editor.page.evaluate(
+        ({ type, id, config }) => (config ? RED.editor.editConfig('', type, id) : RED.editor.edit(RED.nodes.node(id))),
+        { type, id, config },
+      );
+      await editor.page.locator(config ? '#node-config-dialog-edit-form' : '#dialog-form').waitFor({ state: 'visible' });
+      await editor.page.waitForTimeout(300);
+      // Every data-i18n element (attribute rewritten to "<namespace>:<key>" by the editor) and what it shows.
+      const shown: Array<{ key: string; attr: string; value: string }> = await editor.page.evaluate((form: string) => {
+        const out: Array<{ key: string; attr: string; value: string }> = [];
+        $(form)
+          .find('[data-i18n]')
+          .each((_: number, el: HTMLElement) => {
+            for (const part of String($(el).attr('data-i18n')).split(';')) {
+              const m = /^(?:\[([a-z]+)\])?(?:[^:]*:)?(.*)$/.exec(part)!;
+              const attr = m[1] ?? 'text';
+              const value = attr === 'text' ? $(el).text() : attr === 'html' ? $(el).text() : String($(el).attr(attr) ?? '');
+              out.push({ key: m[2]!, attr, value: value.replace(/\s+/g, ' ').trim() });
+            }
+          });
+        return out;
+      }, config ? '#node-config-dialog-edit-form' : '#dialog-form');
+      if (shown.length < 5) problems.push(`${type}: only ${shown.length} translated elements found`);
+      for (const { key, attr, value } of shown) {
+        const text = String(key.split('.').slice(1).reduce((at: any, k) => at?.[k], th) ?? `(no ${key} in the catalog)`);
+        // [html] texts are compared as the text they render.
+        const want = (attr === 'html' ? text.replace(/<[^>]+>/g, '') : text).replace(/\s+/g, ' ').trim();
+        if (value !== want) problems.push(`${type} ${key} [${attr}]: shows "${value}", catalog "${want}"`);
+      }
+      const start = /<p>([\s\S]*?)<\/p>/.exec(readFileSync(path.join(ROOT, 'locales/th', `${type}.html`), 'utf8'))![1]!.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ').trim().slice(0, 30);
+      const help = await helpShowing(editor, start, type).catch(() => null);
+      if (help === null) problems.push(`${type}: the help sidebar does not show "${start}"`);
+      await editor.page.click(config ? '#node-config-dialog-cancel' : '#node-dialog-cancel');
+      await editor.page.locator('.red-ui-tray').waitFor({ state: 'detached' });
+      if (editor.errors.length > before) problems.push(`${type}: console errors: ${editor.errors.slice(before).join(' | ')}`);
+    }
+    assert.deepEqual(problems, []);
   });
 
   it('an English browser shows the same dialog and help in English', async function () {
