@@ -96,8 +96,8 @@ describe('the editor in Thai and in English (lpr-camera-control)', function () {
     // tsx (esbuild keepNames) wraps named functions in __name(): give the page's evaluate one.
     await watched.page.addInitScript('window.__name = (f) => f');
     if (editorLanguage) await watched.page.addInitScript((l: string) => localStorage.setItem('editor-language', l), editorLanguage);
-    await watched.page.goto(red!.base);
-    await watched.page.waitForFunction((id: string) => typeof RED !== 'undefined' && RED.nodes?.node(id), NODE, { timeout: 30_000 });
+    await watched.page.goto(red!.base, { timeout: 60_000 }); // the machine may be loaded: no tight limit
+    await watched.page.waitForFunction((id: string) => typeof RED !== 'undefined' && RED.nodes?.node(id), NODE, { timeout: 60_000 });
     return watched;
   }
 
@@ -279,10 +279,10 @@ describe('status texts in the runtime\'s language (lpr-camera-control)', functio
     browser = await launch('en-US');
     const editor = await openPage(browser);
     await editor.page.addInitScript('window.__name = (f) => f');
-    await editor.page.goto(red!.base);
+    await editor.page.goto(red!.base, { timeout: 60_000 });
     const want = `${'เชื่อมต่อแล้ว'} · ${TH.status.inFlight.replace('__n__', '0')} · ${TH.status.ok.replace('__n__', '0')} · ${TH.status.timeout.replace('__n__', '0')}`;
     const seen = await editor.page
-      .waitForFunction((id: string) => typeof RED !== 'undefined' && RED.nodes?.node(id)?.status?.text, NODE, { timeout: 30_000 })
+      .waitForFunction((id: string) => typeof RED !== 'undefined' && RED.nodes?.node(id)?.status?.text, NODE, { timeout: 60_000 })
       .then(() => editor.page.waitForFunction(({ id, text }) => RED.nodes.node(id).status.text === text, { id: NODE, text: want }, { timeout: 15_000 }).catch(() => undefined))
       .then(() => editor.page.evaluate((id: string) => RED.nodes.node(id).status.text as string, NODE));
     assert.equal(seen, want);
