@@ -165,9 +165,15 @@ describe('the editor in Thai and in English (lpr-camera-control)', function () {
     assert.ok(!help.includes('Sends a control command'), 'no English help beside the Thai');
     if (SHOTS) {
       await editor.page.screenshot({ path: path.join(SHOTS, 'editor-dialog-th.png') });
-      // The help alone: the node list folded away, the help the sidebar's full height.
+      // The help alone: the node list folded away, the help the sidebar's full height, the sidebar
+      // dragged wider as a reader would.
       await editor.page.click('#red-ui-sidebar-help-show-toc');
-      await editor.page.waitForTimeout(300);
+      const bar = (await editor.page.locator('#red-ui-sidebar-separator').boundingBox())!;
+      await editor.page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2);
+      await editor.page.mouse.down();
+      await editor.page.mouse.move(bar.x - 250, bar.y + bar.height / 2, { steps: 10 });
+      await editor.page.mouse.up();
+      await editor.page.waitForTimeout(500);
       await editor.page.locator('#red-ui-sidebar').screenshot({ path: path.join(SHOTS, 'editor-help-th.png') });
     }
     await editor.page.click('#node-dialog-cancel');
