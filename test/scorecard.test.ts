@@ -163,7 +163,10 @@ describe('Flow Library scorecard (offline node-red-dev validate)', function () {
       .sort()
       .map((f) => path.join(DIST, f));
     for (const file of htmlFiles) {
-      const html = readFileSync(file, 'utf8');
+      // A node's help lives in dist/locales/<lang>/<type>.html once it is in the message catalogs
+      // (Node-RED serves it from there): the English one counts as the html's help.
+      const localeHelp = path.join(DIST, 'locales/en-US', path.basename(file));
+      const html = readFileSync(file, 'utf8') + (existsSync(localeHelp) ? '\n' + readFileSync(localeHelp, 'utf8') : '');
       for (const def of parseDefinitions(html)) definitions.set(def.type, { def, html, file });
     }
   });

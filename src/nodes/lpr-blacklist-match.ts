@@ -5,7 +5,9 @@ import { normalizePlate } from '../blacklist/normalize';
 import { notificationFields, readsFromMsg, type ReadContext } from '../blacklist/reads';
 import { AlertSuppression } from '../runtime/alert-suppression';
 import { readMatchSettings, type MatchSettings } from '../runtime/blacklist-settings';
+import catalog from '../../locales/en-US/lpr-blacklist-match.json';
 import { resolveBlacklist } from './shared/blacklist-api';
+import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
@@ -18,16 +20,17 @@ const EDGE_RAISED_MAX = 100_000;
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
 
 export = function register(RED: NodeAPI): void {
+  const t = translator(RED, catalog);
   function LprBlacklistMatchNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const list = resolveBlacklist(RED, def.list);
-    if (list instanceof Error) return failSetup(node, list);
+    if (list instanceof Error) return failSetup(node, list, t);
     let settings: MatchSettings;
     try {
       settings = readMatchSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
     if (settings.options.fuzzy) list.store.index.prepareFuzzy(settings.options.maxDistance);
     const recent = new AlertSuppression(settings.suppressMs, settings.suppressPer);
@@ -37,7 +40,17 @@ export = function register(RED: NodeAPI): void {
     let hits = 0;
     let suppressed = 0;
     const showStatus = () =>
-      node.status({ fill: 'green', shape: 'dot', text: `${list.store.size} entries · ${hits} hits${edgeHits ? ` (${edgeHits} raised at the edge)` : ''}${suppressed ? ` · ${suppressed} repeats` : ''}` });
+      node.status({
+        fill: 'green',
+        shape: 'dot',
+        text: [
+          t('lpr-blacklist-match.status.entries', { n: list.store.size }),
+          t('lpr-blacklist-match.status.hits', { n: hits }) + (edgeHits ? t('lpr-blacklist-match.status.edge', { n: edgeHits }) : ''),
+          suppressed ? t('lpr-blacklist-match.status.repeats', { n: suppressed }) : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      });
     showStatus();
     const stopWatching = list.onChange(showStatus);
     /**
@@ -120,7 +133,7 @@ export = function register(RED: NodeAPI): void {
         hits++;
         const notification = createMessage('blacklistNotifications', notificationFields(ctx, read, match));
         if (settings.publish && list.broker) {
-          list.broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(`notification not published: ${err.message}`));
+          list.broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(t('lpr-blacklist-match.warn.notPublished', { detail: err.message })));
         }
         out.push({
           ...msg,

@@ -9,7 +9,9 @@ import { ReplicatedList } from '../blacklist/replicated';
 import { planSnapshot, snapshotMessage, SnapshotAssembler } from '../blacklist/snapshot';
 import { BlacklistStore } from '../blacklist/store';
 import { readBlacklistSettings, type BlacklistSettings } from '../runtime/blacklist-settings';
+import catalog from '../../locales/en-US/lpr-blacklist.json';
 import { resolveBroker, type LprBroker } from './shared/broker-api';
+import { translator } from './shared/i18n';
 import type { LprBlacklist } from './shared/blacklist-api';
 import type { Node, NodeAPI, NodeDef } from './shared/red';
 
@@ -20,6 +22,7 @@ const OWN_IDS_KEPT = 1000;
 const STALLED_CHECK_MS = 2000;
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
+  const t = translator(RED, catalog);
   function LprBlacklistNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this as LprBlacklist & { store: BlacklistStore; broker: LprBroker | null };
@@ -27,20 +30,20 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     try {
       settings = readBlacklistSettings(def, def.id, RED.settings?.userDir ?? null);
     } catch (err) {
-      node.error(`invalid configuration: ${(err as Error).message}`);
+      node.error(t('lpr-blacklist.error.invalidConfig', { detail: (err as Error).message }));
       return;
     }
     let broker: LprBroker | null = null;
     if (def.broker) {
       const resolved = resolveBroker(RED, def.broker);
-      if (resolved instanceof Error) node.warn(`${resolved.message}: the list is not synced over MQTT`);
+      if (resolved instanceof Error) node.warn(t('lpr-blacklist.warn.notSynced', { detail: resolved.message }));
       else broker = resolved;
     }
     // A zone-less expires_at is read in the broker's site time zone (UTC without a broker).
-    const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(`could not save the list to ${settings.file}: ${err.message}`), { timeZone: broker?.settings.timeZone ?? 'UTC' });
+    const store = new BlacklistStore(settings.entries, settings.file, (err) => node.error(t('lpr-blacklist.error.saveFailed', { file: settings.file, detail: err.message })), { timeZone: broker?.settings.timeZone ?? 'UTC' });
     const { loaded, issues, tombstones } = store.load();
-    if (issues.length) node.warn(`${settings.file}: skipped ${issues.length} bad line(s), first: ${issues[0]!.path}: ${issues[0]!.message}`);
-    if (loaded) node.log(`loaded ${loaded} entries from ${settings.file}`);
+    if (issues.length) node.warn(t('lpr-blacklist.warn.skipped', { file: settings.file, n: issues.length, first: `${issues[0]!.path}: ${issues[0]!.message}` }));
+    if (loaded) node.log(t('lpr-blacklist.log.loaded', { n: loaded, file: settings.file }));
     node.store = store;
     // This server's id in revisions (ties) and in the request it sends peers: unique per runtime and node.
     const origin = `${os.hostname().replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 30) || 'host'}.${def.id}`.slice(0, 64).replace(/^[^A-Za-z0-9]+/, '');
@@ -82,7 +85,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       broker
         .publishMessage('blacklistUpdates', undefined, update)
         .then(() => undelivered.delete(stamp.revision))
-        .catch((err: Error) => node.warn(`blacklist update not published: ${err.message}`));
+        .catch((err: Error) => node.warn(t('lpr-blacklist.warn.updateNotPublished', { detail: err.message })));
     };
     /** Writes to every peer and camera on blacklist/updates, as a snapshot in chunks. */
     const publishSnapshot = (writes: BlacklistEntry[], delivered: () => void) => {
@@ -95,7 +98,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       });
       Promise.all(sent)
         .then(delivered)
-        .catch((err: Error) => node.warn(`blacklist snapshot not published: ${err.message}`));
+        .catch((err: Error) => node.warn(t('lpr-blacklist.warn.snapshotNotPublished', { detail: err.message })));
     };
 
     node.applyUpdate = (action, entries, publish) => {
@@ -113,20 +116,20 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         const result = decodePayload('blacklistUpdates', payload, { maxBytes: 256 * 1024 * 1024 });
         if (!result.ok) {
           // Rejected whole: a half-applied update would leave the list in a state nobody sent.
-          node.warn(`blacklist update on ${topic} rejected, list unchanged: ${result.error.message}`);
+          node.warn(t('lpr-blacklist.warn.updateRejected', { topic, detail: result.error.message }));
           return;
         }
         const update = result.value;
         if (ownIds.includes(update.message_id) || (update.origin === origin && update.revision !== undefined)) return;
         if (update.action === 'snapshot') {
           if (!update.snapshot) {
-            node.warn(`blacklist update on ${topic} rejected, list unchanged: snapshot: is required when action is "snapshot"`);
+            node.warn(t('lpr-blacklist.warn.snapshotMissing', { topic }));
             return;
           }
           // One snapshot in assembly per sender and list: a newer one from the same sender replaces it.
           const key = `${update.origin ?? ''}\u0000${update.snapshot.list ?? ''}\u0000${topic}`;
           const added = assembler.add(key, update.snapshot, update.entries);
-          if (added.status === 'refused') node.warn(`blacklist snapshot on ${topic} rejected, list unchanged: ${added.reason}`);
+          if (added.status === 'refused') node.warn(t('lpr-blacklist.warn.snapshotRejected', { topic, detail: added.reason }));
           if (added.status !== 'complete') return;
           // Its own revision for entries that carry none (an editor entry: 0, any revisioned write wins).
           const applied = replicated.remote({ action: 'snapshot', entries: added.entries.map((e) => (e.revision === undefined ? { ...e, revision: 0 } : e)) });
@@ -143,7 +146,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       const syncId = `srv-${def.id.replace(/[^A-Za-z0-9_.-]/g, '')}`.slice(0, 64);
       const requestSync = (wanted?: { id: string; missing: number[] }) => {
         const request = createMessage('blacklistRequest', { camera_id: syncId, ...(wanted ? { snapshot: wanted } : {}) });
-        b.publishMessage('blacklistRequest', undefined, request).catch((err: Error) => node.warn(`blacklist sync request not published: ${err.message}`));
+        b.publishMessage('blacklistRequest', undefined, request).catch((err: Error) => node.warn(t('lpr-blacklist.warn.syncNotPublished', { detail: err.message })));
       };
       const stalledTimer = setInterval(() => {
         for (const s of assembler.stalled()) {
@@ -173,14 +176,14 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           publish: (cameraId, body) => {
             b.connection
               .publish(b.topics.topic('blacklistAnswer', cameraId), body, { qos: POLICY.blacklistAnswer.qos, retain: POLICY.blacklistAnswer.retain })
-              .catch((err: Error) => node.warn(`blacklist answer to ${cameraId} not published: ${err.message}`));
+              .catch((err: Error) => node.warn(t('lpr-blacklist.warn.answerNotPublished', { camera: cameraId, detail: err.message })));
           },
           limited: (cameraId, count, scope) => {
             const what =
               scope === 'global'
-                ? `blacklist requests over the limit for all cameras together (${a.options.globalPerSecond}/s, burst ${a.options.globalBurst}, ${a.options.globalMaxWaitMs / 1000} s of waiting answers)`
-                : `blacklist requests from camera ${cameraId} over the limit (${settings.requestLimit} answers per minute)`;
-            const message = `${what}: ${count} dropped${count > 1 ? ' since the last report' : ''}`;
+                ? t('lpr-blacklist.warn.limitedGlobal', { rate: a.options.globalPerSecond, burst: a.options.globalBurst, wait: a.options.globalMaxWaitMs / 1000 })
+                : t('lpr-blacklist.warn.limitedCamera', { camera: cameraId, limit: settings.requestLimit });
+            const message = t(count > 1 ? 'lpr-blacklist.warn.droppedSince' : 'lpr-blacklist.warn.droppedOnce', { what, n: count });
             node.warn(message);
             const alert = createMessage('systemAlerts', {
               level: 'warning',
@@ -189,7 +192,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
               message,
               details: { reason: 'blacklist_requests_limited', scope, dropped: count, per_camera_per_minute: settings.requestLimit },
             });
-            b.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(`blacklist request alert not published: ${err.message}`));
+            b.publishMessage('systemAlerts', undefined, alert).catch((err: Error) => node.warn(t('lpr-blacklist.warn.alertNotPublished', { detail: err.message })));
           },
         },
         { perCameraPerMinute: settings.requestLimit },
@@ -198,7 +201,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       const onRequest = (_topic: string, payload: Buffer, _packet: IPublishPacket) => {
         const result = decodePayload('blacklistRequest', payload);
         if (!result.ok) {
-          node.warn(`blacklist request rejected: ${result.error.message}`);
+          node.warn(t('lpr-blacklist.warn.requestRejected', { detail: result.error.message }));
           return;
         }
         // camera_id is required by the schema: the list goes to that camera's own topic.
@@ -233,7 +236,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
 
     node.on('close', (removed: boolean, done: () => void) => {
       clearInterval(purger);
-      for (const t of timers) clearInterval(t);
+      for (const timer of timers) clearInterval(timer);
       answerer?.close();
       // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
       for (const unsubscribe of unsubscribes) unsubscribe({ keep: !removed });
@@ -241,7 +244,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       try {
         store.flushSync();
       } catch (err) {
-        node.error(`could not save the list to ${settings.file}: ${(err as Error).message}`);
+        node.error(t('lpr-blacklist.error.saveFailed', { file: settings.file, detail: (err as Error).message }));
       }
       changes.removeAllListeners();
       done();

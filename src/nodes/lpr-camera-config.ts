@@ -14,7 +14,9 @@ import { readConfigInput } from '../control/input';
 import { ReportedConfigs } from '../control/reported';
 import { readCameraConfigSettings, type CameraConfigSettings } from '../control/settings';
 import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
+import catalog from '../../locales/en-US/lpr-camera-config.json';
 import { resolveBroker } from './shared/broker-api';
+import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
@@ -27,30 +29,30 @@ type Done = (err?: Error) => void;
 const REQUEST_HOLDOFF_MS = 1000;
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
+  const t = translator(RED, catalog);
   function LprCameraConfigNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: CameraConfigSettings;
     try {
       settings = readCameraConfigSettings(def, def.id, RED.settings?.userDir ?? null);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
-    const store = new DesiredConfigStore(settings.file, (err) => node.error(`could not save desired configs to ${settings.file}: ${err.message}`));
+    const store = new DesiredConfigStore(settings.file, (err) => node.error(t('lpr-camera-config.error.saveFailed', { file: settings.file, detail: err.message })));
     try {
       const { loaded, issues, keptAs } = store.load();
       if (issues.length) {
         node.warn(
-          `${settings.file}: read ${loaded} desired config(s), skipped ${issues.length} unreadable or invalid record${issues.length === 1 ? '' : 's'} ` +
-            `(first: ${issues[0]!.path}: ${issues[0]!.message})` +
-            (keptAs ? `; the file as it was is kept as ${keptAs}` : ''),
+          t('lpr-camera-config.warn.skipped', { file: settings.file, loaded, skipped: issues.length, first: `${issues[0]!.path}: ${issues[0]!.message}` }) +
+            (keptAs ? t('lpr-camera-config.warn.keptAs', { keptAs }) : ''),
         );
       }
-      if (loaded) node.log(`loaded ${loaded} desired config(s) from ${settings.file}`);
+      if (loaded) node.log(t('lpr-camera-config.log.loaded', { n: loaded, file: settings.file }));
     } catch (err) {
-      node.warn(`could not read ${settings.file}: ${(err as Error).message}`);
+      node.warn(t('lpr-camera-config.error.readFailed', { file: settings.file, detail: (err as Error).message }));
     }
 
     /** Reported configs come again (retained) on every reconnect: only news comes out. */
@@ -62,7 +64,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       maxCameras: settings.maxCameras,
       onEvict: (camera) => {
         forgetSeen(camera);
-        if (reported.evicted === 1) node.warn(`reported configs of more than ${settings.maxCameras} cameras (maxCameras): forgot ${camera}, the one reporting least recently; further ones are counted in the status`);
+        if (reported.evicted === 1) node.warn(t('lpr-camera-config.warn.maxCameras', { max: settings.maxCameras, camera }));
       },
     });
     let rejected = 0;
@@ -82,7 +84,17 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     const status = new StatusReporter(
       node,
       () =>
-        `${cameraCount()} cameras · ${drifted()} drifted${reported.evicted ? ` · ${reported.evicted} forgotten` : ''}${reported.refused ? ` · ${reported.refused} refused` : ''}${rejected ? ` · ${rejected} rejected` : ''}`,
+        [
+          t('lpr-camera-config.status.cameras', { n: cameraCount() }),
+          t('lpr-camera-config.status.drifted', { n: drifted() }),
+          reported.evicted ? t('lpr-camera-config.status.forgotten', { n: reported.evicted }) : '',
+          reported.refused ? t('lpr-camera-config.status.refused', { n: reported.refused }) : '',
+          rejected ? t('lpr-camera-config.status.rejected', { n: rejected }) : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      1000,
+      t,
     );
 
     // A rollout to many cameras is paced by the connection's QoS 2 window (broker-connection.ts).
@@ -123,7 +135,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       const result = decodePayload('config', payload, { topicCameraId: parsed.cameraId });
       if (!result.ok) {
         rejected++;
-        reportRejected(node, `reported config from camera ${parsed.cameraId}`, topic, payload, result.error, {
+        reportRejected(node, t('lpr-camera-config.error.reportedFrom', { camera: parsed.cameraId }), topic, payload, result.error, {
           type: 'config',
           cameraId: parsed.cameraId,
           messageId: null,
@@ -144,7 +156,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       if (!reported.set(config.camera_id, config.config_type, { config, status: state })) {
         // A camera with maxTypes other config types: a flood of types must not grow the table.
         seen.forget(reportKey(config.camera_id, config.config_type));
-        if (reported.refused === 1) node.warn(`camera ${config.camera_id} reported more than ${reported.maxTypes} config types: further types are ignored and counted in the status`);
+        if (reported.refused === 1) node.warn(t('lpr-camera-config.warn.maxTypes', { camera: config.camera_id, max: reported.maxTypes }));
         status.touch();
         return;
       }
@@ -174,7 +186,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       const result = decodePayload('configRequest', payload, { topicCameraId: camera });
       if (!result.ok) {
         rejected++;
-        reportRejected(node, `config request from camera ${camera}`, topic, payload, result.error, {
+        reportRejected(node, t('lpr-camera-config.error.requestFrom', { camera }), topic, payload, result.error, {
           type: 'config-request',
           cameraId: camera,
           messageId: null,
@@ -198,7 +210,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       lastAnswer.set(camera, now);
       if (lastAnswer.size > 10_000) lastAnswer.delete(lastAnswer.keys().next().value!);
       for (const config of configs) {
-        publishDesired(config, 'request', (m) => node.send(m)).catch((err: Error) => node.warn(`desired config for ${camera} not republished: ${err.message}`));
+        publishDesired(config, 'request', (m) => node.send(m)).catch((err: Error) => node.warn(t('lpr-camera-config.warn.notRepublished', { camera, detail: err.message })));
       }
     };
 
@@ -235,7 +247,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         }
         republishAfterForget(action.camera).then(
           () => done(),
-          (err: Error) => done(new Error(`desired config of ${action.camera} forgotten, but its retained config/update not updated: ${err.message}`)),
+          (err: Error) => done(new Error(t('lpr-camera-config.error.forgetNotUpdated', { camera: action.camera, detail: err.message }))),
         );
         return;
       }
@@ -248,7 +260,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       Promise.allSettled(action.configs.map((config) => publishDesired(config, 'input', send, msg))).then((results) => {
         const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         if (failed.length === 0) done();
-        else done(new Error(`${failed.length} of ${results.length} desired config(s) not published (kept as desired; a camera's config/request gets them): ${(failed[0]!.reason as Error).message}`));
+        else done(new Error(t('lpr-camera-config.error.notPublished', { failed: failed.length, total: results.length, detail: (failed[0]!.reason as Error).message })));
       });
     });
 
@@ -260,7 +272,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       try {
         store.flushSync();
       } catch (err) {
-        node.error(`could not save desired configs to ${settings.file}: ${(err as Error).message}`);
+        node.error(t('lpr-camera-config.error.saveFailed', { file: settings.file, detail: (err as Error).message }));
       }
       done();
     });

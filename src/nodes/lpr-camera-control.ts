@@ -12,8 +12,10 @@ import { readControlInput } from '../control/input';
 import { DEFAULT_PENDING_LIMIT, PendingTable, type Outcome, type PendingInfo } from '../control/pending';
 import { readControlSettings, type ControlSettings } from '../control/settings';
 import { recordLatency } from '../runtime/registry';
+import catalog from '../../locales/en-US/lpr-camera-control.json';
 import { siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
+import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
@@ -31,26 +33,37 @@ interface Waiting {
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
 export = function register(RED: NodeAPI): void {
+  const t = translator(RED, catalog);
   function LprCameraControlNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: ControlSettings;
     try {
       settings = readControlSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
     const mqtt5 = broker.settings.protocolVersion === 5;
     const pending = new PendingTable<{ control: Control; waiting: Waiting }, ControlResponse>(DEFAULT_PENDING_LIMIT);
     const counts = { ok: 0, error: 0, rejected: 0, timeout: 0, invalid: 0 };
-    const status = new StatusReporter(node, () => {
-      const extra = [counts.error ? `${counts.error} error` : '', counts.rejected ? `${counts.rejected} rejected` : '', counts.invalid ? `${counts.invalid} invalid` : '']
-        .filter(Boolean)
-        .join(' · ');
-      return `${pending.size} in flight · ${counts.ok} ok · ${counts.timeout} timeout${extra ? ' · ' + extra : ''}`;
-    });
+    const status = new StatusReporter(
+      node,
+      () =>
+        [
+          t('lpr-camera-control.status.inFlight', { n: pending.size }),
+          t('lpr-camera-control.status.ok', { n: counts.ok }),
+          t('lpr-camera-control.status.timeout', { n: counts.timeout }),
+          counts.error ? t('lpr-camera-control.status.error', { n: counts.error }) : '',
+          counts.rejected ? t('lpr-camera-control.status.rejected', { n: counts.rejected }) : '',
+          counts.invalid ? t('lpr-camera-control.status.invalid', { n: counts.invalid }) : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      1000,
+      t,
+    );
     let closing = false;
 
     /** Sends the outcome of one exchange and completes its input message. */
@@ -96,7 +109,7 @@ export = function register(RED: NodeAPI): void {
       const result = decodePayload('controlResponse', payload, { topicCameraId: parsed.cameraId });
       if (!result.ok) {
         counts.invalid++;
-        reportRejected(node, `control response from camera ${parsed.cameraId}`, topic, payload, result.error, {
+        reportRejected(node, t('lpr-camera-control.error.responseFrom', { camera: parsed.cameraId }), topic, payload, result.error, {
           type: 'control-response',
           cameraId: parsed.cameraId,
           messageId: null,
@@ -139,7 +152,9 @@ export = function register(RED: NodeAPI): void {
       // A command is never queued while the broker is away: it could reach the camera long after
       // its timeout was reported (a stale restart is worse than none).
       if (!broker.connection.connected) {
-        done(new Error(`broker: not connected (${broker.connection.state}); command ${request.control.command} to ${request.cameraId} not sent`));
+        done(
+          new Error(t('lpr-camera-control.error.notConnected', { state: broker.connection.state, command: request.control.command, camera: request.cameraId })),
+        );
         return;
       }
       const { cameraId, control } = request;
@@ -162,7 +177,7 @@ export = function register(RED: NodeAPI): void {
       broker.publishMessage('control', cameraId, control, properties ? { properties } : undefined).then(
         () => node.debug(`command ${control.command} ${requestId} to ${cameraId} published`),
         (err: Error) => {
-          pending.cancel(requestId, `command ${control.command} to ${cameraId} not published: ${err.message}`);
+          pending.cancel(requestId, t('lpr-camera-control.error.notPublished', { command: control.command, camera: cameraId, detail: err.message }));
           status.touch();
         },
       );

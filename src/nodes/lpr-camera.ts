@@ -7,7 +7,9 @@
 import { rmSync } from 'node:fs';
 import { CameraAgent, inputErrorFor, InputError, type OutboundKind } from '../edge/camera-agent';
 import { defaultUserDir, edgeListPath, journalPath, notificationJournalPath, readCameraSettings, type CameraSettings } from '../edge/camera-settings';
+import catalog from '../../locales/en-US/lpr-camera.json';
 import { resolveBroker } from './shared/broker-api';
+import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
@@ -34,20 +36,21 @@ function userDirOf(RED: NodeAPI): string {
 }
 
 export = function register(RED: NodeAPI): void {
+  const t = translator(RED, catalog);
   function LprCameraNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const node = this;
     const broker = resolveBroker(RED, def.broker);
-    if (broker instanceof Error) return failSetup(node, broker);
+    if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: CameraSettings;
     try {
       settings = readCameraSettings(def);
     } catch (err) {
-      return failSetup(node, err);
+      return failSetup(node, err, t);
     }
-    if (settings.matchAtEdge && !settings.blacklist) node.warn('matchAtEdge needs the watch list (blacklist): nothing is matched at the edge');
+    if (settings.matchAtEdge && !settings.blacklist) node.warn(t('lpr-camera.warn.matchNeedsList'));
     const claim = broker.claimCameraPresence(node, settings.camera);
-    if (claim) return failSetup(node, claim);
+    if (claim) return failSetup(node, claim, t);
 
     const camera = settings.camera;
     const userDir = userDirOf(RED);
@@ -80,17 +83,22 @@ export = function register(RED: NodeAPI): void {
     // For diagnostics and tests: the agent with its outbox (pending detections, metrics).
     Object.defineProperty(node, 'lprAgent', { value: agent, configurable: true });
     const metrics = agent.metrics;
-    const status = new StatusReporter(node, () => {
-      const extra = [
-        metrics.deferred ? `${metrics.deferred} deferred` : '',
-        metrics.rejected ? `${metrics.rejected} rejected` : '',
-        metrics.dropped ? `${metrics.dropped} dropped` : '',
-        metrics.corrupt ? `${metrics.corrupt} unreadable` : '',
-      ]
-        .filter(Boolean)
-        .join(' · ');
-      return `${metrics.pending} pending · ${metrics.acked} acked${extra ? ' · ' + extra : ''}`;
-    });
+    const status = new StatusReporter(
+      node,
+      () =>
+        [
+          t('lpr-camera.status.pending', { n: metrics.pending }),
+          t('lpr-camera.status.acked', { n: metrics.acked }),
+          metrics.deferred ? t('lpr-camera.status.deferred', { n: metrics.deferred }) : '',
+          metrics.rejected ? t('lpr-camera.status.rejected', { n: metrics.rejected }) : '',
+          metrics.dropped ? t('lpr-camera.status.dropped', { n: metrics.dropped }) : '',
+          metrics.corrupt ? t('lpr-camera.status.unreadable', { n: metrics.corrupt }) : '',
+        ]
+          .filter(Boolean)
+          .join(' · '),
+      1000,
+      t,
+    );
 
     let lastDropWarning = 0;
     let droppedSinceWarning = 0;
@@ -101,22 +109,31 @@ export = function register(RED: NodeAPI): void {
       if (now - lastDropWarning < DROP_WARN_MS) return;
       lastDropWarning = now;
       node.warn(
-        `outbox full (${settings.bufferSize}): dropped the oldest detection ${detection.message_id}` +
-          (droppedSinceWarning > 1 ? ` (${droppedSinceWarning} dropped since the last warning)` : ''),
+        t('lpr-camera.warn.dropped', { size: settings.bufferSize, id: detection.message_id }) +
+          (droppedSinceWarning > 1 ? t('lpr-camera.warn.droppedSince', { n: droppedSinceWarning }) : ''),
       );
       droppedSinceWarning = 0;
     });
     agent.on('rejected', (detection, error) => {
-      const err = new Error(`detection ${detection.message_id} rejected by the server: ${error ?? 'no reason given'}`, {
+      const err = new Error(t('lpr-camera.error.rejectedByServer', { id: detection.message_id, reason: error ?? t('lpr-camera.error.noReason') }), {
         cause: { code: 'rejected', message_id: detection.message_id, error: error ?? null },
       });
       Object.assign(err, { code: 'rejected' });
       node.error(err, { topic: 'detection', payload: detection, lpr: { type: 'detection', cameraId: camera, messageId: detection.message_id } } as NodeMessage);
     });
     agent.on('invalid', (kind, topic, payload, error) => {
-      const what =
-        kind === 'detectionAck' ? 'ack' : kind === 'configUpdate' ? 'config update' : kind === 'healthRequest' ? 'health request' : kind === 'control' ? 'control' : 'watch list';
-      reportRejected(node, `${what} for camera ${camera}`, topic, payload, error, { type: kind, cameraId: camera, messageId: null, receivedAt: Date.now() });
+      const what = t(
+        kind === 'detectionAck'
+          ? 'lpr-camera.what.ack'
+          : kind === 'configUpdate'
+            ? 'lpr-camera.what.configUpdate'
+            : kind === 'healthRequest'
+              ? 'lpr-camera.what.healthRequest'
+              : kind === 'control'
+                ? 'lpr-camera.what.control'
+                : 'lpr-camera.what.blacklist',
+      );
+      reportRejected(node, t('lpr-camera.what.forCamera', { what, camera }), topic, payload, error, { type: kind, cameraId: camera, messageId: null, receivedAt: Date.now() });
     });
     let lastProblem = '';
     agent.on('problem', (err) => {
@@ -147,7 +164,7 @@ export = function register(RED: NodeAPI): void {
       lastListWarning = err.message;
     });
     agent.on('healthRequest', (_request, answered) => {
-      if (!answered) node.warn('health/request received but no health has been published yet: send a msg with topic "health" first');
+      if (!answered) node.warn(t('lpr-camera.warn.noHealth'));
     });
     agent.on('change', () => status.touch());
 
@@ -155,15 +172,14 @@ export = function register(RED: NodeAPI): void {
       agent.start();
     } catch (err) {
       agent.stop();
-      return failSetup(node, new Error(`file: cannot use the outbox journal ${agent.outbox.journalFile}: ${(err as Error).message}`));
+      return failSetup(node, new Error(t('lpr-camera.error.journal', { file: agent.outbox.journalFile, detail: (err as Error).message })), t);
     }
-    if (metrics.restored > 0) node.log(`${metrics.restored} unacknowledged detection(s) restored from ${agent.outbox.journalFile}`);
+    if (metrics.restored > 0) node.log(t('lpr-camera.log.restored', { n: metrics.restored, file: agent.outbox.journalFile }));
     if (metrics.corrupt > 0) {
       // A record torn by a crash (or a damaged disk): its detection, if any, is lost to the outbox.
       node.warn(
-        `${metrics.corrupt} unreadable record${metrics.corrupt === 1 ? '' : 's'} in the outbox journal ${agent.outbox.journalFile} skipped ` +
-          `(torn by a crash or damaged); ${metrics.restored} detection(s) restored` +
-          (agent.outbox.corruptCopy ? `; the journal as read is kept as ${agent.outbox.corruptCopy}` : ''),
+        t('lpr-camera.warn.unreadable', { n: metrics.corrupt, file: agent.outbox.journalFile, restored: metrics.restored }) +
+          (agent.outbox.corruptCopy ? t('lpr-camera.warn.keptAs', { copy: agent.outbox.corruptCopy }) : ''),
       );
     }
     broker.register(node, (state) => status.setState(state));
@@ -172,7 +188,7 @@ export = function register(RED: NodeAPI): void {
       const topic = typeof msg.topic === 'string' ? msg.topic.trim() : msg.topic;
       const kind = typeof topic === 'string' ? INPUT_KINDS[topic] : undefined;
       if (!kind) {
-        done(new Error(`msg.topic: must be "detection", "health", "config" or "control/response", got ${JSON.stringify(topic) ?? 'nothing'}`));
+        done(new Error(t('lpr-camera.error.badTopic', { got: JSON.stringify(topic) ?? 'nothing' })));
         return;
       }
       try {
@@ -196,7 +212,7 @@ export = function register(RED: NodeAPI): void {
         );
       } catch (err) {
         if (err instanceof InputError && err.code === 'outbox_full') {
-          const e = new Error(`detection not queued: ${err.issues[0]?.message ?? 'outbox full'}`);
+          const e = new Error(t('lpr-camera.error.notQueued', { detail: err.issues[0]?.message ?? t('lpr-camera.error.outboxFull') }));
           Object.assign(e, { code: 'outbox_full' });
           done(e);
         } else done(inputErrorFor(err));

@@ -16,11 +16,18 @@ import {
   orMissing,
 } from '../shared/validate';
 
+/** A text of this node's catalog; English where the editor has none. */
+function tr(node: any, key: string, english: string, params?: Record<string, unknown>): string {
+  return node && typeof node._ === 'function' ? node._(`lpr-blacklist-match.${key}`, params) : english;
+}
+
 RED.nodes.registerType('lpr-blacklist-match', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-blacklist-match.svg',
-  paletteLabel: 'blacklist match',
+  paletteLabel: function (this: any) {
+    return tr(this, 'paletteLabel', 'blacklist match');
+  },
   inputs: 1,
   outputs: 2,
   defaults: {
@@ -39,13 +46,17 @@ RED.nodes.registerType('lpr-blacklist-match', {
     publish: { value: true },
   },
   label: function (this: any) {
-    return this.name || 'blacklist match';
+    return this.name || tr(this, 'label.node', 'blacklist match');
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
-  inputLabels: 'detection or plate',
-  outputLabels: ['match', 'no match'],
+  inputLabels: function (this: any) {
+    return tr(this, 'port.input', 'detection or plate');
+  },
+  outputLabels: function (this: any, index: number) {
+    return index === 0 ? tr(this, 'port.match', 'match') : tr(this, 'port.noMatch', 'no match');
+  },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;
@@ -68,21 +79,23 @@ RED.nodes.registerType('lpr-blacklist-match', {
       const hasList = typeof listId === 'string' && listId !== '' && listId !== '_ADD_';
       const list = hasList ? RED.nodes.node(listId) : null;
       const count = list && Array.isArray(list.entries) ? list.entries.length : 0;
+      const countKey =
+        root === null ? (count === 1 ? 'hint.entriesOne' : 'hint.entriesMany') : count === 1 ? 'hint.entriesOneMqtt' : 'hint.entriesManyMqtt';
       $('#lpr-blacklist-match-list-hint').text(
         !hasList
-          ? 'Choose or add an lpr-blacklist: the watch list to match against.'
-          : `${count} ${count === 1 ? 'entry' : 'entries'} in its dialog, plus whatever arrives from flows${root === null ? '' : ' and MQTT'}.`,
+          ? tr(node, 'hint.chooseList', 'Choose or add an lpr-blacklist: the watch list to match against.')
+          : tr(node, countKey, `${count} ${count === 1 ? 'entry' : 'entries'} in its dialog, plus whatever arrives from flows${root === null ? '' : ' and MQTT'}.`, { count }),
       );
       const publish = isTrue(currentValue(node, 'publish', prefix));
       $('#lpr-blacklist-match-publish-hint')
         .text(
           root === null
             ? hasList
-              ? 'The list has no broker: nothing is published (messages still leave output 1).'
+              ? tr(node, 'hint.noBroker', 'The list has no broker: nothing is published (messages still leave output 1).')
               : ''
             : publish
-              ? `BlacklistNotification on ${root}/blacklist/notifications (QoS 1), through the list's broker.`
-              : 'Not published: notifications only leave output 1.',
+              ? tr(node, 'hint.publishes', `BlacklistNotification on ${root}/blacklist/notifications (QoS 1), through the list's broker.`, { root })
+              : tr(node, 'hint.notPublished', 'Not published: notifications only leave output 1.'),
         )
         .toggle(hasList);
     };

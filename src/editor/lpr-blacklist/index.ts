@@ -32,6 +32,11 @@ import {
 } from '../shared/validate';
 
 const PREFIX = 'node-config-input';
+
+/** A text of this node's catalog; English where the editor has none. */
+function tr(node: any, key: string, english: string, params?: Record<string, unknown>): string {
+  return node && typeof node._ === 'function' ? node._(`lpr-blacklist.${key}`, params) : english;
+}
 const LIST = '#node-config-input-entries';
 /** Largest CSV file the dialog reads; bigger lists belong in a flow (blacklist update, import). */
 const MAX_IMPORT_BYTES = 16 * 1024 * 1024;
@@ -90,7 +95,8 @@ RED.nodes.registerType('lpr-blacklist', {
     snapshotKiB: { value: 240, label: 'Chunks', validate: orMissing(numberValidator({ min: 4, max: 262144, integer: true, unit: 'KiB' })) },
   },
   label: function (this: any) {
-    return this.name || blacklistLabel(this.entries);
+    const count = Array.isArray(this.entries) ? this.entries.length : 0;
+    return this.name || tr(this, count === 1 ? 'label.nodeOne' : 'label.nodeMany', blacklistLabel(this.entries), { count });
   },
   oneditprepare: function (this: any) {
     const node = this;
@@ -136,10 +142,10 @@ RED.nodes.registerType('lpr-blacklist', {
         if (state.expired) expired++;
       }
       (listEl as any).value = entries;
-      const parts = [`${count} ${count === 1 ? 'entry' : 'entries'}`];
-      if (problems) parts.push(`${problems} with problems (marked in red: fix or delete them)`);
-      if (expired) parts.push(`${expired} already expired`);
-      $('#lpr-blacklist-summary').text(parts.join(' · ') + '. Empty rows are dropped when you save.');
+      const parts = [tr(node, count === 1 ? 'summary.one' : 'summary.many', `${count} ${count === 1 ? 'entry' : 'entries'}`, { count })];
+      if (problems) parts.push(tr(node, 'summary.problems', `${problems} with problems (marked in red: fix or delete them)`, { count: problems }));
+      if (expired) parts.push(tr(node, 'summary.expired', `${expired} already expired`, { count: expired }));
+      $('#lpr-blacklist-summary').text(`${parts.join(' · ')}. ${tr(node, 'summary.dropped', 'Empty rows are dropped when you save.')}`);
       // Node-RED validates on change of the property's input.
       list.trigger('change');
     };
@@ -154,19 +160,24 @@ RED.nodes.registerType('lpr-blacklist', {
       const line2 = $('<div class="lpr-bl-line"></div>').appendTo(container);
       const input = (field: string, parent: any, placeholder: string, title: string) =>
         $('<input type="text">').addClass(FIELD_CLASS[field] ?? "").attr({ placeholder, title }).val(text(data[field])).appendTo(parent);
-      input('plate_number', line1, 'plate (required)', 'Plate number, 1-32 characters; * = any run of characters, ? = one character (ABC1234, กข 1234, XYZ*)');
-      input('province', line1, 'province', 'Optional: Thai name, English spelling, abbreviation (กทม) or ISO code (TH-10)');
-      input('country', line1, 'country', 'Optional, e.g. TH');
-      const priority = $('<select>').addClass(FIELD_CLASS.priority ?? "").attr('title', 'Optional priority of an alert for this plate').appendTo(line1);
-      $('<option value="">no priority</option>').appendTo(priority);
+      input('plate_number', line1, tr(node, 'row.plate', 'plate (required)'), tr(node, 'row.plateTitle', 'Plate number, 1-32 characters; * = any run of characters, ? = one character (ABC1234, กข 1234, XYZ*)'));
+      input('province', line1, tr(node, 'row.province', 'province'), tr(node, 'row.provinceTitle', 'Optional: Thai name, English spelling, abbreviation (กทม) or ISO code (TH-10)'));
+      input('country', line1, tr(node, 'row.country', 'country'), tr(node, 'row.countryTitle', 'Optional, e.g. TH'));
+      const priority = $('<select>').addClass(FIELD_CLASS.priority ?? "").attr('title', tr(node, 'row.priorityTitle', 'Optional priority of an alert for this plate')).appendTo(line1);
+      $('<option value=""></option>').text(tr(node, 'row.noPriority', 'no priority')).appendTo(priority);
       for (const p of BLACKLIST_PRIORITIES) $('<option>').val(p).text(p).appendTo(priority);
       const current = text(data.priority);
       // A value from an imported flow that is no priority is shown (and flagged), not silently dropped.
       if (current !== '' && !(BLACKLIST_PRIORITIES as readonly string[]).includes(current)) $('<option>').val(current).text(current).appendTo(priority);
       priority.val(current);
-      input('reason', line2, 'reason', 'Optional: why the plate is listed, e.g. stolen');
-      input('list', line2, 'list', 'Optional: the name of the list it belongs to (an entry is identified by plate + province + list)');
-      input('expires_at', line2, 'expires at, e.g. 2025-12-31T23:59:59Z', 'Optional ISO 8601 date-time; without a zone it is read in the broker\'s time zone (UTC without a broker); after it the entry stops matching');
+      input('reason', line2, tr(node, 'row.reason', 'reason'), tr(node, 'row.reasonTitle', 'Optional: why the plate is listed, e.g. stolen'));
+      input('list', line2, tr(node, 'row.list', 'list'), tr(node, 'row.listTitle', 'Optional: the name of the list it belongs to (an entry is identified by plate + province + list)'));
+      input(
+        'expires_at',
+        line2,
+        tr(node, 'row.expires', 'expires at, e.g. 2025-12-31T23:59:59Z'),
+        tr(node, 'row.expiresTitle', "Optional ISO 8601 date-time; without a zone it is read in the broker's time zone (UTC without a broker); after it the entry stops matching"),
+      );
       $('<div class="lpr-bl-row-message"></div>').appendTo(container);
       container.on('input change', 'input, select', function (this: any, event: any) {
         if (event.type === 'change' && $(this).hasClass(FIELD_CLASS.expires_at!)) {
@@ -179,7 +190,7 @@ RED.nodes.registerType('lpr-blacklist', {
     };
 
     list.css('min-height', '150px').editableList({
-      addButton: 'entry',
+      addButton: tr(node, 'button.entry', 'entry'),
       addItem: addRow,
       removable: true,
       sortable: true,
@@ -188,9 +199,9 @@ RED.nodes.registerType('lpr-blacklist', {
       sortItems: () => refresh(),
       buttons: [
         {
-          label: 'import CSV',
+          label: tr(node, 'button.import', 'import CSV'),
           icon: 'fa fa-upload',
-          title: 'Add rows from CSV text or a CSV file',
+          title: tr(node, 'button.importTitle', 'Add rows from CSV text or a CSV file'),
           click: () => {
             $('#lpr-blacklist-export').hide();
             $('#lpr-blacklist-import').toggle();
@@ -198,9 +209,9 @@ RED.nodes.registerType('lpr-blacklist', {
           },
         },
         {
-          label: 'export CSV',
+          label: tr(node, 'button.export', 'export CSV'),
           icon: 'fa fa-download',
-          title: 'Show these entries as CSV, to copy or download',
+          title: tr(node, 'button.exportTitle', 'Show these entries as CSV, to copy or download'),
           click: () => {
             $('#lpr-blacklist-import').hide();
             const csv = blacklistCsv(collect(true));
@@ -227,15 +238,18 @@ RED.nodes.registerType('lpr-blacklist', {
       const result = $('#lpr-blacklist-import-result').removeClass('lpr-bl-error').text('');
       if (!file) return;
       if (file.size > MAX_IMPORT_BYTES) {
-        result.addClass('lpr-bl-error').text(`${file.name} is over ${MAX_IMPORT_BYTES / 1024 / 1024} MB: import a list that large with a blacklist update node (action import) instead.`);
+        const mb = MAX_IMPORT_BYTES / 1024 / 1024;
+        result
+          .addClass('lpr-bl-error')
+          .text(tr(node, 'import.tooLarge', `${file.name} is over ${mb} MB: import a list that large with a blacklist update node (action import) instead.`, { file: file.name, mb }));
         return;
       }
       const reader = new FileReader();
       reader.onload = () => {
         $('#lpr-blacklist-import-text').val(String(reader.result ?? ''));
-        result.text(`Read ${file.name}: press Add rows.`);
+        result.text(tr(node, 'import.read', `Read ${file.name}: press Add rows.`, { file: file.name }));
       };
-      reader.onerror = () => result.addClass('lpr-bl-error').text(`Could not read ${file.name}.`);
+      reader.onerror = () => result.addClass('lpr-bl-error').text(tr(node, 'import.readFailed', `Could not read ${file.name}.`, { file: file.name }));
       reader.readAsText(file, 'utf-8');
     });
     $('#lpr-blacklist-import-add').on('click', (event: any) => {
@@ -244,11 +258,12 @@ RED.nodes.registerType('lpr-blacklist', {
       const { entries: parsed, problems } = parseBlacklistCsv(String($('#lpr-blacklist-import-text').val() ?? ''));
       if (problems.length > 0) {
         const shown = problems.slice(0, 10).join('\n');
-        result.addClass('lpr-bl-error').text(`Nothing added, fix the CSV first:\n${shown}${problems.length > 10 ? `\n... and ${problems.length - 10} more` : ''}`);
+        const more = problems.length > 10 ? `\n${tr(node, 'import.more', `... and ${problems.length - 10} more`, { count: problems.length - 10 })}` : '';
+        result.addClass('lpr-bl-error').text(`${tr(node, 'import.fixFirst', 'Nothing added, fix the CSV first:')}\n${shown}${more}`);
         return;
       }
       if (parsed.length === 0) {
-        result.addClass('lpr-bl-error').text('Nothing added: the CSV has a header line but no rows.');
+        result.addClass('lpr-bl-error').text(tr(node, 'import.noRows', 'Nothing added: the CSV has a header line but no rows.'));
         return;
       }
       building = true;
@@ -257,7 +272,11 @@ RED.nodes.registerType('lpr-blacklist', {
       refresh();
       $('#lpr-blacklist-import-text').val('');
       $('#lpr-blacklist-import-file').val('');
-      result.text(`Added ${parsed.length} ${parsed.length === 1 ? 'row' : 'rows'} at the end of the list.`);
+      result.text(
+        tr(node, parsed.length === 1 ? 'import.addedOne' : 'import.addedMany', `Added ${parsed.length} ${parsed.length === 1 ? 'row' : 'rows'} at the end of the list.`, {
+          count: parsed.length,
+        }),
+      );
     });
     $('#lpr-blacklist-import-close').on('click', (event: any) => {
       event.preventDefault();
@@ -293,8 +312,13 @@ RED.nodes.registerType('lpr-blacklist', {
       const root = brokerRoot();
       $('#lpr-blacklist-broker-hint').text(
         root === null
-          ? 'None: the list is local to this Node-RED (flows can still change it with a blacklist update node).'
-          : `Receives and publishes BlacklistUpdates on ${root}/blacklist/updates (QoS 1); match nodes publish notifications on ${root}/blacklist/notifications.`,
+          ? tr(node, 'hint.noBroker', 'None: the list is local to this Node-RED (flows can still change it with a blacklist update node).')
+          : tr(
+              node,
+              'hint.broker',
+              `Receives and publishes BlacklistUpdates on ${root}/blacklist/updates (QoS 1); match nodes publish notifications on ${root}/blacklist/notifications.`,
+              { root },
+            ),
       );
       $('#lpr-blacklist-row-answerRequests').toggle(root !== null);
       const answer = isTrue(currentValue(node, 'answerRequests', PREFIX));
@@ -303,7 +327,12 @@ RED.nodes.registerType('lpr-blacklist', {
       $('#lpr-blacklist-request-hint')
         .text(
           root !== null && answer
-            ? `A request on ${root}/blacklist/request naming camera_id is answered to that camera alone, with every entry as a snapshot (chunks) on ${root}/cameras/<camera_id>/blacklist (requests within 1 s merged; over the limit dropped, with a warning and an alert).`
+            ? tr(
+                node,
+                'hint.requests',
+                `A request on ${root}/blacklist/request naming camera_id is answered to that camera alone, with every entry as a snapshot (chunks) on ${root}/cameras/<camera_id>/blacklist (requests within 1 s merged; over the limit dropped, with a warning and an alert).`,
+                { root },
+              )
             : '',
         )
         .toggle(root !== null && answer);
@@ -317,7 +346,11 @@ RED.nodes.registerType('lpr-blacklist', {
       else if (/^(?:[\\/]|[A-Za-z]:[\\/])/.test(file)) where = file;
       else where = `<user dir>/${file}`;
       $('#lpr-blacklist-file-hint')
-        .text(persist ? `Entries from MQTT and flows are saved to ${where} (one JSON entry per line).` : 'Entries from MQTT and flows are kept in memory only: a restart or redeploy forgets them.')
+        .text(
+          persist
+            ? tr(node, 'hint.saved', `Entries from MQTT and flows are saved to ${where} (one JSON entry per line).`, { where })
+            : tr(node, 'hint.memory', 'Entries from MQTT and flows are kept in memory only: a restart or redeploy forgets them.'),
+        )
         .show();
     };
 

@@ -20,12 +20,18 @@ import {
 } from '../shared/validate';
 import { cameraTopicPreview } from '../shared/topics';
 
+/** A text of this node's catalog; English where the editor has none (validators may run without `this._`). */
+function tr(node: any, key: string, english: string, params?: Record<string, unknown>): string {
+  return node && typeof node._ === 'function' ? node._(`lpr-camera-config.${key}`, params) : english;
+}
 
 RED.nodes.registerType('lpr-camera-config', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-camera-config.svg',
-  paletteLabel: 'camera config',
+  paletteLabel: function (this: any) {
+    return tr(this, 'paletteLabel', 'camera config');
+  },
   inputs: 1,
   outputs: 2,
   defaults: {
@@ -35,31 +41,36 @@ RED.nodes.registerType('lpr-camera-config', {
     configType: {
       value: 'detection_settings',
       label: 'Config type',
-      validate: function (value: unknown, opt?: { label?: string }) {
+      validate: function (this: any, value: unknown, opt?: { label?: string }) {
         const v = str(value);
         // eslint-disable-next-line no-control-regex
-        return v.length <= 64 && !/[\u0000-\u001f\u007f]/.test(v) ? true : `${prefix(opt)}must be empty (from msg.config_type) or 1-64 characters`;
+        return v.length <= 64 && !/[\u0000-\u001f\u007f]/.test(v) ? true : prefix(opt) + tr(this, 'validate.configType', 'must be empty (from msg.config_type) or 1-64 characters');
       },
     },
     persist: { value: true },
     file: {
       value: '',
       label: 'File',
-      validate: function (value: unknown, opt?: { label?: string }) {
-        return str(value).length <= 4096 ? true : `${prefix(opt)}must be at most 4096 characters`;
+      validate: function (this: any, value: unknown, opt?: { label?: string }) {
+        return str(value).length <= 4096 ? true : prefix(opt) + tr(this, 'validate.file', 'must be at most 4096 characters');
       },
     },
     maxCameras: { value: 10000, label: 'Cameras tracked', validate: orMissing(numberValidator({ min: 1, max: 10000000, integer: true })) },
   },
   label: function (this: any) {
     if (this.name) return this.name;
-    return 'config ' + (isAllCameras(this.camera) ? 'all cameras' : str(this.camera));
+    const camera = isAllCameras(this.camera) ? tr(this, 'label.allCameras', 'all cameras') : str(this.camera);
+    return tr(this, 'label.node', `config ${camera}`, { camera });
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
-  inputLabels: 'desired config / get / forget',
-  outputLabels: ['reported config with diff', 'desired config published'],
+  inputLabels: function (this: any) {
+    return tr(this, 'port.input', 'desired config / get / forget');
+  },
+  outputLabels: function (this: any, index: number) {
+    return index === 0 ? tr(this, 'port.reported', 'reported config with diff') : tr(this, 'port.published', 'desired config published');
+  },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;
@@ -67,7 +78,7 @@ RED.nodes.registerType('lpr-camera-config', {
       const root = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraFilter(camera) === true;
-      const fix = '(fix the camera first)';
+      const fix = tr(node, 'hint.fixCamera', '(fix the camera first)');
       $('#lpr-camera-config-reported').text(ok ? cameraTopicPreview(root, 'config', camera) : fix);
       $('#lpr-camera-config-request').text(ok ? cameraTopicPreview(root, 'configRequest', camera) : fix);
       $('#lpr-camera-config-update').text(ok ? cameraTopicPreview(root, 'configUpdate', camera, '<msg.camera>') : fix);

@@ -17,31 +17,38 @@ import {
   selectedRoot,
 } from '../shared/validate';
 
+/** A text of this node's catalog; English where the editor has none (validators may run without `this._`). */
+function tr(node: any, key: string, english: string, params?: Record<string, unknown>): string {
+  return node && typeof node._ === 'function' ? node._(`lpr-camera.${key}`, params) : english;
+}
+
 /** Validator for the journal file: empty (default location) or a path without NUL. */
-function validateFile(value: unknown, opt?: { label?: string }): true | string {
+function validateFile(this: any, value: unknown, opt?: { label?: string }): true | string {
   const text = value === undefined || value === null ? '' : String(value);
   const label = opt && opt.label ? `${opt.label}: ` : '';
-  if (text.length > 4096) return `${label}must be at most 4096 characters`;
-  if (text.indexOf('\u0000') >= 0) return `${label}must not contain a NUL character`;
+  if (text.length > 4096) return label + tr(this, 'validate.fileLength', 'must be at most 4096 characters');
+  if (text.indexOf('\u0000') >= 0) return label + tr(this, 'validate.fileNul', 'must not contain a NUL character');
   return true;
 }
 
-function validateDurability(value: unknown, opt?: { label?: string }): true | string {
+function validateDurability(this: any, value: unknown, opt?: { label?: string }): true | string {
   const label = opt && opt.label ? `${opt.label}: ` : '';
   // Missing (a node saved before the property existed) means the default, group commit.
-  return value === undefined || value === '' || value === 'none' || value === 'group' || value === 'every' ? true : `${label}must be none, group or every`;
+  return value === undefined || value === '' || value === 'none' || value === 'group' || value === 'every' ? true : label + tr(this, 'validate.durability', 'must be none, group or every');
 }
 
-function validateOverflow(value: unknown, opt?: { label?: string }): true | string {
+function validateOverflow(this: any, value: unknown, opt?: { label?: string }): true | string {
   const label = opt && opt.label ? `${opt.label}: ` : '';
-  return value === 'drop-oldest' || value === 'reject-new' ? true : `${label}must be drop-oldest or reject-new`;
+  return value === 'drop-oldest' || value === 'reject-new' ? true : label + tr(this, 'validate.overflow', 'must be drop-oldest or reject-new');
 }
 
 RED.nodes.registerType('lpr-camera', {
   category: 'LPR',
   color: '#9fc5e8',
   icon: 'lpr-camera.svg',
-  paletteLabel: 'camera',
+  paletteLabel: function (this: any) {
+    return tr(this, 'paletteLabel', 'camera');
+  },
   inputs: 1,
   outputs: 4,
   defaults: {
@@ -63,13 +70,21 @@ RED.nodes.registerType('lpr-camera', {
     maxEntries: { value: 200000, label: 'Edge list size', validate: orMissing(numberValidator({ min: 1, max: 5000000, unit: 'entries' })) },
   },
   label: function (this: any) {
-    return this.name || 'camera ' + (String(this.camera || '').trim() || '?');
+    const camera = String(this.camera || '').trim() || '?';
+    return this.name || tr(this, 'label.node', `camera ${camera}`, { camera });
   },
   labelStyle: function (this: any) {
     return this.name ? 'node_label_italic' : '';
   },
-  inputLabels: 'detection / health / config / control/response',
-  outputLabels: ['control commands', 'config updates', 'watch list', 'edge-raised notifications'],
+  inputLabels: function (this: any) {
+    return tr(this, 'port.input', 'detection / health / config / control/response');
+  },
+  outputLabels: function (this: any, index: number) {
+    if (index === 1) return tr(this, 'port.config', 'config updates');
+    if (index === 2) return tr(this, 'port.blacklist', 'watch list');
+    if (index === 3) return tr(this, 'port.notifications', 'edge-raised notifications');
+    return tr(this, 'port.control', 'control commands');
+  },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
     const node = this;
@@ -77,7 +92,7 @@ RED.nodes.registerType('lpr-camera', {
       const root = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
       const ok = validateCameraId(camera) === true;
-      $('#lpr-camera-topics').text(ok ? `${root}/cameras/${String(camera).trim()}/…` : '(fix the camera id first)');
+      $('#lpr-camera-topics').text(ok ? `${root}/cameras/${String(camera).trim()}/…` : tr(node, 'hint.fixCamera', '(fix the camera id first)'));
     };
     const showAck = () => {
       $('#lpr-camera-row-ackTimeout').toggle($('#node-input-ack').is(':checked'));
