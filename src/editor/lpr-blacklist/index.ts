@@ -11,6 +11,7 @@
  * that returns the element's `value` expando, so the dialog keeps `value` equal to the current
  * rows (an array of entries): validation sees the rows as they are typed, and saving stores them.
  */
+import { exampleExpiry } from '../shared/example-dates';
 import {
   BLACKLIST_FIELDS,
   BLACKLIST_PRIORITIES,
@@ -79,6 +80,8 @@ function checkRow(row: any): { problem: boolean; expired: boolean } {
 
 RED.nodes.registerType('lpr-blacklist', {
   category: 'config',
+  // The edit dialog's title ("Edit watch list node") instead of the raw type name.
+  paletteLabel: 'watch list',
   defaults: {
     name: { value: '' },
     broker: { value: '', type: 'lpr-broker', required: false, label: 'Broker' },
@@ -166,7 +169,7 @@ RED.nodes.registerType('lpr-blacklist', {
       priority.val(current);
       input('reason', line2, 'reason', 'Optional: why the plate is listed, e.g. stolen');
       input('list', line2, 'list', 'Optional: the name of the list it belongs to (an entry is identified by plate + province + list)');
-      input('expires_at', line2, 'expires at, e.g. 2025-12-31T23:59:59Z', 'Optional ISO 8601 date-time; without a zone it is read in the broker\'s time zone (UTC without a broker); after it the entry stops matching');
+      input('expires_at', line2, `expires at, e.g. ${exampleExpiry()}`, 'Optional ISO 8601 date-time; without a zone it is read in the broker\'s time zone (UTC without a broker); after it the entry stops matching');
       $('<div class="lpr-bl-row-message"></div>').appendTo(container);
       container.on('input change', 'input, select', function (this: any, event: any) {
         if (event.type === 'change' && $(this).hasClass(FIELD_CLASS.expires_at!)) {

@@ -25,6 +25,8 @@ const PREFIX = 'node-config-input';
 
 RED.nodes.registerType('lpr-broker', {
   category: 'config',
+  // The edit dialog's title ("Edit LPR broker node") instead of the raw type name.
+  paletteLabel: 'LPR broker',
   defaults: {
     name: { value: '' },
     broker: { value: 'localhost', required: true, label: 'Broker', validate: validateBroker },
