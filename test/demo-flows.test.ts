@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 // @ts-expect-error: a plain ES module of the demo script, without type declarations
 import { NEEDS_SERVICE, prepareUserDir } from '../scripts/demo/user-dir.mjs';
+import { cameraIds, SIM_DEFAULTS } from '../src/sim';
 import { ROOT, type FlowNode } from './fixtures/node-red-host';
 
 describe('npm start: the demo flows', function () {
@@ -65,5 +66,12 @@ describe('npm start: the demo flows', function () {
     const on = flows.filter((n) => n.type === 'debug' && n.active !== false).map((n) => n.id);
     assert.deepEqual(on, ['lpr-dash-debug-rejected']);
     assert.ok(flows.filter((n) => n.type === 'debug').length > 30);
+  });
+
+  it('give the edge camera example a camera id lpr-sim does not take with its defaults (docs: npx lpr-sim --cameras 3)', function () {
+    const edge = flows.filter((n) => n.type === 'lpr-camera').map((n) => n.camera as string);
+    assert.ok(edge.length > 0);
+    const simulated = cameraIds({ ...SIM_DEFAULTS, cameras: 50 });
+    assert.deepEqual(simulated.filter((id) => edge.includes(id)), [], `lpr-sim ${simulated[0]}…, edge camera ${edge.join(', ')}`);
   });
 });
