@@ -102,6 +102,8 @@ export function prepareUserDir({ root, userDir, host, pkg }, brokerUrl, login, u
   // No update-check prompt (nor its calls to nodered.org) in a demo; the editor's User Settings can turn it on.
   telemetry: { enabled: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
+  // Context in memory, plus a "file" store for what must survive a restart (the dashboard's language).
+  contextStorage: { default: 'memory', memory: { module: 'memory' }, file: { module: 'localfilesystem' } },
 };\n`,
   );
   const flowFile = path.join(userDir, 'flows.json');
