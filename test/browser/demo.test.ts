@@ -133,12 +133,14 @@ describe('npm start demo in Chromium', function () {
   });
 
   it('the editor shows an LPR palette category with every node of the package (config nodes aside)', async function () {
+    // The first load of the editor with every example flow: over 25 s on a busy 2-core machine.
+    this.timeout(90_000);
     const { page, errors } = editor;
     await page.goto(demo!.editor);
     await page.waitForFunction(
       () => typeof RED !== 'undefined' && RED.nodes?.filterNodes({ type: 'lpr-detection-in' }).length > 0 && document.querySelector('#red-ui-palette-container-LPR .red-ui-palette-node') !== null,
       null,
-      { timeout: 25_000 },
+      { timeout: 80_000 },
     );
     assert.equal((await page.locator('#red-ui-palette-header-LPR').innerText()).trim(), 'LPR');
     const inPalette = await page.$$eval('#red-ui-palette-container-LPR .red-ui-palette-node', (els) => els.map((e) => e.getAttribute('data-palette-type')));
