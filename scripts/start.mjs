@@ -29,10 +29,11 @@ const localHost = ['0.0.0.0', '::', '[::]'].includes(host) ? '127.0.0.1' : host.
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 
 /**
- * Simulated cameras from lpr-sim. The example edge-camera flow is CAM001 itself, so they start at
- * CAM002. One plate in ten is blacklisted; with the fixed seed the fifth detection (about 2 s
- * after start) already carries one, so the dashboard shows an alert within seconds. Same process
- * group as this script: Ctrl-C in a terminal reaches it directly.
+ * Simulated cameras from lpr-sim, from CAM002 (the dashboard's camera list); the example edge-camera
+ * flow is CAM000, which no lpr-sim run takes unless told to (`--first 0`). One plate in ten is
+ * blacklisted; with the fixed seed the fifth detection (about 2 s after start) already carries one,
+ * so the dashboard shows an alert within seconds. Same process group as this script: Ctrl-C in a
+ * terminal reaches it directly.
  */
 function startSimulator(url, login, cameras) {
   const sim = spawn(

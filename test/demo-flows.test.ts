@@ -2,14 +2,17 @@
  * The flows `npm start` writes into its user dir (scripts/demo/user-dir.mjs), without starting
  * Node-RED: all example flows together hold one lpr-broker per distinct MQTT connection (the
  * examples share one server-side broker node; the edge camera has its own, as its connection
- * carries the camera's will), and every broker reference resolves.
+ * carries the camera's will), and every broker reference resolves. What a new user met first: the
+ * editor opens on the dashboard flow, examples needing a service the demo lacks are disabled, and
+ * the Debug sidebar shows only rejected input.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 // @ts-expect-error: a plain ES module of the demo script, without type declarations
-import { prepareUserDir } from '../scripts/demo/user-dir.mjs';
+import { NEEDS_SERVICE, prepareUserDir } from '../scripts/demo/user-dir.mjs';
+import { cameraIds, SIM_DEFAULTS } from '../src/sim';
 import { ROOT, type FlowNode } from './fixtures/node-red-host';
 
 describe('npm start: the demo flows', function () {
@@ -41,5 +44,34 @@ describe('npm start: the demo flows', function () {
   it('have each id once (what Node-RED expects of a flow file)', function () {
     const ids = flows.map((n) => n.id);
     assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('put the dashboard flow first, so the editor opens on it', function () {
+    const tabs = flows.filter((n) => n.type === 'tab').map((n) => n.id);
+    assert.equal(tabs[0], 'lpr-dash-tab', `tab order: ${tabs.join(', ')}`);
+  });
+
+  it('disable exactly the tabs of examples needing PostgreSQL or a mail server (whatever their node types)', function () {
+    const dirFlows = path.join(ROOT, 'examples/flows');
+    const talksOutside = (nodes: FlowNode[]) =>
+      nodes.some((n) => /^(e-mail|e-mail in|postgres.*)$/.test(n.type) || (Array.isArray(n.libs) && n.libs.some((l: { module?: string }) => /^(pg|nodemailer|mysql2?|mongodb)(@|$)/.test(l.module ?? ''))));
+    const files = readdirSync(dirFlows).filter((f) => f.endsWith('.json'));
+    const outside = files.filter((f) => talksOutside(JSON.parse(readFileSync(path.join(dirFlows, f), 'utf8')) as FlowNode[]));
+    assert.deepEqual(Object.keys(NEEDS_SERVICE).sort(), outside.sort());
+    const disabled = flows.filter((n) => n.type === 'tab' && n.disabled).map((n) => n.id);
+    assert.deepEqual(disabled.sort(), ['lpr-mail-tab', 'lpr-pg-tab']);
+  });
+
+  it('leave only the debug node of rejected dashboard input on', function () {
+    const on = flows.filter((n) => n.type === 'debug' && n.active !== false).map((n) => n.id);
+    assert.deepEqual(on, ['lpr-dash-debug-rejected']);
+    assert.ok(flows.filter((n) => n.type === 'debug').length > 30);
+  });
+
+  it('give the edge camera example a camera id lpr-sim does not take with its defaults (docs: npx lpr-sim --cameras 3)', function () {
+    const edge = flows.filter((n) => n.type === 'lpr-camera').map((n) => n.camera as string);
+    assert.ok(edge.length > 0);
+    const simulated = cameraIds({ ...SIM_DEFAULTS, cameras: 50 });
+    assert.deepEqual(simulated.filter((id) => edge.includes(id)), [], `lpr-sim ${simulated[0]}…, edge camera ${edge.join(', ')}`);
   });
 });

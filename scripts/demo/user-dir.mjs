@@ -3,33 +3,60 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-/** Example tabs that need a service the demo does not run (a mail server, PostgreSQL): deployed disabled. */
-const OUTSIDE_SERVICE_TYPES = new Set(['e-mail', 'e-mail in', 'postgresql', 'postgres', 'postgresdb']);
+/**
+ * Example files that need a service the demo does not run: their tabs are deployed disabled. Named
+ * by file, not guessed from node types: the PostgreSQL example talks to the database from function
+ * nodes (the `pg` module), which no node type gives away. test/demo-flows.test.ts checks that every
+ * example file talking to PostgreSQL or a mail server is listed here.
+ */
+export const NEEDS_SERVICE = {
+  'blacklist-to-email.json': 'a mail server (SMTP)',
+  'detections-to-postgres.json': 'a PostgreSQL database',
+};
 
-/** Every example flow, each node once (the first file wins an id). */
+/** The example file the demo is about: its tabs come first, so the editor opens on the dashboard flow. */
+export const FIRST_EXAMPLE = 'demo-dashboard.json';
+
+/**
+ * The one debug node the demo leaves on: input the dashboard flow rejected (a malformed detection,
+ * an invalid command). The ~40 other debug nodes of the examples are deployed off (each can be
+ * switched on with its button) so that the Debug sidebar is not a firehose.
+ */
+export const DEMO_DEBUG_ON = new Set(['lpr-dash-debug-rejected']);
+
+/** Every example flow, each node once (the first file wins an id), with the file it came from. */
 function exampleNodes(root) {
   const dir = path.join(root, 'examples/flows');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+  // The dashboard flow first: Node-RED opens the editor on the first tab of the flow file.
+  files.sort((a, b) => Number(b === FIRST_EXAMPLE) - Number(a === FIRST_EXAMPLE));
   const seen = new Set();
   const nodes = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of files) {
     for (const node of JSON.parse(readFileSync(path.join(dir, file), 'utf8'))) {
       if (seen.has(node.id)) continue;
       seen.add(node.id);
-      nodes.push(node);
+      nodes.push({ file, node });
     }
   }
   return nodes;
 }
 
 /** Tabs of examples needing a mail server or a database the demo does not have stay visible but disabled. */
-function disableOutsideServiceTabs(nodes) {
-  const tabs = new Set(nodes.filter((n) => OUTSIDE_SERVICE_TYPES.has(n.type) && n.z).map((n) => n.z));
-  for (const node of nodes) {
-    if (node.type === 'tab' && tabs.has(node.id)) {
+function disableOutsideServiceTabs(entries) {
+  for (const { file, node } of entries) {
+    const service = NEEDS_SERVICE[file];
+    if (node.type === 'tab' && service) {
       node.disabled = true;
-      node.info = `${node.info ?? ''}\n\n(\`npm start\` deploys this tab disabled: it needs a service the demo does not run. Enable it in the tab's properties once you have set it up.)`.trim();
+      node.info = `${node.info ?? ''}\n\n(\`npm start\` deploys this tab disabled: it needs ${service}, which the demo does not run. Enable it in the tab's properties once you have set it up.)`.trim();
     }
   }
+  return entries.map((e) => e.node);
+}
+
+/** Debug nodes off in the demo, but for DEMO_DEBUG_ON. */
+function quietDebugNodes(nodes) {
+  for (const node of nodes) if (node.type === 'debug') node.active = DEMO_DEBUG_ON.has(node.id);
   return nodes;
 }
 
@@ -75,6 +102,8 @@ export function prepareUserDir({ root, userDir, host, pkg }, brokerUrl, login, u
   // No update-check prompt (nor its calls to nodered.org) in a demo; the editor's User Settings can turn it on.
   telemetry: { enabled: false },
   logging: { console: { level: 'info', metrics: false, audit: false } },
+  // Context in memory, plus a "file" store for what must survive a restart (the dashboard's language).
+  contextStorage: { default: 'memory', memory: { module: 'memory' }, file: { module: 'localfilesystem' } },
 };\n`,
   );
   const flowFile = path.join(userDir, 'flows.json');
@@ -82,7 +111,7 @@ export function prepareUserDir({ root, userDir, host, pkg }, brokerUrl, login, u
   // brokers and local URLs, whose ports may differ.
   const saved = existsSync(flowFile) ? JSON.parse(readFileSync(flowFile, 'utf8')) : [];
   const have = new Set(saved.map((n) => n.id));
-  const added = disableOutsideServiceTabs(exampleNodes(root).filter((n) => !have.has(n.id)));
+  const added = quietDebugNodes(disableOutsideServiceTabs(exampleNodes(root).filter((e) => !have.has(e.node.id))));
   const flows = pointAtDemo([...saved, ...added], brokerUrl, uiPort);
   writeFileSync(flowFile, JSON.stringify(flows, null, 2));
   writeUserPackage(userDir, root, pkg, linkFunctionModules(root, userDir, flows));

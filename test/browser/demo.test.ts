@@ -1,16 +1,22 @@
 /**
  * The `npm start` demo in a real browser (Debian's Chromium through playwright-core): the editor
  * shows the LPR palette category with every node, every node's dialog opens without a console
- * error and shows its help, and the dashboard shows what the simulated cameras send. Takes the
- * README screenshots (editor.png, editor-dialog.png, dashboard.png): into a temporary folder, or
- * into docs/images/ with `npm run screenshots`. Skipped only when /usr/bin/chromium is absent.
+ * error and shows its help, and the dashboard shows what the simulated cameras send, in Thai and in
+ * English. Also what a new user tripped over: the editor opening on an example tab, a Debug sidebar
+ * flooded by ~40 debug nodes and a PostgreSQL example deployed without a database, config dialogs
+ * titled with raw type names, an expiry hint in the past, raw JSON command answers, chart labels
+ * and tables cut, an alert pop-up over the header on a phone. Takes the README screenshots
+ * (editor.png, editor-dialog.png, dashboard.png in English, dashboard-th.png in Thai): into a
+ * temporary folder, or into docs/images/ with `npm run screenshots`. Skipped only when
+ * /usr/bin/chromium is absent.
  */
 import assert from 'node:assert/strict';
 import { execSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { canvasText, recordCanvasText, resetCanvasText } from './canvas-text';
 import { haveChromium, launchChromium, openPage, type WatchedPage } from './chromium';
 import { removeDemoDir, ROOT, startDemo, type Demo } from './demo-process';
 
@@ -58,6 +64,46 @@ function secondsFromNow(text: string, zone: string): number {
 
 /** Runs in the page: the editor's global RED. */
 declare const RED: any;
+
+/** Debug messages the editor received, by debug node id (recorded from the editor's load on). */
+declare global {
+  interface Window {
+    __lprDebugFrom?: string[];
+  }
+}
+
+const PHONE = { width: 390, height: 844 };
+
+/** A table row of a dashboard group whose text matches. */
+function rows(page: Page, group: string, text: RegExp) {
+  return page.locator(`#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr`, { hasText: text });
+}
+
+/** Picks the dashboard's language with the switch in the header. */
+async function pickLanguage(page: Page, lang: 'th' | 'en'): Promise<void> {
+  await page.locator('#app-bar-actions button', { hasText: lang === 'th' ? 'ไทย' : 'EN' }).click();
+  await page.waitForFunction((l) => document.documentElement.lang === l, lang);
+}
+
+/** Table cells and headers reaching past their group's card, and tables wider than their box. */
+async function cutTables(page: Page): Promise<string[]> {
+  return page.$$eval('.nrdb-ui-table', (tables) => {
+    const out: string[] = [];
+    for (const t of tables) {
+      const card = t.closest('.v-card')!.getBoundingClientRect();
+      const wrapper = t.querySelector('.v-table__wrapper');
+      if (wrapper && wrapper.scrollWidth > wrapper.clientWidth + 1) out.push(`${t.id}: ${wrapper.scrollWidth} px wide in ${wrapper.clientWidth} px`);
+      for (const cell of Array.from(t.querySelectorAll('th, td'))) {
+        const r = cell.getBoundingClientRect();
+        if (r.width > 0 && (r.right > card.right + 1 || r.left < card.left - 1)) {
+          out.push(`${t.id}: "${(cell.textContent ?? '').trim()}" at ${Math.round(r.left)}-${Math.round(r.right)}, card ${Math.round(card.left)}-${Math.round(card.right)}`);
+          break;
+        }
+      }
+    }
+    return out;
+  });
+}
 
 describe('npm start demo in Chromium', function () {
   this.timeout(30_000);
@@ -107,12 +153,14 @@ describe('npm start demo in Chromium', function () {
   });
 
   it('the editor shows an LPR palette category with every node of the package (config nodes aside)', async function () {
+    // The first load of the editor with every example flow: over 25 s on a busy 2-core machine.
+    this.timeout(90_000);
     const { page, errors } = editor;
     await page.goto(demo!.editor);
     await page.waitForFunction(
       () => typeof RED !== 'undefined' && RED.nodes?.filterNodes({ type: 'lpr-detection-in' }).length > 0 && document.querySelector('#red-ui-palette-container-LPR .red-ui-palette-node') !== null,
       null,
-      { timeout: 25_000 },
+      { timeout: 80_000 },
     );
     assert.equal((await page.locator('#red-ui-palette-header-LPR').innerText()).trim(), 'LPR');
     const inPalette = await page.$$eval('#red-ui-palette-container-LPR .red-ui-palette-node', (els) => els.map((e) => e.getAttribute('data-palette-type')));
@@ -126,6 +174,15 @@ describe('npm start demo in Chromium', function () {
     assert.ok(CONFIG_TYPES.includes('lpr-broker') && CONFIG_TYPES.includes('lpr-blacklist'));
     for (const t of CONFIG_TYPES) assert.equal(await page.locator(`.red-ui-palette-node[data-palette-type="${t}"]`).count(), 0, `${t} in the palette`);
     assert.deepEqual(errors, [], 'console errors while the editor loaded');
+    // From now on, every message the Debug sidebar gets.
+    await page.evaluate(() => {
+      window.__lprDebugFrom = [];
+      RED.comms.subscribe('debug', (_topic: string, msg: { id: string }) => window.__lprDebugFrom!.push(msg.id));
+    });
+  });
+
+  it('the editor opens on the dashboard flow, not on an example tab', async function () {
+    assert.equal(await editor.page.evaluate(() => RED.workspaces.active()), 'lpr-dash-tab');
   });
 
   it('the deployed demo flows use every node type of the package', async function () {
@@ -183,6 +240,13 @@ describe('npm start demo in Chromium', function () {
         )
         .then(() => true, () => false);
       if (!helpShown) problems.push(`${type}: help sidebar does not show "${snippet}"`);
+      const title = (await page.locator('.red-ui-tray').last().locator('.red-ui-tray-titlebar').innerText()).trim();
+      if (title.includes(type)) problems.push(`${type}: dialog titled with the raw type name: "${title}"`);
+      if (type === 'lpr-blacklist') {
+        const hints = await page.$$eval('.lpr-bl-expires', (els) => els.map((e) => e.getAttribute('placeholder') ?? ''));
+        const dates = hints.map((h) => Date.parse(/\d{4}-\d{2}-\d{2}T[\d:]+Z/.exec(h)?.[0] ?? ''));
+        if (hints.length === 0 || dates.some((d) => !(d > Date.now()))) problems.push(`lpr-blacklist: expiry hints not in the future: ${JSON.stringify(hints)}`);
+      }
       // Let the dialog's asynchronous work (broker lookups, validation) run.
       await page.waitForTimeout(300);
       const invalid = await page.$$eval('.red-ui-tray .input-error', (els) => els.map((e) => e.id || e.className));
@@ -212,39 +276,41 @@ describe('npm start demo in Chromium', function () {
     await page.screenshot({ path: path.join(IMAGES, 'editor.png') });
   });
 
-  it('the dashboard shows detections, a blacklist alert and camera health from the simulator, and answers a command', async function () {
+  it('the dashboard shows detections, a blacklist alert and camera health from the simulator, and answers a command, in Thai by default', async function () {
     this.timeout(60_000);
     const { page, errors } = await openPage(browser!, { timezoneId: BROWSER_ZONE });
     try {
       await page.goto(demo!.dashboard);
       await page.waitForURL(/\/dashboard\/lpr-live$/);
-      const rows = (group: string, text: RegExp) => page.locator(`#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr`, { hasText: text });
       // The simulator's fifth detection (about 2 s after start) has a blacklisted plate; allow 30 s.
-      await rows('reads', /CAM00[2-4]/).first().waitFor({ timeout: 30_000 });
-      await rows('alerts', /ABC1234|กข1234/).first().waitFor({ timeout: 30_000 });
-      await rows('health', /CAM00[2-4]\s*healthy/).first().waitFor({ timeout: 15_000 });
+      await rows(page, 'reads', /CAM00[2-4]/).first().waitFor({ timeout: 30_000 });
+      await rows(page, 'alerts', /ABC1234|กข1234/).first().waitFor({ timeout: 30_000 });
+      await rows(page, 'health', /CAM00[2-4]\s*healthy/).first().waitFor({ timeout: 15_000 });
       // Times on the site's clock (the server's zone, Bangkok), not UTC nor the browser's zone: the
       // read's detection time and receipt time, the alert's, the camera state's.
-      const cells = async (group: string, text: RegExp) => (await rows(group, text).first().locator('td').allInnerTexts()).map((t) => t.trim());
+      const cells = async (group: string, text: RegExp) => (await rows(page, group, text).first().locator('td').allInnerTexts()).map((t) => t.trim());
       const [detected] = await cells('reads', /CAM00[2-4]/);
       assert.ok(secondsFromNow(detected!, SITE_ZONE) < 120, `read detected at ${detected}, not on the ${SITE_ZONE} clock`);
-      const received = (await rows('reads', /CAM00[2-4]/).first().locator('td span[title]').first().getAttribute('title')) ?? '';
+      const received = (await rows(page, 'reads', /CAM00[2-4]/).first().locator('td span[title]').first().getAttribute('title')) ?? '';
       assert.match(received, /^Received \d\d:\d\d:\d\d$/);
       assert.ok(secondsFromNow(received.slice(9), SITE_ZONE) < 120, `read ${received}, not on the ${SITE_ZONE} clock`);
       const [alertTime] = await cells('alerts', /ABC1234|กข1234/);
       assert.ok(secondsFromNow(alertTime!, SITE_ZONE) < 120, `alert at ${alertTime}`);
       const health = await cells('health', /CAM00[2-4]\s*healthy/);
       assert.ok(secondsFromNow(health[2]!, SITE_ZONE) < 600, `camera healthy since ${health[2]}`);
-      const alert = await rows('alerts', /ABC1234|กข1234/).first().innerText();
+      const alert = await rows(page, 'alerts', /ABC1234|กข1234/).first().innerText();
       assert.match(alert, /CAM00[2-4]/);
       assert.match(alert, /stolen|wanted/);
 
-      // Get status from CAM002: the simulator answers success or error, or stays silent (timeout after 5 s).
-      await page.locator('#nrdb-ui-group-lpr-dash-ui-group-commands button', { hasText: 'Get status' }).click();
-      const answer = rows('commands', /CAM002\s*get_status\s*(success|error|timeout)/).first();
-      await answer.waitFor({ timeout: 10_000 });
+      // Thai: page name, group titles, column headers, buttons, the answer.
+      await page.waitForFunction(() => document.documentElement.lang === 'th');
+      assert.equal((await page.locator('#nrdb-ui-group-lpr-dash-ui-group-reads .v-card-title').innerText()).trim(), 'รายการอ่านป้ายล่าสุด');
+      assert.deepEqual(await page.$$eval('#nrdb-ui-group-lpr-dash-ui-group-alerts thead th', (ths) => ths.map((t) => (t.textContent ?? '').trim())), ['เวลา', 'กล้อง', 'เลขทะเบียน', 'เหตุผล', 'ความสำคัญ']);
+      assert.match(await page.locator('.v-app-bar-title').innerText(), /LPR เรียลไทม์/);
+      await page.locator('#nrdb-ui-group-lpr-dash-ui-group-commands button', { hasText: 'ขอสถานะ' }).click();
+      await rows(page, 'commands', /CAM002\s*ขอสถานะ\s*(สำเร็จ|ผิดพลาด|ไม่ตอบ)/).first().waitFor({ timeout: 10_000 });
       await page.waitForTimeout(500);
-      await page.screenshot({ path: path.join(IMAGES, 'dashboard.png') });
+      await page.screenshot({ path: path.join(IMAGES, 'dashboard-th.png') });
       assert.deepEqual(errors, [], 'console errors on the dashboard');
     } finally {
       await page.close();
@@ -265,6 +331,127 @@ describe('npm start demo in Chromium', function () {
     } finally {
       await page.close();
     }
+  });
+
+  it('the operator switches the dashboard to English; the choice is remembered; command answers read as text, not JSON', async function () {
+    this.timeout(60_000);
+    const { page, errors } = await openPage(browser!);
+    try {
+      await page.goto(demo!.dashboard);
+      await rows(page, 'reads', /CAM00[2-4]/).first().waitFor({ timeout: 30_000 });
+      await pickLanguage(page, 'en');
+      await page.locator('#nrdb-ui-group-lpr-dash-ui-group-reads .v-card-title', { hasText: 'Recent plate reads' }).waitFor();
+      assert.deepEqual(await page.$$eval('#nrdb-ui-group-lpr-dash-ui-group-alerts thead th', (ths) => ths.map((t) => (t.textContent ?? '').trim())), ['Time', 'Camera', 'Plate', 'Reason', 'Priority']);
+      // The simulator answers success, error, or nothing (timeout after 5 s): ask until a success.
+      const status = page.locator('#nrdb-ui-group-lpr-dash-ui-group-commands button', { hasText: 'Get status' });
+      const success = rows(page, 'commands', /CAM002\s*get_status\s*success/);
+      for (let i = 0; i < 8 && (await success.count()) === 0; i++) {
+        await status.click();
+        await rows(page, 'commands', /CAM002\s*get_status\s*(success|error|timeout)/).first().waitFor({ timeout: 10_000 });
+        await page.waitForTimeout(300);
+      }
+      const detail = (await success.first().locator('td').last().innerText()).trim();
+      assert.match(detail, /^healthy · CPU \d+ % · memory \d+ % · disk \d+ %/);
+      assert.doesNotMatch(detail, /[{}"]/);
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(IMAGES, 'dashboard.png') });
+
+      // Another browser opening the dashboard gets English too (global context lprLang).
+      const other = await openPage(browser!);
+      try {
+        await other.page.goto(demo!.dashboard);
+        await other.page.locator('#nrdb-ui-group-lpr-dash-ui-group-commands button', { hasText: 'Get status' }).waitFor();
+        await other.page.locator('#nrdb-ui-group-lpr-dash-ui-group-health .v-card-title', { hasText: 'Camera health' }).waitFor();
+        assert.deepEqual(other.errors, []);
+      } finally {
+        await other.page.close();
+      }
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('on a phone (390×844) and on a desktop the tables fit their groups; on a phone the alert pop-up covers neither the app bar nor a group title', async function () {
+    this.timeout(60_000);
+    const { page, errors } = await openPage(browser!);
+    try {
+      for (const lang of ['th', 'en'] as const) {
+        await page.setViewportSize({ width: 1280, height: 800 });
+        await page.goto(demo!.dashboard);
+        await rows(page, 'reads', /CAM00[2-4]/).first().waitFor({ timeout: 30_000 });
+        await pickLanguage(page, lang);
+        // An answer row in the answers table too: Get status (the third button).
+        await page.locator('#nrdb-ui-group-lpr-dash-ui-group-commands button').nth(2).click();
+        await rows(page, 'commands', /CAM002/).first().waitFor({ timeout: 10_000 });
+        await page.waitForTimeout(500);
+        assert.deepEqual(await cutTables(page), [], `desktop, ${lang}`);
+        await page.setViewportSize(PHONE);
+        await page.waitForTimeout(800);
+        assert.deepEqual(await cutTables(page), [], `phone, ${lang}`);
+      }
+      // An alert pop-up comes every few seconds (one plate in ten is on the watch list).
+      const popup = page.locator('.v-snackbar__wrapper').first();
+      await popup.waitFor({ state: 'visible', timeout: 40_000 });
+      // It covers neither the app bar nor a group's title (on main it sat over "Recent plate reads").
+      const box = (await popup.boundingBox())!;
+      const covered = await page.$$eval(
+        'header.v-app-bar, .nrdb-ui-group .v-card-title',
+        (els, b) =>
+          els
+            .map((e) => ({ text: (e.textContent ?? '').trim().slice(0, 30), r: e.getBoundingClientRect() }))
+            .filter(({ r }) => r.width > 0 && r.left < b.x + b.width && r.right > b.x && r.top < b.y + b.height && r.bottom > b.y)
+            .map(({ text }) => text),
+        box,
+      );
+      assert.deepEqual(covered, [], `pop-up at ${JSON.stringify(box)}`);
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('the monitoring charts draw every title, axis label and axis name inside the chart, on a desktop and a phone, in both languages', async function () {
+    this.timeout(90_000);
+    const { page, errors } = await openPage(browser!);
+    await recordCanvasText(page);
+    try {
+      const problems: string[] = [];
+      for (const lang of ['en', 'th'] as const) {
+        for (const size of [{ width: 1280, height: 800 }, PHONE]) {
+          await page.setViewportSize(size);
+          await page.goto(`${demo!.dashboard}/lpr-monitoring`);
+          await pickLanguage(page, lang);
+          // Points from the analytics window and the system monitor (every 10 s).
+          await page.waitForFunction(() => (window as any).__lprTexts?.some((t: { text: string }) => /:\d\d$/.test(t.text)), null, { timeout: 30_000 });
+          await page.waitForTimeout(1000);
+          // Draw everything afresh at this size.
+          await resetCanvasText(page);
+          await page.setViewportSize({ width: size.width - 1, height: size.height });
+          await page.waitForTimeout(1000);
+          const drawn = await canvasText(page);
+          const title = lang === 'en' ? 'detections per minute' : 'การตรวจจับต่อนาที';
+          if (!drawn.some((t) => t.text.includes(title))) problems.push(`${lang} ${size.width}: no "${title}" drawn`);
+          for (const t of drawn.filter((d) => d.clipped)) problems.push(`${lang} ${size.width}: ${t.widget} "${t.text}" clipped at ${t.box.join(',')}`);
+        }
+      }
+      assert.deepEqual([...new Set(problems)], []);
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('the Debug sidebar shows only rejected input: no example needing PostgreSQL or a mail server runs, other debug nodes are off', async function () {
+    const { page } = editor;
+    const state = await page.evaluate(() => ({
+      disabledTabs: ['lpr-pg-tab', 'lpr-mail-tab'].filter((id) => RED.nodes.workspace(id)?.disabled === true),
+      activeDebug: RED.nodes.filterNodes({ type: 'debug' }).filter((n: { active: boolean }) => n.active).map((n: { id: string }) => n.id),
+      from: [...new Set(window.__lprDebugFrom ?? [])],
+    }));
+    assert.deepEqual(state.disabledTabs, ['lpr-pg-tab', 'lpr-mail-tab']);
+    assert.deepEqual(state.activeDebug, ['lpr-dash-debug-rejected']);
+    assert.deepEqual(state.from.filter((id) => id !== 'lpr-dash-debug-rejected'), [], 'debug messages from other nodes');
   });
 
   it('stops cleanly on Ctrl-C (SIGINT to its process group), leaving no process behind', async function () {

@@ -11,6 +11,7 @@
  * that returns the element's `value` expando, so the dialog keeps `value` equal to the current
  * rows (an array of entries): validation sees the rows as they are typed, and saving stores them.
  */
+import { exampleExpiry } from '../shared/example-dates';
 import {
   BLACKLIST_FIELDS,
   BLACKLIST_PRIORITIES,
@@ -84,6 +85,11 @@ function checkRow(row: any): { problem: boolean; expired: boolean } {
 
 RED.nodes.registerType('lpr-blacklist', {
   category: 'config',
+  // The edit dialog's title ("Edit watch list node") instead of the raw type name.
+  // Config dialogs are titled with it ("Edit watch list node"), not with the raw type name.
+  paletteLabel: function (this: any) {
+    return tr(this, 'paletteLabel', 'watch list');
+  },
   defaults: {
     name: { value: '' },
     broker: { value: '', type: 'lpr-broker', required: false, label: 'Broker' },
@@ -175,7 +181,7 @@ RED.nodes.registerType('lpr-blacklist', {
       input(
         'expires_at',
         line2,
-        tr(node, 'row.expires', 'expires at, e.g. 2025-12-31T23:59:59Z'),
+        tr(node, 'row.expires', `expires at, e.g. ${exampleExpiry()}`, { example: exampleExpiry() }),
         tr(node, 'row.expiresTitle', "Optional ISO 8601 date-time; without a zone it is read in the broker's time zone (UTC without a broker); after it the entry stops matching"),
       );
       $('<div class="lpr-bl-row-message"></div>').appendTo(container);

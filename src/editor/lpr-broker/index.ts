@@ -27,6 +27,7 @@ const PREFIX = 'node-config-input';
 
 RED.nodes.registerType('lpr-broker', {
   category: 'config',
+  // The edit dialog's title ("Edit LPR broker node") instead of the raw type name.
   defaults: {
     name: { value: '' },
     broker: { value: 'localhost', required: true, label: 'Broker', validate: validateBroker },
