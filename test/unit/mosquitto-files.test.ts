@@ -16,6 +16,7 @@ function aclLineProblem(line: string, root: string): string | null {
     new RegExp(`^user ${ID}$`),
     new RegExp(`^topic readwrite ${r}/#$`),
     new RegExp(`^pattern (read|write) ${r}/cameras/%u/[a-z/]+$`),
+    new RegExp(`^pattern write ${r}/cameras/%u/images/\\+$`),
     new RegExp(`^pattern (read|write) ${r}/blacklist/(updates|request)$`),
   ];
   return shapes.some((s) => s.test(line)) ? null : `unexpected ACL line ${JSON.stringify(line)}`;
@@ -43,6 +44,7 @@ describe('lpr-mosquitto files', () => {
         'pattern read lprserver/blacklist/updates',
         'pattern write lprserver/blacklist/request',
         'pattern read lprserver/cameras/%u/blacklist',
+        'pattern write lprserver/cameras/%u/images/+',
       ]);
     });
 
