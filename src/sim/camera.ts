@@ -4,7 +4,7 @@
  * answers to control commands and applied config updates.
  */
 import path from 'node:path';
-import { createMessage, encodeMessage, POLICY, TopicTree, type Config, type Control, type DetectionSettings, type MessageOf } from '../protocol';
+import { createMessage, encodeMessage, IMAGE_POLICY, POLICY, TopicTree, type Config, type Control, type DetectionSettings, type MessageOf } from '../protocol';
 import { BrokerConnection, type FixedMessage } from '../runtime/broker-connection';
 import { CameraAgent, type OutboundKind } from '../edge/camera-agent';
 import type { OutboxMetrics } from '../edge/outbox';
@@ -103,7 +103,12 @@ export class SimCamera {
       return this.connection.publish(this.topics.topic(kind, cameraId), encodeMessage(kind, message), { qos: entry.qos, retain: entry.retain });
     };
     this.agent = new CameraAgent(
-      { topics: this.topics, connection: this.connection, publish },
+      {
+        topics: this.topics,
+        connection: this.connection,
+        publish,
+        publishImage: (messageId, jpeg) => this.connection.publish(this.topics.imageTopic(cameraId, messageId), jpeg, { qos: IMAGE_POLICY.qos, retain: IMAGE_POLICY.retain }),
+      },
       {
         cameraId,
         checkpointId: options.checkpoint || null,
