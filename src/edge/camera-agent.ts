@@ -369,6 +369,12 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   private holdImage(messageId: string, jpeg: Buffer): void {
     const limit = this.options.imageBufferBytes ?? DEFAULT_IMAGE_BUFFER_BYTES;
     this.forgetImage(messageId, null);
+    if (jpeg.length > limit) {
+      // Larger than the whole buffer: let go at once, without pushing out the others.
+      this.imageCounts.dropped++;
+      this.emit('imageDropped', messageId, 'buffer-full');
+      return;
+    }
     // The oldest waiting images make room (their detections still go out, without a picture).
     for (const [id] of this.images) {
       if (this.imageBytes + jpeg.length <= limit) break;

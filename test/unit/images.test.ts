@@ -16,19 +16,8 @@ import {
   TopicTree,
   validateMessage,
 } from '../../src/protocol';
+import { fakeJpeg } from '../fixtures/jpeg';
 import { seedDetection } from '../fixtures/samples';
-
-/** A minimal byte string with JPEG markers: SOI, an APP0 segment, padding, EOI. */
-export function fakeJpeg(size = 200): Buffer {
-  const b = Buffer.alloc(size, 0x20);
-  b[0] = 0xff;
-  b[1] = 0xd8;
-  b[2] = 0xff;
-  b[3] = 0xe0;
-  b[size - 2] = 0xff;
-  b[size - 1] = 0xd9;
-  return b;
-}
 
 function withImageUrl(url: unknown): Record<string, any> {
   const d = seedDetection();
