@@ -8,6 +8,7 @@ import { createMessage, encodeMessage, IMAGE_POLICY, POLICY, TopicTree, type Con
 import { BrokerConnection, type FixedMessage } from '../runtime/broker-connection';
 import { CameraAgent, type OutboundKind } from '../edge/camera-agent';
 import type { OutboxMetrics } from '../edge/outbox';
+import { plateImage } from './image/plate-cache';
 import { generateDetection, HealthModel, type GeneratorSettings, type PlatePool } from './data';
 import type { ControlMode, SimOptions } from './options';
 import type { Random } from './random';
@@ -228,7 +229,9 @@ export class SimCamera {
     };
     const { detection, blacklisted } = generateDetection(this.deps.rng, { cameraId: this.cameraId, pool: this.deps.pool, blacklistRatio: this.deps.options.blacklistRatio }, settings, now);
     try {
-      const { result } = this.agent.detection({ ...detection, timestamp: new Date(now).toISOString() });
+      const plate = this.deps.options.images ? detection.detection_data.plates[0] : undefined;
+      const image = plate ? plateImage(plate.plate_number, plate.province ?? null) : undefined;
+      const { result } = this.agent.detection({ ...detection, timestamp: new Date(now).toISOString() }, image);
       this.generated++;
       this.blacklistedPlates += blacklisted;
       this.lastDetection = now;

@@ -4,7 +4,10 @@
  * (bounded in count and bytes) and serves them on httpNode; bad input is refused naming the field.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
 import mqtt from 'mqtt';
+import { jpegProblem } from '../../src/protocol';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { sleep, waitUntil } from '../fixtures/wait';
 import { fakeJpeg } from '../fixtures/jpeg';
@@ -26,6 +29,7 @@ const captureHttpNode = (RED: { httpNode?: unknown }) => {
 };
 const NODES = [brokerNode, cameraNode, detectionInNode, catchNode, captureHttpNode];
 const BASE = 'lprserver/cameras/CAM001';
+const SIM = path.resolve(__dirname, '../../dist/bin/lpr-sim.js');
 
 function body(extra: Record<string, unknown> = {}): Record<string, any> {
   return {
@@ -222,6 +226,22 @@ describe('detection images: lpr-camera -> Mosquitto -> lpr-detection-in -> HTTP'
     await helper.unload();
     const stack = (httpNode._router ?? httpNode.router).stack as any[];
     assert.ok(!stack.some((l) => l.route?.path === '/lpr/images/:camera/:file'), 'route removed');
+  });
+
+  it('lpr-sim --images: every detection comes with a plate JPEG the server serves', async () => {
+    const { out } = await load();
+    const sim = spawn(process.execPath, [SIM, '--url', mosquitto.url, '--cameras', '1', '--prefix', 'SIMG', '--rate', '5', '--count', '3', '--drain', '3', '--images', '--thai-ratio', '1', '--quiet'], { stdio: 'ignore' });
+    try {
+      await waitUntil(() => out.filter((m) => m.lpr.cameraId === 'SIMG001').length === 3, 'three simulated detections', 20_000);
+    } finally {
+      sim.kill();
+    }
+    for (const m of out.filter((x) => x.lpr.cameraId === 'SIMG001')) {
+      assert.equal(m.lpr.imageUrl, `/lpr/images/SIMG001/${m.payload.message_id}.jpg`);
+      const res = await get(m.lpr.imageUrl);
+      assert.equal(res.status, 200);
+      assert.equal(jpegProblem(res.body), null);
+    }
   });
 
   it('flows saved before images existed take none (no image subscription, no imageUrl)', async () => {
