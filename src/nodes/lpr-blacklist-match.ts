@@ -53,6 +53,9 @@ export = function register(RED: NodeAPI): void {
       const now = Date.now();
       let matched = false;
       const out: NodeMessage[] = [];
+      // The detection's picture (lpr-detection-in's msg.lpr.imageUrl) stays with the alert, so an operator can look at the car.
+      const inUrl = (msg.lpr as { imageUrl?: unknown } | undefined)?.imageUrl;
+      const image = typeof inUrl === 'string' && inUrl.length <= 2048 ? { imageUrl: inUrl } : {};
       for (const read of ctx.reads) {
         const match = list.store.index.match(read.plate, read.province, settings.options, now);
         if (!match) continue;
@@ -71,7 +74,7 @@ export = function register(RED: NodeAPI): void {
             ...msg,
             topic: 'blacklist/notifications',
             payload: edge,
-            lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, raisedBy: 'edge' },
+            lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, raisedBy: 'edge', ...image },
             ...(ctx.detection ? { detection: ctx.detection } : {}),
           });
           continue;
@@ -84,7 +87,7 @@ export = function register(RED: NodeAPI): void {
           ...msg,
           topic: 'blacklist/notifications',
           payload: notification,
-          lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key },
+          lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, ...image },
           ...(ctx.detection ? { detection: ctx.detection } : {}),
         });
       }
