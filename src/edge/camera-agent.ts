@@ -104,7 +104,7 @@ export interface CameraAgentOptions {
   maxBytes?: number;
   /** Largest image (bytes; default and at most IMAGE_MAX_BYTES, 256 KiB). */
   maxImageBytes?: number;
-  /** Images waiting for their detection's first send, at most this many bytes in memory (default 16 MiB). */
+  /** Images of detections not acked yet, at most this many bytes in memory (default 16 MiB). */
   imageBufferBytes?: number;
   timers?: OutboxTimers;
 }
@@ -177,7 +177,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   /** Image delivery: published (PUBACK), and let go unsent. */
   readonly imageCounts = { sent: 0, dropped: 0 };
   /**
-   * Images waiting to go out just before their detection, by message_id, in arrival order.
+   * Images of detections not settled yet (sent before each send of their detection), by message_id, in arrival order.
    * Memory only, bounded in bytes: an image is evidence for the operator, the detection is the
    * record. Journaling 256 KiB pictures beside ~1 KB detections would grow the outbox journal a
    * hundredfold and its replay with it; a camera restart keeps the detection and loses its picture.
@@ -238,6 +238,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       options.matchAtEdge && options.blacklist
         ? new EdgeList({ maxEntries: options.maxEntries ?? 200_000, file: options.listFile ?? null, onSaveError: (err) => this.emit('listProblem', err) })
         : null;
+    this.outbox.on('acked', (d: Detection) => this.forgetImage(d.message_id, null));
     this.outbox.on('rejected', (d: Detection, error?: string) => {
       this.forgetImage(d.message_id, 'detection-gone');
       this.emit('rejected', d, error);
@@ -341,7 +342,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   /**
    * Validates and queues a detection; the outbox sends it (again) until it is acked. `image`, when
    * given, is its JPEG (a Buffer, checked by its markers and size: an error names `(image)`),
-   * published on the image topic just before the detection's first send.
+   * published on the image topic just before each send of the detection, until it is acked.
    */
   detection(payload: unknown, image?: unknown): { detection: Detection; result: AddResult<Detection>; notifications: BlacklistNotification[] } {
     const detection = this.prepare('detection', payload);
@@ -361,7 +362,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     return { detection, result, notifications };
   }
 
-  /** Bytes of images waiting for their detection's send. */
+  /** Bytes of images held for detections not acked yet. */
   get heldImageBytes(): number {
     return this.imageBytes;
   }
@@ -401,7 +402,11 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     }
   }
 
-  /** Publishes the held image of `messageId`, if any; kept (for the next send of its detection) when the publish fails. */
+  /**
+   * Publishes the held image of `messageId`, if any, ahead of each send of its detection. It is
+   * kept until the detection settles: a detection resent for want of an ack may have found no
+   * server subscribed the first time, and its picture then went nowhere either.
+   */
   private sendImage(messageId: string): void {
     const jpeg = this.images.get(messageId);
     if (!jpeg || this.imagesSending.has(messageId)) return;
@@ -410,7 +415,6 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       () => {
         this.imagesSending.delete(messageId);
         this.imageCounts.sent++;
-        this.forgetImage(messageId, null);
       },
       (err: Error) => {
         this.imagesSending.delete(messageId);

@@ -219,6 +219,37 @@ describe('npm start demo in Chromium', function () {
     }
   });
 
+  it('the reads and alerts tables show the plate picture of each detection (lpr-sim --images), and it loads', async function () {
+    this.timeout(60_000);
+    const { page, errors } = await openPage(browser!);
+    try {
+      await page.goto(demo!.dashboard);
+      await page.waitForURL(/\/dashboard\/lpr-live$/);
+      for (const group of ['reads', 'alerts']) {
+        const img = page.locator(`#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr img[src*="/lpr/images/"]`).first();
+        await img.waitFor({ state: 'attached', timeout: 30_000 });
+        // Loaded and decoded: a JPEG of the plate, served by lpr-detection-in.
+        await page.waitForFunction(
+          (sel) => {
+            const el = document.querySelector(sel) as HTMLImageElement | null;
+            return !!el && el.complete && el.naturalWidth > 0;
+          },
+          `#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr img[src*="/lpr/images/"]`,
+          { timeout: 15_000 },
+        );
+        const size = await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
+        assert.deepEqual(size, [340, 160], `${group}: the plate picture's size`);
+        const src = await img.getAttribute('src');
+        const res = await fetch(new URL(src!, demo!.dashboard));
+        assert.equal(res.headers.get('content-type'), 'image/jpeg');
+      }
+      await page.screenshot({ path: path.join(IMAGES, 'dashboard-images.png') });
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('stops cleanly on Ctrl-C (SIGINT to its process group), leaving no process behind', async function () {
     const d = demo!;
     const started = Date.now();

@@ -1,7 +1,7 @@
 /**
  * CameraAgent images on a real Mosquitto: an image queued while the link is down goes out before
- * its detection once it is up; the images waiting are bounded in bytes (the oldest let go, their
- * detections still delivered); a detection resent does not resend an image already published.
+ * its detection once it is up; the images held are bounded in bytes (the oldest let go, their
+ * detections still delivered); each resend of a detection is preceded by its image until it is acked.
  */
 import assert from 'node:assert/strict';
 import mqtt from 'mqtt';
@@ -69,8 +69,10 @@ describe('CameraAgent: detection images (real Mosquitto)', function () {
         seen.map((m) => `${m.topic}:${m.size > 1000 ? m.size : ''}`).filter((t) => !t.startsWith('health')),
         ['images/off-1:3000', 'detection:', 'images/off-2:4000', 'detection:', 'detection:'],
       );
-      await waitUntil(() => agent.heldImageBytes === 0, 'images let go once published');
-      assert.deepEqual(agent.imageCounts, { sent: 2, dropped: 0 });
+      await waitUntil(() => agent.imageCounts.sent === 2, 'both images acknowledged by the broker');
+      assert.equal(agent.imageCounts.dropped, 0);
+      // Held until acked (nobody acks here): the next resend would carry them again.
+      assert.equal(agent.heldImageBytes, 7000);
     } finally {
       await close();
     }
@@ -96,7 +98,7 @@ describe('CameraAgent: detection images (real Mosquitto)', function () {
     }
   });
 
-  it('a detection resent (no ack yet) does not publish its image again', async () => {
+  it('a detection resent for want of an ack is preceded by its image again (nobody may have had it); an ack lets it go', async () => {
     const { seen, agent, connection, close } = await setup({ ackTimeoutMs: 300 });
     try {
       agent.start();
@@ -105,7 +107,12 @@ describe('CameraAgent: detection images (real Mosquitto)', function () {
       agent.detection(detection('r-1'), fakeJpeg(2000));
       await waitUntil(() => seen.filter((m) => m.topic === 'detection').length >= 3, 'the detection sent three times (nobody acks)');
       await sleep(100);
-      assert.equal(seen.filter((m) => m.topic === 'images/r-1').length, 1);
+      const order = seen.map((m) => m.topic).filter((t) => t === 'detection' || t === 'images/r-1');
+      // Each copy of the detection right after a copy of its image.
+      for (let i = 0; i < order.length; i++) assert.equal(order[i], i % 2 === 0 ? 'images/r-1' : 'detection', order.join(' '));
+      assert.equal(agent.heldImageBytes, 2000);
+      agent.outbox.ack('r-1', 'received');
+      assert.equal(agent.heldImageBytes, 0, 'let go once acked');
     } finally {
       await close();
     }
