@@ -226,6 +226,10 @@ describe('npm start demo in Chromium', function () {
       await page.goto(demo!.dashboard);
       await page.waitForURL(/\/dashboard\/lpr-live$/);
       for (const group of ['reads', 'alerts']) {
+        // The table's image cells (Vuetify v-img) load once they are on screen.
+        const cell = page.locator(`#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr td[data-column-key="image"]`).first();
+        await cell.waitFor({ timeout: 30_000 });
+        await cell.scrollIntoViewIfNeeded();
         const img = page.locator(`#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr img[src*="/lpr/images/"]`).first();
         await img.waitFor({ state: 'attached', timeout: 30_000 });
         // Loaded and decoded: a JPEG of the plate, served by lpr-detection-in.
