@@ -229,8 +229,8 @@ export class SimCamera {
     };
     const { detection, blacklisted } = generateDetection(this.deps.rng, { cameraId: this.cameraId, pool: this.deps.pool, blacklistRatio: this.deps.options.blacklistRatio }, settings, now);
     try {
-      const plate = this.deps.options.images ? detection.detection_data.plates[0] : undefined;
-      const image = plate ? plateImage(plate.plate_number, plate.province ?? null) : undefined;
+      const plates = detection.detection_data.plates;
+      const image = this.deps.options.images && plates.length > 0 ? plateImage(plates) : undefined;
       const { result } = this.agent.detection({ ...detection, timestamp: new Date(now).toISOString() }, image);
       this.generated++;
       this.blacklistedPlates += blacklisted;

@@ -175,7 +175,7 @@ Cameras
   --control <mode>          answer to control commands: success, error, timeout (no answer) or
                             random (60 % success, 20 % error, 20 % timeout) (default ${SIM_DEFAULTS.control})
   --no-config-request       do not publish config/request after connecting (default: request)
-  --images                  publish a JPEG of each detection's plate (Thai with its province line,
+  --images                  publish a JPEG of each detection's plates (Thai with the province line,
                             or Latin) on cameras/<id>/images/<message_id>, before the detection
                                                                            (default: none)
 

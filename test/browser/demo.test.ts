@@ -242,7 +242,8 @@ describe('npm start demo in Chromium', function () {
           { timeout: 15_000 },
         );
         const size = await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
-        assert.deepEqual(size, [340, 160], `${group}: the plate picture's size`);
+        // 340 x 160 per plate, the plates of one detection one under the other (at most three).
+        assert.ok(size[0] === 340 && [160, 320, 480].includes(size[1]!), `${group}: the plate picture's size ${size}`);
         const src = await img.getAttribute('src');
         const res = await fetch(new URL(src!, demo!.dashboard));
         assert.equal(res.headers.get('content-type'), 'image/jpeg');

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'opentype.js';
 import { decode } from 'jpeg-js';
 import { IMAGE_MAX_BYTES, jpegProblem } from '../../src/protocol';
-import { plateJpeg, PLATE_HEIGHT, PLATE_WIDTH } from '../../src/sim/image/plate-image';
+import { plateJpeg, platesJpeg, PLATE_HEIGHT, PLATE_WIDTH } from '../../src/sim/image/plate-image';
 import { plateImage } from '../../src/sim/image/plate-cache';
 import { Shaper, type Placed } from '../../src/sim/image/shape';
 
@@ -48,7 +48,15 @@ describe('lpr-sim plate pictures', () => {
       return n;
     };
     assert.ok(rowInk(128) > 10, 'ink across the province line');
-    assert.ok(plateImage('กข1234', 'เชียงใหม่') === plateImage('กข1234', 'เชียงใหม่'));
+    const plates = [{ plate_number: 'กข1234', province: 'เชียงใหม่' }];
+    assert.ok(plateImage(plates) === plateImage([...plates]));
+  });
+
+  it('a detection with several plates gets one picture of them all, one under the other (at most three)', () => {
+    const two = decode(platesJpeg([{ plate: 'กข1234', province: 'เชียงใหม่' }, { plate: 'ABC1234', province: 'Bangkok' }]), { useTArray: true });
+    assert.deepEqual([two.width, two.height], [PLATE_WIDTH, 2 * PLATE_HEIGHT]);
+    const four = decode(plateImage(['A1', 'B2', 'C3', 'D4'].map((plate_number) => ({ plate_number }))), { useTArray: true });
+    assert.equal(four.height, 3 * PLATE_HEIGHT);
   });
 
   it('a tone mark over an upper vowel is raised clear of it (ที่, ปี่, กิ้)', () => {

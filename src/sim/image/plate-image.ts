@@ -63,6 +63,22 @@ export interface PlateImageOptions {
 
 /** The JPEG of a plate: `plate` on the first line, `province` (if any) on the second. */
 export function plateJpeg(plate: string, province: string | null | undefined, options: PlateImageOptions = {}): Buffer {
+  return platesJpeg([{ plate, province }], options);
+}
+
+/** At most this many plates in one picture (a frame with more shows the first ones). */
+export const MAX_PLATES_PER_IMAGE = 3;
+
+/** One picture of every plate of a detection, one under the other (as a camera's frame shows them all). */
+export function platesJpeg(plates: ReadonlyArray<{ plate: string; province?: string | null }>, options: PlateImageOptions = {}): Buffer {
+  const shown = plates.slice(0, MAX_PLATES_PER_IMAGE);
+  if (shown.length === 0) throw new Error('platesJpeg: no plate to draw');
+  const parts = shown.map((p) => plateRgba(p.plate, p.province));
+  const data = Buffer.concat(parts);
+  return Buffer.from(encode({ data, width: PLATE_WIDTH, height: PLATE_HEIGHT * parts.length }, options.quality ?? 80).data);
+}
+
+function plateRgba(plate: string, province: string | null | undefined): Buffer {
   const w = PLATE_WIDTH;
   const h = PLATE_HEIGHT;
   const edges: Edge[] = [];
@@ -86,5 +102,5 @@ export function plateJpeg(plate: string, province: string | null | undefined, op
       rgba[o + 3] = 255;
     }
   }
-  return Buffer.from(encode({ data: rgba, width: w, height: h }, options.quality ?? 80).data);
+  return rgba;
 }
