@@ -85,7 +85,9 @@ function plateRgba(plate: string, province: string | null | undefined): Buffer {
   frameEdges(4, 4, w - 8, h - 8, 14, 4, edges);
   // `กข1234` is printed `กข 1234`, `ABC1234` `ABC 1234`.
   const spaced = /\s/.test(plate) ? plate : plate.replace(/^(.*\D)(\d+)$/u, '$1 $2');
-  textEdges(spaced, 84, w / 2, province ? 92 : 110, w - 40, edges);
+  // Letters with a tail below the line (ญ ฐ ฎ ฏ ฤ ฦ): a smaller, higher first line keeps the tail off the province.
+  const tail = /[\u0e0d\u0e10\u0e0e\u0e0f\u0e24\u0e26]/u.test(spaced);
+  textEdges(spaced, tail ? 72 : 84, w / 2, province ? (tail ? 84 : 92) : 110, w - 40, edges);
   if (province) textEdges(province, 34, w / 2, 138, w - 40, edges);
   const ink = coverage(edges, w, h);
   const rgba = Buffer.alloc(w * h * 4);
