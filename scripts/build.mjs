@@ -112,7 +112,31 @@ for (const lang of await readdir(localesDir)) {
 const binDir = path.join(root, 'src/bin');
 if (existsSync(binDir)) {
   const bins = (await readdir(binDir)).filter((f) => f.endsWith('.ts'));
+  // lpr-sim's plate pictures: the two font files are embedded, so the installed package needs no
+  // font package (a devDependency); their licence (SIL OFL 1.1) goes beside the bin.
+  const fontDir = path.join(root, 'node_modules/@fontsource/sarabun');
+  const embedFonts = {
+    name: 'embed-plate-fonts',
+    setup(b) {
+      b.onLoad({ filter: /[\\/]src[\\/]sim[\\/]image[\\/]fonts\.ts$/ }, async () => {
+        const files = ['sarabun-thai-700-normal.woff', 'sarabun-latin-700-normal.woff'];
+        const data = {};
+        for (const f of files) data[f] = (await readFile(path.join(fontDir, 'files', f))).toString('base64');
+        return {
+          loader: 'ts',
+          contents:
+            '/*! Sarabun Bold (Thai and Latin subsets) by Cadson Demak, SIL Open Font License 1.1: see lpr-sim-font-LICENSE.txt */\n' +
+            `const DATA: Record<string, string> = ${JSON.stringify(data)};\n` +
+            `export const FONT_FILES = ${JSON.stringify(files)} as const;\n` +
+            'export function fontBytes(file: string): Uint8Array { return Buffer.from(DATA[file]!, "base64"); }\n',
+        };
+      });
+    },
+  };
   await build({
+    plugins: [embedFonts],
+    // opentype.js's own minified build: a third of its size in the bin.
+    alias: { 'opentype.js': path.join(root, 'node_modules/opentype.js/dist/opentype.min.js') },
     entryPoints: bins.map((f) => path.join(binDir, f)),
     outdir: path.join(dist, 'bin'),
     bundle: true,
@@ -124,6 +148,7 @@ if (existsSync(binDir)) {
     logLevel: 'warning',
   });
   for (const f of bins) await chmod(path.join(dist, 'bin', f.replace(/\.ts$/, '.js')), 0o755);
+  await cp(path.join(fontDir, 'LICENSE'), path.join(dist, 'bin', 'lpr-sim-font-LICENSE.txt'));
 }
 
 if (existsSync(path.join(root, 'src/icons'))) await cp(path.join(root, 'src/icons'), path.join(dist, 'icons'), { recursive: true });

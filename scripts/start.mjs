@@ -41,7 +41,7 @@ function startSimulator(url, login, cameras) {
     [
       path.join(root, 'dist/bin/lpr-sim.js'), '--url', url, '--cameras', String(cameras), '--first', '2', '--rate', '0.5',
       '--health-interval', '10', '--blacklisted', 'ABC1234,กข1234', '--blacklist-ratio', '0.1', '--seed', '0', '--control', 'random',
-      '--drain', '2', '--quiet', ...(login ? ['--user', login.user, '--password', login.password] : []),
+      '--drain', '2', '--images', '--quiet', ...(login ? ['--user', login.user, '--password', login.password] : []),
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );

@@ -3,7 +3,7 @@
  * the zod schemas. Written from the server's side: `receive` is what the server subscribes to,
  * `send` what it publishes; a camera does the opposite.
  */
-import { IDENTIFIER_PATTERN, MESSAGE_KINDS, POLICY, type MessageKind } from '../../src/protocol';
+import { IDENTIFIER_PATTERN, IMAGE_POLICY, MESSAGE_ID_LEVEL_PATTERN, MESSAGE_KINDS, POLICY, type MessageKind } from '../../src/protocol';
 import { TOPIC_SUMMARY } from './descriptions';
 import { messageJsonSchema, messageSchemas, topicPattern, type JsonSchema } from './json-schemas';
 
@@ -37,7 +37,16 @@ const PARAMETERS = {
     description: `The checkpoint id, matching ${IDENTIFIER_PATTERN.source}.`,
     examples: ['CP001'],
   },
+  message_id: {
+    description: `The message_id of the detection the image belongs to, matching ${MESSAGE_ID_LEVEL_PATTERN.source}.`,
+    examples: ['7d0c9a8e-1111-4f0e-9a0b-0123456789ab'],
+  },
 };
+
+/** The image topic (docs/protocol.md "Images"): a raw JPEG, not JSON, so it is not in POLICY. */
+export const IMAGE_TOPIC_PATTERN = `{root}/cameras/{camera_id}/${IMAGE_POLICY.suffix}/{message_id}`;
+const IMAGE_SUMMARY =
+  `The JPEG of the detection with this message_id, sent before the detection; at most ${IMAGE_POLICY.maxBytes} bytes, starting FF D8 FF and ending FF D9.`;
 
 function capital(s: string): string {
   return s.charAt(0).toUpperCase() + s.slice(1);
@@ -99,6 +108,21 @@ export function buildAsyncApi(version: string): Record<string, unknown> {
     }
   }
 
+  channels.detectionImage = {
+    address: IMAGE_TOPIC_PATTERN,
+    title: 'detectionImage',
+    description: `${IMAGE_POLICY.direction}, QoS ${IMAGE_POLICY.qos}, not retained. ${IMAGE_SUMMARY}`,
+    messages: { DetectionImage: { $ref: '#/components/messages/DetectionImage' } },
+    parameters: { root: { $ref: '#/components/parameters/root' }, camera_id: { $ref: '#/components/parameters/camera_id' }, message_id: { $ref: '#/components/parameters/message_id' } },
+  };
+  operations.receiveDetectionImage = {
+    action: 'receive',
+    channel: { $ref: '#/channels/detectionImage' },
+    summary: `The server receives DetectionImage on ${IMAGE_TOPIC_PATTERN}.`,
+    messages: [{ $ref: '#/channels/detectionImage/messages/DetectionImage' }],
+    bindings: { mqtt: { qos: IMAGE_POLICY.qos, retain: IMAGE_POLICY.retain, bindingVersion: '0.2.0' } },
+  };
+
   const componentMessages: Record<string, unknown> = {};
   const schemas: Record<string, JsonSchema> = {};
   for (const m of messages) {
@@ -112,6 +136,13 @@ export function buildAsyncApi(version: string): Record<string, unknown> {
     };
   }
 
+  componentMessages.DetectionImage = {
+    name: 'DetectionImage',
+    title: 'DetectionImage',
+    contentType: IMAGE_POLICY.contentType,
+    payload: { type: 'string', format: 'binary', description: IMAGE_SUMMARY },
+  };
+
   return {
     asyncapi: '3.0.0',
     info: {
@@ -119,7 +150,7 @@ export function buildAsyncApi(version: string): Record<string, unknown> {
       version,
       description:
         'The topic tree of @lprserver/node-red-lpr, seen from the server: receive is what the server subscribes to, send what it publishes; a camera does the opposite. ' +
-        'QoS and retain are the MQTT operation bindings. Every payload is UTF-8 JSON; unknown extra fields are kept and passed on. ' +
+        'QoS and retain are the MQTT operation bindings. Every payload is UTF-8 JSON (but the image topic\'s, a JPEG); unknown extra fields are kept and passed on. ' +
         'Generated from the zod schemas and the QoS/retain policy by npm run contract; do not edit. The prose contract is docs/protocol.md.',
       license: { name: 'Apache-2.0', url: 'https://www.apache.org/licenses/LICENSE-2.0' },
     },

@@ -1,15 +1,16 @@
 /**
  * JSON Schemas of the message payloads, generated from the zod schemas of src/protocol. zod's
- * converter drops refinements, so the three the schemas hold are written here in JSON Schema:
+ * converter drops refinements, so the four the schemas hold are written here in JSON Schema:
  * - Timestamp (a custom check): the pattern of src/protocol/timestamp-pattern.ts and maxLength 64;
  * - Ack: `retry_after_ms` is required when `status` is "retry" (if/then);
- * - Config: a `detection_settings` config's `config_data` is a DetectionSettings (if/then).
+ * - Config: a `detection_settings` config's `config_data` is a DetectionSettings (if/then);
+ * - ImageUrl (metadata.image_url): an http(s) URL without credentials, by pattern and maxLength.
  * A refinement added to a schema without a translation here is caught by test/contract, where ajv
  * and zod must agree on a corpus of valid and broken messages.
  */
 import { z } from 'zod';
 import * as protocol from '../../src/protocol';
-import { Ack, Config, DetectionSettings, MESSAGE_KINDS, POLICY, Timestamp, type MessageKind } from '../../src/protocol';
+import { Ack, Config, DetectionSettings, ImageUrl, IMAGE_URL_MAX_LENGTH, MESSAGE_KINDS, POLICY, Timestamp, type MessageKind } from '../../src/protocol';
 import { TIMESTAMP_MAX_LENGTH, TIMESTAMP_PATTERN } from '../../src/protocol/timestamp-pattern';
 import { SCHEMA_NOTES } from './descriptions';
 
@@ -61,6 +62,10 @@ function convert(schema: z.ZodType, target: Target): JsonSchema {
       if (ctx.zodSchema === Timestamp) {
         json.pattern = TIMESTAMP_PATTERN;
         json.maxLength = TIMESTAMP_MAX_LENGTH;
+      } else if (ctx.zodSchema === ImageUrl) {
+        // imageUrlProblem: an absolute http(s) URL without user:password, bounded.
+        json.pattern = '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@\\s]+([/?#]\\S*)?$';
+        json.maxLength = IMAGE_URL_MAX_LENGTH;
       } else if (ctx.zodSchema === Ack) {
         json.if = { properties: { status: { const: 'retry' } }, required: ['status'] };
         json.then = { required: ['retry_after_ms'] };

@@ -4,7 +4,8 @@
  * that test/contract can regenerate in memory and compare byte for byte with what is committed.
  */
 import { MESSAGE_KINDS, POLICY } from '../../src/protocol';
-import { buildAsyncApi } from './asyncapi';
+import { buildAsyncApi, IMAGE_TOPIC_PATTERN } from './asyncapi';
+import { IMAGE_POLICY } from '../../src/protocol';
 import { messageJsonSchema, messageSchemas, topicPattern } from './json-schemas';
 import { toYaml } from './yaml';
 
@@ -22,6 +23,7 @@ export function topicTable(): string {
     const m = fileOf.get(kind)!;
     return `| \`${topicPattern(kind)}\` | ${e.direction} | ${e.qos} | ${e.retain ? 'yes' : 'no'} | [${m.name}](schemas/${m.file}) |`;
   });
+  rows.push(`| \`${IMAGE_TOPIC_PATTERN}\` | ${IMAGE_POLICY.direction} | ${IMAGE_POLICY.qos} | ${IMAGE_POLICY.retain ? 'yes' : 'no'} | [JPEG](#images) |`);
   return ['| topic | from → to | QoS | retained | payload |', '|---|---|---|---|---|', ...rows].join('\n');
 }
 

@@ -13,6 +13,9 @@ import {
   decodePayload,
   DEFAULT_MAX_BYTES,
   encodeMessage,
+  IMAGE_MAX_BYTES,
+  jpegProblem,
+  messageIdLevelProblem,
   newMessageId,
   nowIso,
   POLICY,
@@ -55,7 +58,12 @@ export interface CameraLink {
   connection: BrokerConnection;
   /** Publishes a validated message of `kind` for this camera with the policy's QoS and retain. */
   publish<K extends OutboundKind | 'configRequest' | 'blacklistRequest' | 'blacklistEdgeNotification'>(kind: K, message: MessageOf<K>): Promise<void>;
+  /** Publishes a detection's JPEG on `cameras/{id}/images/{messageId}` (QoS 1, not retained); without it images are refused. */
+  publishImage?(messageId: string, jpeg: Buffer): Promise<void>;
 }
+
+/** Images held for detections not sent yet: at most this many bytes (the oldest go first). */
+export const DEFAULT_IMAGE_BUFFER_BYTES = 16 * 1024 * 1024;
 
 export interface CameraAgentOptions {
   cameraId: string;
@@ -98,6 +106,10 @@ export interface CameraAgentOptions {
   owner?: string;
   /** Largest payload accepted, inbound and outbound (bytes; default 256 KiB, as lpr-detection-in). */
   maxBytes?: number;
+  /** Largest image (bytes; default and at most IMAGE_MAX_BYTES, 256 KiB). */
+  maxImageBytes?: number;
+  /** Images of detections not acked yet, at most this many bytes in memory (default 16 MiB). */
+  imageBufferBytes?: number;
   timers?: OutboxTimers;
 }
 
@@ -136,6 +148,8 @@ export interface CameraAgentEvents {
   edgeNotification: [notification: EdgeBlacklistNotification, detection: Detection];
   /** The edge list left entries out (the bound), or could not be saved. */
   listProblem: [error: Error];
+  /** An image was let go before it was sent: its detection was dropped or refused, or the image buffer was full. */
+  imageDropped: [messageId: string, reason: 'buffer-full' | 'detection-gone'];
   /** The server refused a detection (ack `rejected`): it is not sent again. */
   rejected: [detection: Detection, error: string | undefined];
   /** The overflow policy dropped (`overflow`) or refused (`refused`) a detection. */
@@ -167,6 +181,18 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   readonly counts: AgentCounts = { controls: 0, configUpdates: 0, healthRequests: 0, blacklists: 0, invalid: 0, badAcks: 0 };
   /** MQTT 5 commands' response topics and correlation data, by command id, until their final answer. */
   private readonly replies = new ReplyRoutes();
+  /** Image delivery: published (PUBACK), and let go unsent. */
+  readonly imageCounts = { sent: 0, dropped: 0 };
+  /**
+   * Images of detections not settled yet (sent before each send of their detection), by message_id, in arrival order.
+   * Memory only, bounded in bytes: an image is evidence for the operator, the detection is the
+   * record. Journaling 256 KiB pictures beside ~1 KB detections would grow the outbox journal a
+   * hundredfold and its replay with it; a camera restart keeps the detection and loses its picture.
+   */
+  private readonly images = new Map<string, Buffer>();
+  private imageBytes = 0;
+  /** Images whose publish is under way (not published twice when the detection is resent meanwhile). */
+  private readonly imagesSending = new Set<string>();
   private lastHealth: Health | null = null;
   private lastConfigUpdateId: string | null = null;
   private unsubscribers: Release[] = [];
@@ -185,7 +211,11 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
   ) {
     super();
     this.outbox = new DetectionOutbox<Detection>({
-      send: (detection) => this.link.publish('detection', detection),
+      send: (detection) => {
+        // The image first: on one connection at QoS 1 it reaches the server before its detection.
+        this.sendImage(detection.message_id);
+        return this.link.publish('detection', detection);
+      },
       ackTimeoutMs: options.ackTimeoutMs,
       ...(options.maxAckTimeoutMs !== undefined ? { maxAckTimeoutMs: options.maxAckTimeoutMs } : {}),
       limit: options.bufferSize,
@@ -216,8 +246,15 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
       options.matchAtEdge && options.blacklist
         ? new EdgeList({ maxEntries: options.maxEntries ?? 200_000, file: options.listFile ?? null, onSaveError: (err) => this.emit('listProblem', err) })
         : null;
-    this.outbox.on('rejected', (d: Detection, error?: string) => this.emit('rejected', d, error));
-    this.outbox.on('dropped', (d: Detection, reason: 'overflow' | 'refused') => this.emit('dropped', d, reason));
+    this.outbox.on('acked', (d: Detection) => this.forgetImage(d.message_id, null));
+    this.outbox.on('rejected', (d: Detection, error?: string) => {
+      this.forgetImage(d.message_id, 'detection-gone');
+      this.emit('rejected', d, error);
+    });
+    this.outbox.on('dropped', (d: Detection, reason: 'overflow' | 'refused') => {
+      this.forgetImage(d.message_id, 'detection-gone');
+      this.emit('dropped', d, reason);
+    });
     this.outbox.on('problem', (err: Error) => this.emit('problem', err));
     this.outbox.on('change', () => this.emit('change'));
   }
@@ -273,6 +310,8 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     for (const off of this.unsubscribers.splice(0)) off(options);
     this.notificationOutbox.close();
     this.outbox.close();
+    this.images.clear();
+    this.imageBytes = 0;
     this.edgeList?.close();
   }
 
@@ -308,13 +347,88 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     return result.value;
   }
 
-  /** Validates and queues a detection; the outbox sends it (again) until it is acked. */
-  detection(payload: unknown): { detection: Detection; result: AddResult<Detection>; notifications: EdgeBlacklistNotification[] } {
+  /**
+   * Validates and queues a detection; the outbox sends it (again) until it is acked. `image`, when
+   * given, is its JPEG (a Buffer, checked by its markers and size: an error names `(image)`),
+   * published on the image topic just before each send of the detection, until it is acked.
+   */
+  detection(payload: unknown, image?: unknown): { detection: Detection; result: AddResult<Detection>; notifications: EdgeBlacklistNotification[] } {
     const detection = this.prepare('detection', payload);
+    if (image !== undefined && image !== null) {
+      if (!this.link.publishImage) throw new InputError('invalid_input', [{ path: '(image)', message: 'this camera link cannot send images' }]);
+      const problem = jpegProblem(image, Math.min(this.options.maxImageBytes ?? IMAGE_MAX_BYTES, IMAGE_MAX_BYTES));
+      if (problem) throw new InputError('invalid_input', [{ path: '(image)', message: problem }]);
+      const idProblem = messageIdLevelProblem(detection.message_id);
+      if (idProblem) throw new InputError('invalid_input', [{ path: 'message_id', message: `${idProblem}, needed to send its image` }]);
+    }
+    const pending = this.outbox.has(detection.message_id);
     // A detection already pending (a resend from the flow) was matched when it came first.
-    const notifications = this.edgeList && !this.outbox.has(detection.message_id) ? this.matchAtEdge(detection) : [];
+    const notifications = this.edgeList && !pending ? this.matchAtEdge(detection) : [];
+    if (image !== undefined && image !== null && !pending) this.holdImage(detection.message_id, Buffer.from(image as Uint8Array));
     const result = this.outbox.add(detection);
+    if (result.status === 'refused') this.forgetImage(detection.message_id, 'detection-gone');
     return { detection, result, notifications };
+  }
+
+  /** Bytes of images held for detections not acked yet. */
+  get heldImageBytes(): number {
+    return this.imageBytes;
+  }
+
+  private holdImage(messageId: string, jpeg: Buffer): void {
+    const limit = this.options.imageBufferBytes ?? DEFAULT_IMAGE_BUFFER_BYTES;
+    this.forgetImage(messageId, null);
+    if (jpeg.length > limit) {
+      // Larger than the whole buffer: let go at once, without pushing out the others.
+      this.imageCounts.dropped++;
+      this.emit('imageDropped', messageId, 'buffer-full');
+      return;
+    }
+    // The oldest waiting images make room (their detections still go out, without a picture).
+    for (const [id] of this.images) {
+      if (this.imageBytes + jpeg.length <= limit) break;
+      if (this.imagesSending.has(id)) continue;
+      this.forgetImage(id, 'buffer-full');
+    }
+    if (this.imageBytes + jpeg.length > limit) {
+      this.imageCounts.dropped++;
+      this.emit('imageDropped', messageId, 'buffer-full');
+      return;
+    }
+    this.images.set(messageId, jpeg);
+    this.imageBytes += jpeg.length;
+  }
+
+  private forgetImage(messageId: string, reason: 'buffer-full' | 'detection-gone' | null): void {
+    const jpeg = this.images.get(messageId);
+    if (!jpeg) return;
+    this.images.delete(messageId);
+    this.imageBytes -= jpeg.length;
+    if (reason) {
+      this.imageCounts.dropped++;
+      this.emit('imageDropped', messageId, reason);
+    }
+  }
+
+  /**
+   * Publishes the held image of `messageId`, if any, ahead of each send of its detection. It is
+   * kept until the detection settles: a detection resent for want of an ack may have found no
+   * server subscribed the first time, and its picture then went nowhere either.
+   */
+  private sendImage(messageId: string): void {
+    const jpeg = this.images.get(messageId);
+    if (!jpeg || this.imagesSending.has(messageId)) return;
+    this.imagesSending.add(messageId);
+    this.link.publishImage!(messageId, jpeg).then(
+      () => {
+        this.imagesSending.delete(messageId);
+        this.imageCounts.sent++;
+      },
+      (err: Error) => {
+        this.imagesSending.delete(messageId);
+        this.emit('problem', new Error(`image of detection ${messageId} not sent (kept for the next try): ${err.message}`));
+      },
+    );
   }
 
   /**
@@ -517,7 +631,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
 /** Turns an InputError or ValidationError into the Error a node hands to `done`, naming `msg.payload.<field>`. */
 export function inputErrorFor(err: unknown, prefix = 'msg.payload'): Error {
   if (err instanceof InputError || err instanceof ValidationError) {
-    const issues = err.issues.map((i) => ({ path: i.path === '(payload)' ? prefix : `${prefix}.${i.path}`, message: i.message }));
+    const issues = err.issues.map((i) => ({ path: i.path === '(payload)' ? prefix : i.path === '(image)' ? 'msg.image' : `${prefix}.${i.path}`, message: i.message }));
     const e = new Error(issues.map((i) => `${i.path}: ${i.message}`).join('; '), { cause: { code: err.code, issues } });
     Object.assign(e, { code: err.code });
     return e;

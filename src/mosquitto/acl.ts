@@ -5,6 +5,7 @@
  * gets nothing (there is no anonymous access: `allow_anonymous false`).
  */
 import { assertIdentifier, assertRoot } from '../protocol/identifiers';
+import { IMAGE_POLICY } from '../protocol/images';
 import { POLICY, type MessageKind } from '../protocol/policy';
 
 export type Access = 'read' | 'write';
@@ -45,6 +46,11 @@ export function cameraAclTopic(root: string, kind: MessageKind, below = false): 
   throw new Error(`${kind}: cameras have no access to checkpoint topics`);
 }
 
+/** The ACL topic of the camera's own images (docs/protocol.md "Images"): `{root}/cameras/%u/images/+`. */
+export function cameraImageAclTopic(root: string): string {
+  return `${root}/cameras/%u/${IMAGE_POLICY.suffix}/+`;
+}
+
 export interface AclInput {
   root: string;
   serverUsers: readonly string[];
@@ -68,6 +74,8 @@ export function aclText(input: AclInput): string {
     '# have no %u (every camera shares them); Mosquitto warns about that at start-up, harmlessly.',
   );
   for (const { kind, access, below } of CAMERA_ACCESS) lines.push(`pattern ${access} ${cameraAclTopic(root, kind, below)}`);
+  // The images of its own detections, one level below (the message_id): never another camera's.
+  lines.push(`pattern write ${cameraImageAclTopic(root)}`);
   lines.push('');
   return lines.join('\n');
 }

@@ -119,6 +119,9 @@ export = function register(RED: NodeAPI): void {
       const site = inSite && typeof inSite === 'object' ? { site: inSite } : {};
       let matched = false;
       const out: NodeMessage[] = [];
+      // The detection's picture (lpr-detection-in's msg.lpr.imageUrl) stays with the alert, so an operator can look at the car.
+      const inUrl = (msg.lpr as { imageUrl?: unknown } | undefined)?.imageUrl;
+      const image = typeof inUrl === 'string' && inUrl.length <= 2048 ? { imageUrl: inUrl } : {};
       for (const read of ctx.reads) {
         const match = list.store.index.match(read.plate, read.province, settings.options, now);
         if (!match) continue;
@@ -139,7 +142,7 @@ export = function register(RED: NodeAPI): void {
           ...msg,
           topic: 'blacklist/notifications',
           payload: notification,
-          lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, ...site },
+          lpr: { type: 'blacklist-match', cameraId: ctx.cameraId, plate: read.plate, key, ...site, ...image },
           ...(ctx.detection ? { detection: ctx.detection } : {}),
         });
       }

@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { CameraAgent, inputErrorFor, InputError, type OutboundKind } from '../edge/camera-agent';
 import { defaultUserDir, edgeListPath, journalPath, notificationJournalPath, readCameraSettings, type CameraSettings } from '../edge/camera-settings';
 import catalog from '../../locales/en-US/lpr-camera.json';
+import { IMAGE_POLICY } from '../protocol';
 import { resolveBroker } from './shared/broker-api';
 import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
@@ -60,6 +61,15 @@ export = function register(RED: NodeAPI): void {
         topics: broker.topics,
         connection: broker.connection,
         publish: (kind, message) => broker.publishMessage(kind, camera, message),
+        publishImage: (messageId, jpeg) => {
+          let topic: string;
+          try {
+            topic = broker.topics.imageTopic(camera, messageId);
+          } catch (err) {
+            return Promise.reject(err);
+          }
+          return broker.connection.publish(topic, jpeg, { qos: IMAGE_POLICY.qos, retain: IMAGE_POLICY.retain });
+        },
       },
       {
         cameraId: camera,
@@ -199,7 +209,8 @@ export = function register(RED: NodeAPI): void {
           payload = { ...(payload as Record<string, unknown>), request_id: lpr.messageId };
         }
         if (kind === 'detection') {
-          const { result } = agent.detection(payload);
+          // msg.image: the detection's JPEG, published on its image topic just before it.
+          const { result } = agent.detection(payload, (msg as { image?: unknown }).image);
           if (result.status === 'refused') throw new InputError('outbox_full', [{ path: '(payload)', message: result.reason }]);
           status.touch();
           done();

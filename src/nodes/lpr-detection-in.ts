@@ -2,7 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { POLICY } from '../protocol/policy';
-import { createMessage, type Ack } from '../protocol';
+import { createMessage, IMAGE_POLICY, type Ack, type Detection } from '../protocol';
+import { ImageStore, readImageSettings, type ImageSettings } from '../runtime/image-store';
+import { imagePath, serveImages, stopServingImages } from './shared/image-route';
 import { dedupeKey, DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings, type DetectionMsg } from '../runtime/detection-intake';
 import { ACK_MAX_PENDING, readAckSettings, type AckSettings } from '../runtime/ack-settings';
 import { CompletionTracker, type GivenUp } from '../runtime/completion-tracker';
@@ -32,9 +34,11 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     if (broker instanceof Error) return failSetup(node, broker, t);
     let settings: DetectionInSettings;
     let ackSettings: AckSettings;
+    let imageSettings: ImageSettings;
     try {
       settings = readDetectionInSettings(def);
       ackSettings = readAckSettings(def);
+      imageSettings = readImageSettings(def);
     } catch (err) {
       return failSetup(node, err, t);
     }
@@ -181,6 +185,8 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           const latency = first?.latencyMs;
           if (first) lastRead = first.site.received.time;
           if (latency != null) recordLatency(broker.id, 'detection', latency);
+          const imageUrl = imageUrlOf(result.detection);
+          if (imageUrl) for (const msg of msgs) (msg.lpr as { imageUrl?: string }).imageUrl = imageUrl;
           const delivered = { cameraId: result.cameraId, messageId: result.detection.message_id };
           if (tracker && msgs.length > 0) {
             // Our own _msgid per message, known before the send: the hook reports completions by it.
@@ -201,6 +207,33 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       status.touch();
     };
 
+    // Images (docs/protocol.md "Images"): the latest ones in memory, served over httpNode.
+    const images = imageSettings.images ? new ImageStore(imageSettings.imageCount, imageSettings.imageBytes) : null;
+    if (images && !serveImages(RED, images)) node.warn('images: this runtime has no HTTP server (httpNode); images are kept but not served');
+    /** The address of the detection's image: ours when we hold it, else the camera's own image_url. */
+    const imageUrlOf = (detection: Detection): string | null => {
+      if (images?.has(detection.camera_id, detection.message_id)) return imagePath(RED, detection.camera_id, detection.message_id);
+      const own = detection.metadata?.image_url;
+      return typeof own === 'string' ? own : null;
+    };
+    let lastImageError = 0;
+    const onImage = (topic: string, payload: Buffer) => {
+      if (!images) return;
+      const parsed = broker.topics.parseImage(topic);
+      const result = parsed ? images.put(parsed.cameraId, parsed.messageId, payload) : { ok: false as const, problem: 'the topic is not {root}/cameras/{camera_id}/images/{message_id} with valid ids' };
+      if (result.ok) return;
+      // A flood of bad images must not flood the log: one error per 10 s (all are counted).
+      const now = Date.now();
+      if (now - lastImageError < 10_000) return;
+      lastImageError = now;
+      const err = new Error(`image rejected: msg.payload ${result.problem} (${images.counts.refused} rejected so far)`);
+      Object.assign(err, { code: 'invalid_image' });
+      node.error(err, { topic, payload: payload.subarray(0, 64), lpr: { type: 'image', cameraId: parsed?.cameraId ?? null, messageId: parsed?.messageId ?? null, receivedAt: now } } as unknown as NodeMessage);
+    };
+    // Not shared: a shared group would hand a detection and its image to different servers.
+    const unsubscribeImages = images ? broker.connection.subscribe(broker.topics.imageFilter(settings.camera), IMAGE_POLICY.qos, onImage, { owner: node.id }) : null;
+    Object.defineProperty(node, 'lprImages', { value: images, configurable: true });
+
     const filter = broker.topics.filter('detection', settings.camera, settings.sharedGroup);
     const unsubscribe = broker.connection.subscribe(filter, 1, onMessage, { owner: node.id });
     broker.register(node, (state) => status.setState(state));
@@ -219,6 +252,11 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       if (sweep) clearInterval(sweep);
       // Redeployed (not removed): what arrives for it meanwhile is held for the new instance.
       unsubscribe({ keep: !removed });
+      unsubscribeImages?.({ keep: !removed });
+      if (images) {
+        stopServingImages(images);
+        images.clear();
+      }
       broker.deregister(node);
       unwatchNeeds();
       status.stop();

@@ -88,7 +88,7 @@ export function isCertainlyDetection(data: unknown): boolean {
     isTimestamp(data.timestamp) &&
     identifier(data.camera_id) &&
     (data.checkpoint_id === undefined || identifier(data.checkpoint_id)) &&
-    (data.metadata === undefined || isPlain(data.metadata)) &&
+    (data.metadata === undefined || (isPlain(data.metadata) && data.metadata.image_url === undefined)) &&
     count(d.vehicles_count) &&
     count(d.plates_count) &&
     num(d.processing_time_ms) &&

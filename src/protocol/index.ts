@@ -6,6 +6,7 @@ export * from './identifiers';
 export * from './timestamp';
 export * from './errors';
 export * from './policy';
+export * from './images';
 export * from './topics';
 export * from './decode';
 export * from './factories';

@@ -1,5 +1,6 @@
 /** Topic builders, filters and parser for the tree in policy.ts under a configurable root. */
-import { assertIdentifier, assertRoot, assertShareGroup, isIdentifier } from './identifiers';
+import { assertIdentifier, assertRoot, assertShareGroup, IdentifierError, isIdentifier } from './identifiers';
+import { IMAGE_POLICY, messageIdLevelProblem } from './images';
 import { MESSAGE_KINDS, POLICY, type MessageKind } from './policy';
 
 export interface ParsedTopic {
@@ -44,6 +45,31 @@ export class TopicTree {
       filter = `${this.root}/${SCOPE_FOLDER[entry.scope]}/${level}/${entry.suffix}`;
     }
     return shareGroup ? `$share/${assertShareGroup(shareGroup)}/${filter}` : filter;
+  }
+
+  /** `{root}/cameras/{camera_id}/images/{message_id}`: both ids validated (no topic injection). */
+  imageTopic(cameraId: string, messageId: string): string {
+    const problem = messageIdLevelProblem(messageId);
+    if (problem) throw new IdentifierError('message_id', problem);
+    return `${this.root}/cameras/${assertIdentifier(cameraId, 'camera_id')}/${IMAGE_POLICY.suffix}/${messageId}`;
+  }
+
+  /** The filter for the images of one camera, or of all (`+`). */
+  imageFilter(cameraId?: string | null, shareGroup?: string | null): string {
+    const level = cameraId === undefined || cameraId === null ? '+' : assertIdentifier(cameraId, 'camera');
+    const filter = `${this.root}/cameras/${level}/${IMAGE_POLICY.suffix}/+`;
+    return shareGroup ? `$share/${assertShareGroup(shareGroup)}/${filter}` : filter;
+  }
+
+  /** The camera and message id of an image topic, or null when `topic` is not one (or has a bad id). */
+  parseImage(topic: string): { cameraId: string; messageId: string } | null {
+    const prefix = this.root + '/cameras/';
+    if (!topic.startsWith(prefix)) return null;
+    const parts = topic.slice(prefix.length).split('/');
+    if (parts.length !== 3 || parts[1] !== IMAGE_POLICY.suffix) return null;
+    const [cameraId, , messageId] = parts as [string, string, string];
+    if (!isIdentifier(cameraId) || messageIdLevelProblem(messageId) !== null) return null;
+    return { cameraId, messageId };
   }
 
   /** Which message a concrete topic carries, or null when it is not in the tree (or has a bad id). */

@@ -4,10 +4,11 @@
  * answers to control commands and applied config updates.
  */
 import path from 'node:path';
-import { createMessage, encodeMessage, POLICY, TopicTree, type Config, type Control, type DetectionSettings, type MessageOf } from '../protocol';
+import { createMessage, encodeMessage, IMAGE_POLICY, POLICY, TopicTree, type Config, type Control, type DetectionSettings, type MessageOf } from '../protocol';
 import { BrokerConnection, type FixedMessage } from '../runtime/broker-connection';
 import { CameraAgent, type OutboundKind } from '../edge/camera-agent';
 import type { OutboxMetrics } from '../edge/outbox';
+import { plateImage } from './image/plate-cache';
 import { generateDetection, HealthModel, type GeneratorSettings, type PlatePool } from './data';
 import type { ControlMode, SimOptions } from './options';
 import type { Random } from './random';
@@ -103,7 +104,12 @@ export class SimCamera {
       return this.connection.publish(this.topics.topic(kind, cameraId), encodeMessage(kind, message), { qos: entry.qos, retain: entry.retain });
     };
     this.agent = new CameraAgent(
-      { topics: this.topics, connection: this.connection, publish },
+      {
+        topics: this.topics,
+        connection: this.connection,
+        publish,
+        publishImage: (messageId, jpeg) => this.connection.publish(this.topics.imageTopic(cameraId, messageId), jpeg, { qos: IMAGE_POLICY.qos, retain: IMAGE_POLICY.retain }),
+      },
       {
         cameraId,
         checkpointId: options.checkpoint || null,
@@ -223,7 +229,9 @@ export class SimCamera {
     };
     const { detection, blacklisted } = generateDetection(this.deps.rng, { cameraId: this.cameraId, pool: this.deps.pool, blacklistRatio: this.deps.options.blacklistRatio }, settings, now);
     try {
-      const { result } = this.agent.detection({ ...detection, timestamp: new Date(now).toISOString() });
+      const plates = detection.detection_data.plates;
+      const image = this.deps.options.images && plates.length > 0 ? plateImage(plates) : undefined;
+      const { result } = this.agent.detection({ ...detection, timestamp: new Date(now).toISOString() }, image);
       this.generated++;
       this.blacklistedPlates += blacklisted;
       this.lastDetection = now;

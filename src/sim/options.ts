@@ -45,6 +45,8 @@ export interface SimOptions {
   user: string;
   password: string;
   requestConfig: boolean;
+  /** Publish a JPEG of each detection's plate on its image topic, before the detection. */
+  images: boolean;
   quiet: boolean;
   json: boolean;
 }
@@ -77,6 +79,7 @@ export const SIM_DEFAULTS: SimOptions = {
   user: '',
   password: '',
   requestConfig: true,
+  images: false,
   quiet: false,
   json: false,
 };
@@ -172,6 +175,9 @@ Cameras
   --control <mode>          answer to control commands: success, error, timeout (no answer) or
                             random (60 % success, 20 % error, 20 % timeout) (default ${SIM_DEFAULTS.control})
   --no-config-request       do not publish config/request after connecting (default: request)
+  --images                  publish a JPEG of each detection's plates (Thai with the province line,
+                            or Latin) on cameras/<id>/images/<message_id>, before the detection
+                                                                           (default: none)
 
 Data
   --blacklisted <plates>    comma-separated blacklisted plates mixed into the detections
@@ -218,6 +224,7 @@ export const OPTION_NAMES = [
   'url', 'user', 'password', 'root', 'cameras', 'prefix', 'first', 'checkpoint', 'rate', 'health-interval', 'control',
   'no-config-request', 'blacklisted', 'blacklist-ratio', 'thai-ratio', 'pool-size', 'seed', 'ack-timeout', 'no-ack',
   'buffer-size', 'overflow', 'persist-dir', 'durability', 'commit-interval', 'duration', 'count', 'drain', 'quiet', 'json', 'help',
+  'images',
 ] as const;
 
 type Setter = (o: Partial<SimOptions>, value: string) => void;
@@ -263,6 +270,7 @@ const FLAGS: Record<string, (o: Partial<SimOptions>) => void> = {
   'no-ack': (o) => (o.noAck = true),
   quiet: (o) => (o.quiet = true),
   json: (o) => (o.json = true),
+  images: (o) => (o.images = true),
 };
 
 export type ParsedArgs = { help: true } | { help: false; options: SimOptions };

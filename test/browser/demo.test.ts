@@ -454,6 +454,42 @@ describe('npm start demo in Chromium', function () {
     assert.deepEqual(state.from.filter((id) => id !== 'lpr-dash-debug-rejected'), [], 'debug messages from other nodes');
   });
 
+  it('the reads and alerts tables show the plate picture of each detection (lpr-sim --images), and it loads', async function () {
+    this.timeout(60_000);
+    const { page, errors } = await openPage(browser!);
+    try {
+      await page.goto(demo!.dashboard);
+      await page.waitForURL(/\/dashboard\/lpr-live$/);
+      for (const group of ['reads', 'alerts']) {
+        // The table's image cells (Vuetify v-img) load once they are on screen.
+        const cell = page.locator(`#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr td[data-column-key="image"]`).first();
+        await cell.waitFor({ timeout: 30_000 });
+        await cell.scrollIntoViewIfNeeded();
+        const img = page.locator(`#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr img[src*="/lpr/images/"]`).first();
+        await img.waitFor({ state: 'attached', timeout: 30_000 });
+        // Loaded and decoded: a JPEG of the plate, served by lpr-detection-in.
+        await page.waitForFunction(
+          (sel) => {
+            const el = document.querySelector(sel) as HTMLImageElement | null;
+            return !!el && el.complete && el.naturalWidth > 0;
+          },
+          `#nrdb-ui-group-lpr-dash-ui-group-${group} tbody tr img[src*="/lpr/images/"]`,
+          { timeout: 15_000 },
+        );
+        const size = await img.evaluate((el: HTMLImageElement) => [el.naturalWidth, el.naturalHeight]);
+        // 340 x 160 per plate, the plates of one detection one under the other (at most three).
+        assert.ok(size[0] === 340 && [160, 320, 480].includes(size[1]!), `${group}: the plate picture's size ${size}`);
+        const src = await img.getAttribute('src');
+        const res = await fetch(new URL(src!, demo!.dashboard));
+        assert.equal(res.headers.get('content-type'), 'image/jpeg');
+      }
+      await page.screenshot({ path: path.join(IMAGES, 'dashboard-images.png') });
+      assert.deepEqual(errors, [], 'console errors on the dashboard');
+    } finally {
+      await page.close();
+    }
+  });
+
   it('stops cleanly on Ctrl-C (SIGINT to its process group), leaving no process behind', async function () {
     const d = demo!;
     const started = Date.now();

@@ -38,7 +38,14 @@ describe('contract: generated files', function () {
   it('the document has a channel per topic of the tree, with its QoS and retain as MQTT bindings', async () => {
     const { document } = await new Parser().parse(read('docs/asyncapi.yaml'));
     assert.ok(document);
-    assert.equal(document.channels().length, MESSAGE_KINDS.length);
+    // The JSON kinds of POLICY, and the image topic (a JPEG, beside POLICY).
+    assert.equal(document.channels().length, MESSAGE_KINDS.length + 1);
+    const image = document.channels().get('detectionImage');
+    assert.equal(image?.address(), '{root}/cameras/{camera_id}/images/{message_id}');
+    const imageOp = image?.operations().all()[0];
+    const imageMqtt = imageOp?.bindings().get('mqtt')?.value() as { qos: number; retain: boolean } | undefined;
+    assert.deepEqual({ qos: imageMqtt?.qos, retain: imageMqtt?.retain }, { qos: 1, retain: false });
+    assert.equal(imageOp?.messages().all()[0]?.contentType(), 'image/jpeg');
     for (const kind of MESSAGE_KINDS) {
       const channel = document.channels().get(kind);
       assert.ok(channel, `channel ${kind}`);

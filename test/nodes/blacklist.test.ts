@@ -78,6 +78,7 @@ describe('blacklist nodes on a real Mosquitto', function () {
     const notes = await mosquittoSub(mosquitto.port, 'lprserver/blacklist/notifications');
     try {
       const d = detection('CAM001', 'bl-1', 'A8C 1234'); // 8 for B: a look-alike misread
+      d.metadata.image_url = 'https://nvr.example/CAM001/bl-1.jpg';
       await mosquittoPub(mosquitto.port, 'lprserver/cameras/CAM001/detection', JSON.stringify(d));
       await mosquittoPub(mosquitto.port, 'lprserver/cameras/CAM001/detection', JSON.stringify(detection('CAM001', 'bl-2', 'NOPE999')));
       await waitUntil(() => hit.length === 1 && miss.length === 1, 'one hit and one miss');
@@ -89,6 +90,8 @@ describe('blacklist nodes on a real Mosquitto', function () {
       assert.equal(hit[0].lpr.site.zone, 'UTC');
       assert.equal(Date.parse(hit[0].lpr.site.detected.iso), Date.parse(d.timestamp));
       assert.equal(typeof hit[0].lpr.site.received.time, 'string');
+      // The detection's picture stays reachable from the alert (msg.lpr.imageUrl passes through).
+      assert.equal(hit[0].lpr.imageUrl, 'https://nvr.example/CAM001/bl-1.jpg');
       assert.equal(miss[0].payload.message_id, 'bl-2');
       const [published] = await notes.waitFor(1);
       assert.equal(JSON.parse(published!.payload).message_id, n.message_id);

@@ -100,10 +100,12 @@ describe('security: generated ACL and passwords on a real Mosquitto', function (
       `${ROOT}/system/control`,
       `${ROOT}/checkpoints/CP1/status`,
       `${ROOT}/cameras/${A}`,
+      `${ROOT}/cameras/${B}/images/m-1`, // another camera's image
+      `${ROOT}/cameras/${A}/images/m-1/deeper`, // the image topic is one level deep
       'elsewhere/topic',
     ];
     for (const topic of forbidden) await a.client.publishAsync(topic, `forbidden:${topic}`, { qos: 1 });
-    const allowed = [...FROM_CAMERA.map((k) => camTopic(A, k)), `${ROOT}/blacklist/request`];
+    const allowed = [...FROM_CAMERA.map((k) => camTopic(A, k)), `${ROOT}/blacklist/request`, `${ROOT}/cameras/${A}/images/m-1`];
     for (const topic of allowed) await a.client.publishAsync(topic, `allowed:${topic}`, { qos: 1 });
     await waitUntil(() => server.got.length >= allowed.length, `${allowed.length} allowed messages at the server`);
     assert.deepEqual(server.got.map((m) => m.topic), allowed, 'exactly the allowed ones, none of the forbidden');

@@ -17,6 +17,7 @@ function aclLineProblem(line: string, root: string): string | null {
     new RegExp(`^topic readwrite ${r}/#$`),
     new RegExp(`^pattern (read|write) ${r}/cameras/%u/[a-z/]+$`),
     new RegExp(`^pattern write ${r}/cameras/%u/control/response/#$`),
+    new RegExp(`^pattern write ${r}/cameras/%u/images/\\+$`),
     new RegExp(`^pattern (read|write) ${r}/blacklist/(updates|request)$`),
   ];
   return shapes.some((s) => s.test(line)) ? null : `unexpected ACL line ${JSON.stringify(line)}`;
@@ -46,6 +47,7 @@ describe('lpr-mosquitto files', () => {
         'pattern read lprserver/cameras/%u/blacklist',
         'pattern write lprserver/cameras/%u/blacklist/notification',
         'pattern write lprserver/cameras/%u/control/response/#',
+        'pattern write lprserver/cameras/%u/images/+',
       ]);
     });
 

@@ -47,6 +47,10 @@ RED.nodes.registerType('lpr-detection-in', {
     // A list of node ids ('*[]'): Node-RED maps them to the new ids when a flow is imported as a copy.
     ackScope: { value: [], type: '*[]', label: 'Ack scope', validate: validateAckScope },
     ackTimeout: { value: 30, label: 'Ack timeout', validate: orMissing(numberValidator({ min: 0.1, max: 86400, integer: false, unit: 's' })) },
+    // Flows saved before images existed take none.
+    images: { value: false },
+    imageCount: { value: 200, label: 'Images kept', validate: orMissing(numberValidator({ min: 1, max: 100000, unit: 'images' })) },
+    imageMemory: { value: 32, label: 'Image memory', validate: orMissing(numberValidator({ min: 1, max: 4096, integer: false, unit: 'MiB' })) },
   },
   label: function (this: any) {
     if (this.name) return this.name;
@@ -67,7 +71,7 @@ RED.nodes.registerType('lpr-detection-in', {
     const split = $('#node-input-split');
     const rate = $('#node-input-rateLimit');
     // Nodes saved before the rate limit existed have no value: show the default the runtime uses.
-    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 1000], ['rateAlertInterval', 60], ['ackWhen', 'handover'], ['ackTimeout', 30]] as const) {
+    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 1000], ['rateAlertInterval', 60], ['ackWhen', 'handover'], ['ackTimeout', 30], ['imageCount', 200], ['imageMemory', 32]] as const) {
       if (node[key] === undefined) $(`#node-input-${key}`).val(value);
     }
     const ackWhen = $('#node-input-ackWhen');
@@ -86,6 +90,10 @@ RED.nodes.registerType('lpr-detection-in', {
     const showAck = () => {
       $('#lpr-detection-in-ack-complete').toggle(ackWhen.val() === 'complete');
     };
+    const images = $('#node-input-images');
+    const showImages = () => {
+      $('#lpr-detection-in-row-imageCount, #lpr-detection-in-row-imageMemory, #lpr-detection-in-images-hint').toggle(images.is(':checked'));
+    };
     const showSubscription = () => {
       const root = selectedRoot(node, prefix);
       const camera = currentValue(node, 'camera', prefix);
@@ -98,12 +106,14 @@ RED.nodes.registerType('lpr-detection-in', {
     split.on('change', showSplit);
     rate.on('change keyup', showRate);
     ackWhen.on('change', showAck);
+    images.on('change', showImages);
     $('#node-input-broker, #node-input-camera, #node-input-sharedGroup').on('change keyup paste', showSubscription);
 
     showDedupe();
     showSplit();
     showRate();
     showAck();
+    showImages();
     showSubscription();
   },
   // Set before the editor reads the inputs: it then finds the list unchanged. (For a property with a

@@ -1,5 +1,6 @@
 /** Detection (seed "Detection Message Format"), camera -> server, QoS 1. */
 import { z } from 'zod';
+import { ImageUrl } from '../images';
 import { BBox, Count, Envelope, Identifier, NonNegative, Score } from './common';
 
 export const Vehicle = z
@@ -41,13 +42,16 @@ export const DetectionData = z
   })
   .loose();
 
+/** Free-form, except `image_url`: where the detection's picture is (http or https, docs/protocol.md "Images"). */
+export const DetectionMetadata = z.object({ image_url: ImageUrl.optional() }).loose();
+
 export const Detection = z
   .object({
     ...Envelope,
     camera_id: Identifier,
     checkpoint_id: Identifier.optional(),
     detection_data: DetectionData,
-    metadata: z.record(z.string(), z.unknown()).optional(),
+    metadata: DetectionMetadata.optional(),
   })
   .loose();
 
