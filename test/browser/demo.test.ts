@@ -305,7 +305,7 @@ describe('npm start demo in Chromium', function () {
       // Thai: page name, group titles, column headers, buttons, the answer.
       await page.waitForFunction(() => document.documentElement.lang === 'th');
       assert.equal((await page.locator('#nrdb-ui-group-lpr-dash-ui-group-reads .v-card-title').innerText()).trim(), 'รายการอ่านป้ายล่าสุด');
-      assert.deepEqual(await page.$$eval('#nrdb-ui-group-lpr-dash-ui-group-alerts thead th', (ths) => ths.map((t) => (t.textContent ?? '').trim())), ['เวลา', 'กล้อง', 'เลขทะเบียน', 'เหตุผล', 'ความสำคัญ']);
+      assert.deepEqual(await page.$$eval('#nrdb-ui-group-lpr-dash-ui-group-alerts thead th', (ths) => ths.map((t) => (t.textContent ?? '').trim())), ['เวลา', 'กล้อง', 'เลขทะเบียน', 'เหตุผล', 'ความสำคัญ', 'ภาพ']);
       assert.match(await page.locator('.v-app-bar-title').innerText(), /LPR เรียลไทม์/);
       await page.locator('#nrdb-ui-group-lpr-dash-ui-group-commands button', { hasText: 'ขอสถานะ' }).click();
       await rows(page, 'commands', /CAM002\s*ขอสถานะ\s*(สำเร็จ|ผิดพลาด|ไม่ตอบ)/).first().waitFor({ timeout: 10_000 });
@@ -341,7 +341,7 @@ describe('npm start demo in Chromium', function () {
       await rows(page, 'reads', /CAM00[2-4]/).first().waitFor({ timeout: 30_000 });
       await pickLanguage(page, 'en');
       await page.locator('#nrdb-ui-group-lpr-dash-ui-group-reads .v-card-title', { hasText: 'Recent plate reads' }).waitFor();
-      assert.deepEqual(await page.$$eval('#nrdb-ui-group-lpr-dash-ui-group-alerts thead th', (ths) => ths.map((t) => (t.textContent ?? '').trim())), ['Time', 'Camera', 'Plate', 'Reason', 'Priority']);
+      assert.deepEqual(await page.$$eval('#nrdb-ui-group-lpr-dash-ui-group-alerts thead th', (ths) => ths.map((t) => (t.textContent ?? '').trim())), ['Time', 'Camera', 'Plate', 'Reason', 'Priority', 'Image']);
       // The simulator answers success, error, or nothing (timeout after 5 s): ask until a success.
       const status = page.locator('#nrdb-ui-group-lpr-dash-ui-group-commands button', { hasText: 'Get status' });
       const success = rows(page, 'commands', /CAM002\s*get_status\s*success/);
