@@ -17,6 +17,10 @@
  *   holds it until it returns), the cameras' resends of those go to both, and the returning member
  *   gets its queue: the most copies of one detection in two processes, each stored once.
  *
+ * First, the race those two instances run into on an empty database: both run the example's
+ * CREATE TABLE IF NOT EXISTS at the same moment, which PostgreSQL does not make safe (a unique
+ * violation in its catalog); the example serialises it with an advisory lock.
+ *
  * PostgreSQL, not SQLite: two Node-RED instances that share one SQLite file must run on one host
  * (SQLite locks a local file; over a network file system its locking is not reliable), which is
  * not scale-out; PostgreSQL is what several hosts write to. Each instance records what its
@@ -279,6 +283,31 @@ describe('scale-out: two Node-RED instances in one shared group, one PostgreSQL 
       rmSync(dir, { recursive: true, force: true });
     }
   }
+
+  it('the example\'s CREATE TABLE run by two instances at the same moment on an empty database: neither fails', async function () {
+    // The statement `store` runs on its first detection, from the example file itself.
+    const store = readExample('detections-to-postgres.json').find((n) => n.id === 'lpr-pg-store')!;
+    const schema = /const SCHEMA = `([^`]*)`/.exec(String(store.func))![1]!;
+    const connect = async () => {
+      const c = new pg.Client({ host: postgres!.host, port: postgres!.port, user: postgres!.user, database: postgres!.database });
+      c.on('error', () => undefined);
+      await c.connect();
+      return c;
+    };
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const failures: string[] = [];
+    try {
+      for (let round = 0; round < 20; round++) {
+        await a.query('DROP TABLE IF EXISTS detections');
+        const results = await Promise.allSettled([a.query(schema), b.query(schema)]);
+        for (const r of results) if (r.status === 'rejected') failures.push(String((r.reason as Error).message));
+      }
+    } finally {
+      await Promise.all([a.end(), b.end()]);
+    }
+    console.log(`      20 rounds, two sessions at once: ${failures.length} failed${failures[0] ? ` (first: ${failures[0]})` : ''}`);
+    assert.deepEqual(failures, []);
+  });
 
   it('killed and not restarted (clean sessions): every detection one row, the dead member\'s share resent to the survivor', async function () {
     await run('A killed, not restarted; both members on clean sessions', { cleanSession: true, restartAfterMs: null });
