@@ -9,3 +9,4 @@ export * from './certs';
 export * from './provision';
 export * from './bridge';
 export * from './sites';
+export * from './version';

@@ -11,6 +11,7 @@ import { createCa, haveCa, issueCertificate } from './certs';
 import { confText, LAYOUT } from './conf';
 import { bridgeUserOf, MosquittoOptionError, type Account, type ProvisionOptions } from './options';
 import { generatePassword, hashPasswords, parseUserLines, readUserFile } from './passwd';
+import { mosquittoVersion, tlsBridgeWarning } from './version';
 import { checkSiteBundles, readSiteBundle, SITE_BUNDLE_FORMAT, type SiteBundle } from './sites';
 
 export type PasswordSource = 'given' | 'kept' | 'generated' | 'bundle';
@@ -29,6 +30,8 @@ export interface ProvisionHooks {
   log?: (line: string) => void;
   /** Written into file headers; fixed in tests. */
   generatedBy?: string;
+  /** The installed Mosquitto's version (default: `mosquitto -h`), for warnings about known bugs. */
+  mosquittoVersion?: () => Promise<[number, number, number] | null>;
 }
 
 /** Writes through a temporary file and a rename, so Mosquitto never reads half a file on reload. */
@@ -172,6 +175,10 @@ export async function provision(o: ProvisionOptions, hooks: ProvisionHooks = {})
     ];
     writeAtomic(at(LAYOUT.centreAcl), aclLines.join('\n'), 0o644);
     writeAtomic(at(LAYOUT.centrePasswd), `${bridge.user}:${bridgeHash}\n`, 0o600);
+    if (o.bridgeTls) {
+      const warning = tlsBridgeWarning(await (hooks.mosquittoVersion ?? mosquittoVersion)());
+      if (warning) result.warnings.push(warning);
+    }
     if (!o.bridgeTls && !isLoopback(o.bridgeHost!)) result.warnings.push(`the bridge to ${o.bridgeHost} is not encrypted (--no-bridge-tls): its password and every detection cross the link in clear`);
     for (const [field, file] of [['--bridge-cafile', o.bridgeCafile], ['--bridge-certfile', o.bridgeCertfile], ['--bridge-keyfile', o.bridgeKeyfile]] as const) {
       if (file && !existsSync(file)) result.warnings.push(`${field} ${file} does not exist (yet): the bridge cannot connect until it does`);

@@ -19,6 +19,8 @@ import {
   parseMosquittoArgs,
   provision,
   resolveProvisionOptions,
+  mosquittoVersion,
+  tlsBridgeWarning,
   type BridgeSpec,
   type SiteBundle,
 } from '../../src/mosquitto';
@@ -173,6 +175,15 @@ describe('lpr-mosquitto: bridged sites', () => {
         { numRuns: 200 },
       );
     });
+  });
+
+  it('warns about a TLS bridge on a Mosquitto before 2.0.15 (the installed one is asked)', async () => {
+    assert.match(tlsBridgeWarning([2, 0, 11])!, /2\.0\.15.*#2594/);
+    assert.equal(tlsBridgeWarning([2, 0, 15]), null);
+    assert.equal(tlsBridgeWarning([2, 1, 0]), null);
+    assert.equal(tlsBridgeWarning(null), null);
+    const v = await mosquittoVersion();
+    assert.ok(v && v[0] === 2, `mosquitto -h gave ${JSON.stringify(v)}`);
   });
 
   describe('site bundles at the centre', () => {
