@@ -123,6 +123,8 @@ export async function provision(o: ProvisionOptions, hooks: ProvisionHooks = {})
     const oldBundle = readOldBundle(at(LAYOUT.centreBundle));
     let password: string;
     let source: PasswordSource;
+    // remote_password is one word in mosquitto.conf.
+    if (given !== undefined && /\s/.test(given)) throw new MosquittoOptionError('passwordsFile', '--passwords-file', `the password of ${bridgeUser} (the bridge) must not contain spaces`);
     if (given !== undefined) [password, source] = [given, 'given'];
     else if (old !== undefined && !rotate.has(bridgeUser)) [password, source] = [old, 'kept'];
     else [password, source] = [generatePassword(), 'generated'];
