@@ -7,6 +7,7 @@
 import { assertIdentifier, assertRoot } from '../protocol/identifiers';
 import { IMAGE_POLICY } from '../protocol/images';
 import { POLICY, type MessageKind } from '../protocol/policy';
+import { centreAclLines } from './bridge';
 
 export type Access = 'read' | 'write';
 
@@ -54,6 +55,8 @@ export function cameraImageAclTopic(root: string): string {
 export interface AclInput {
   root: string;
   serverUsers: readonly string[];
+  /** At the centre: each bridged site's user and cameras (bridge.ts). */
+  sites?: ReadonlyArray<{ site: string; user: string; cameras: readonly string[] }>;
   generatedBy?: string;
 }
 
@@ -68,6 +71,7 @@ export function aclText(input: AclInput): string {
     '# Server users: the whole tree.',
   ];
   for (const user of users) lines.push(`user ${user}`, `topic readwrite ${root}/#`, '');
+  for (const site of input.sites ?? []) lines.push(...centreAclLines(root, site.user, site.cameras, site.site), '');
   lines.push(
     '# Cameras: these lines apply to every user, with %u replaced by the username, which is the',
     '# camera_id. A camera can only publish and subscribe on its own topics. The two blacklist lines',

@@ -57,6 +57,29 @@ Broker limits
                              connections with one user name throw each other off.
                              (--username-as-clientid, the old way to turn it on, is still accepted)
 
+Many sites (each site runs its own broker, bridged to a central one; see docs/sites.md)
+  At a site:
+  --site <name>              this broker is site <name>, bridged to the centre: the bridge carries
+                             each listed camera's topics by name in the protocol's directions
+                             (detections, health, config, responses out; acks, commands, config
+                             updates in; blacklist/updates both ways), with a persistent session
+  --bridge-host <host>       the centre's broker (host name or IP address)
+  --bridge-port <n>          its port                                        (default 8883)
+  --bridge-user <name>       the site's user at the centre                   (default site-<name>)
+  --bridge-cafile <file>     CA of the centre's certificate           (default: the system's CAs)
+  --bridge-certfile <file>   client certificate for the centre (mTLS), with --bridge-keyfile
+  --bridge-keyfile <file>    its key
+  --no-bridge-tls            bridge in clear, only over a VPN or loopback (--bridge-tls: the default)
+  --bridge-keepalive <s>     keepalive of the bridge link, at least 5       (default 30)
+  --bridge-retry <base,cap>  seconds between reconnects (jitter from base up to cap) (default 2,30)
+                             A site's run also writes bridge-credentials.txt (the bridge password)
+                             and centre/: site.json for the centre's --site-bundle, and the same
+                             as ACL lines (centre/acl) and a password entry (centre/passwd).
+  At the centre:
+  --site-bundle <file>       a site's centre/site.json, repeatable: its bridge user (password hash
+                             from the bundle) may write and read only that site's cameras' topics.
+                             Camera ids must be unique across sites.
+
 Other
   --config <file.json>       options as JSON ({"out": ..., "cameras": ["CAM001", {"id": "CAM002",
                              "password": "..."}], "tls": true, ...}); command-line options win
@@ -66,6 +89,11 @@ Exit status: 0 when written, 2 for a bad option, 1 when a tool (openssl, mosquit
 
 Example: lpr-mosquitto --out /etc/mosquitto/lpr --camera 'CAM{001..020}' --tls --hostname mqtt.example.com
          mosquitto -c /etc/mosquitto/lpr/mosquitto.conf
+A site:  lpr-mosquitto --out /etc/mosquitto/lpr --site lot-a --camera 'A-CAM{01..20}' --bind 127.0.0.1
+           --bridge-host mqtt.example.com --bridge-cafile ca.crt
+           --bridge-certfile site-lot-a.crt --bridge-keyfile site-lot-a.key
+Centre:  lpr-mosquitto --out /etc/mosquitto/lpr --tls --mtls --hostname mqtt.example.com
+           --site-bundle lot-a.json
 `;
 
 type Setter = (o: Record<string, unknown>, value: string) => void;
@@ -79,6 +107,15 @@ function num(field: string): Setter {
     const n = Number(value);
     if (value.trim() === '' || !Number.isFinite(n)) throw new MosquittoOptionError(field, OPTION_OF[field] ?? null, `must be a number, got ${JSON.stringify(value)}`);
     o[field] = n;
+  };
+}
+
+/** `a,b`: a list of numbers. */
+function nums(field: string): Setter {
+  return (o, value) => {
+    const parts = value.split(',').map((p) => p.trim());
+    if (parts.some((p) => p === '' || !Number.isFinite(Number(p)))) throw new MosquittoOptionError(field, OPTION_OF[field] ?? null, `must be numbers separated by a comma, got ${JSON.stringify(value)}`);
+    o[field] = parts.map(Number);
   };
 }
 
@@ -110,6 +147,16 @@ const VALUED: Record<string, Setter> = {
   'autosave-interval': num('autosaveInterval'),
   'log-dest': str('logDest'),
   'run-as': str('runAs'),
+  site: str('site'),
+  'bridge-host': str('bridgeHost'),
+  'bridge-port': num('bridgePort'),
+  'bridge-user': str('bridgeUser'),
+  'bridge-cafile': str('bridgeCafile'),
+  'bridge-certfile': str('bridgeCertfile'),
+  'bridge-keyfile': str('bridgeKeyfile'),
+  'bridge-keepalive': num('bridgeKeepalive'),
+  'bridge-retry': nums('bridgeRetry'),
+  'site-bundle': many('siteBundles'),
 };
 
 const FLAGS: Record<string, string> = {
@@ -117,9 +164,10 @@ const FLAGS: Record<string, string> = {
   mtls: 'mtls',
   'identity-as-username': 'identityAsUsername',
   'username-as-clientid': 'usernameAsClientid',
+  'bridge-tls': 'bridgeTls',
 };
 /** `--no-<flag>` turns off a flag that is on by default (or in the --config file). */
-const NEGATABLE = new Set(['username-as-clientid']);
+const NEGATABLE = new Set(['username-as-clientid', 'bridge-tls']);
 
 export type ParsedArgs = { help: true } | { help: false; options: ProvisionOptions };
 

@@ -1,5 +1,6 @@
 /** The text of mosquitto.conf for a provisioned LPR broker (see `man mosquitto.conf`). */
 import path from 'node:path';
+import { assertBridge, bridgeConfLines, type BridgeSpec } from './bridge';
 import { assertListeners } from './listeners';
 import type { ProvisionOptions } from './options';
 
@@ -17,6 +18,13 @@ export const LAYOUT = {
   serverCert: path.join('certs', 'server.crt'),
   serverKey: path.join('certs', 'server.key'),
   clients: path.join('certs', 'clients'),
+  /** A site's bridge password (user:password), mode 0600: re-runs keep it. */
+  bridgeCredentials: 'bridge-credentials.txt',
+  /** What a site's run writes for the centre: the bundle `--site-bundle` reads, and the same as ACL and passwd lines. */
+  centre: 'centre',
+  centreBundle: path.join('centre', 'site.json'),
+  centreAcl: path.join('centre', 'acl'),
+  centrePasswd: path.join('centre', 'passwd'),
 } as const;
 
 export type ConfOptions = Pick<
@@ -45,8 +53,11 @@ function confPath(p: string): string {
   return p;
 }
 
-/** `dir` must be absolute: Mosquitto resolves relative paths against its working directory, not the file. */
-export function confText(o: ConfOptions, dir: string, generatedBy = 'lpr-mosquitto'): string {
+/**
+ * `dir` must be absolute: Mosquitto resolves relative paths against its working directory, not the file.
+ * `bridge`: a site's bridge to the centre, written last (every line after `connection` belongs to it).
+ */
+export function confText(o: ConfOptions, dir: string, generatedBy = 'lpr-mosquitto', bridge: BridgeSpec | null = null): string {
   const at = (rel: string) => confPath(path.join(dir, rel));
   const lines: string[] = [
     `# mosquitto.conf for the LPR topic tree under "${o.root}", written by ${generatedBy}.`,
@@ -123,7 +134,9 @@ export function confText(o: ConfOptions, dir: string, generatedBy = 'lpr-mosquit
     'log_timestamp_format %Y-%m-%dT%H:%M:%S',
     '',
   );
+  if (bridge) lines.push(...bridgeConfLines(bridge), '');
   const text = lines.join('\n');
   assertListeners(text, o);
+  assertBridge(text, bridge);
   return text;
 }

@@ -7,3 +7,6 @@ export * from './listeners';
 export * from './passwd';
 export * from './certs';
 export * from './provision';
+export * from './bridge';
+export * from './sites';
+export * from './version';

@@ -47,6 +47,8 @@ export const Password = z
 const Host = z.string().refine((h) => DNS_NAME.test(h), 'must be a DNS name (letters, digits, "-", dot-separated labels)');
 const Ip = z.string().refine((h) => net.isIP(h) !== 0, 'must be an IPv4 or IPv6 address');
 const BindAddress = z.string().refine((h) => net.isIP(h) !== 0 || DNS_NAME.test(h), 'must be an IP address or a host name');
+const FilePath = z.string().min(1).refine((p) => !/[\u0000-\u001f\u007f]/.test(p), 'must be a path without control characters');
+const BridgeHost = z.string().refine((h) => net.isIP(h) !== 0 || DNS_NAME.test(h), 'must be a host name or an IP address');
 const Port = (dflt: number, min: number) => z.number().int().min(min).max(65_535).default(dflt);
 
 /** `CAM{001..050}` -> CAM001 ... CAM050 (zero-padded to the width of the first number). */
@@ -140,16 +142,46 @@ export const ProvisionOptionsSchema = z
     /** On by default: otherwise any client may take over another's client id and session (see conf.ts). */
     usernameAsClientid: z.boolean().default(true),
     /** The system user Mosquitto switches to when started as root (`user`); unset = Mosquitto's default, `mosquitto`. */
+    // Many sites (bridge.ts): this broker is the site `site`, bridged to the centre at bridgeHost.
+    site: Username.optional(),
+    bridgeHost: BridgeHost.optional(),
+    bridgePort: Port(8883, 1),
+    /** The site's user at the centre; default `site-<site>`. */
+    bridgeUser: Username.optional(),
+    bridgeTls: z.boolean().default(true),
+    bridgeCafile: FilePath.optional(),
+    bridgeCertfile: FilePath.optional(),
+    bridgeKeyfile: FilePath.optional(),
+    bridgeKeepalive: z.number().int().min(5).max(3600).default(30),
+    /** restart_timeout base and cap, seconds (Mosquitto's decorrelated jitter between them). */
+    bridgeRetry: z.tuple([z.number().int().min(1).max(3600), z.number().int().min(1).max(3600)]).default([2, 30]),
+    /** At the centre: the `centre/site.json` each site's run wrote (its bridge user, password hash, cameras). */
+    siteBundles: z.array(FilePath).default([]),
     runAs: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'must be a system user name (lower-case letters, digits, "_", "-")').optional(),
   })
   .superRefine((o, ctx) => {
     const seen = new Set<string>();
+    if (o.site !== undefined && o.bridgeHost === undefined) ctx.addIssue({ code: 'custom', path: ['bridgeHost'], message: 'is needed with --site (the centre the site bridges to)' });
+    if (o.bridgeHost !== undefined && o.site === undefined) ctx.addIssue({ code: 'custom', path: ['site'], message: 'is needed with --bridge-host (the name of this site)' });
+    if (o.bridgeRetry[1] < o.bridgeRetry[0]) ctx.addIssue({ code: 'custom', path: ['bridgeRetry'], message: 'the cap must not be below the base' });
+    if ((o.bridgeCertfile === undefined) !== (o.bridgeKeyfile === undefined)) ctx.addIssue({ code: 'custom', path: [o.bridgeCertfile ? 'bridgeKeyfile' : 'bridgeCertfile'], message: 'bridge certificate and key go together' });
+    for (const field of ['bridgeCafile', 'bridgeCertfile', 'bridgeKeyfile'] as const) {
+      if (o[field] !== undefined && !o.bridgeTls) ctx.addIssue({ code: 'custom', path: [field], message: 'needs TLS to the centre (drop --no-bridge-tls)' });
+    }
+    if (o.site === undefined) {
+      for (const field of ['bridgeUser', 'bridgeCafile', 'bridgeCertfile', 'bridgeKeyfile'] as const) {
+        if (o[field] !== undefined) ctx.addIssue({ code: 'custom', path: [field], message: 'needs --site and --bridge-host' });
+      }
+    }
     for (const [field, accounts] of [['serverUsers', o.serverUsers], ['cameras', o.cameras]] as const) {
       for (const { username } of accounts) {
         if (seen.has(username)) ctx.addIssue({ code: 'custom', path: [field], message: `${JSON.stringify(username)} is named twice (server users and cameras need distinct names)` });
         seen.add(username);
       }
     }
+    const bridgeUser = o.site === undefined ? undefined : (o.bridgeUser ?? `site-${o.site}`);
+    if (bridgeUser !== undefined && identifierProblem(bridgeUser)) ctx.addIssue({ code: 'custom', path: ['site'], message: `makes the bridge user ${JSON.stringify(bridgeUser)}, which ${identifierProblem(bridgeUser)} (use a shorter --site or --bridge-user)` });
+    if (bridgeUser !== undefined) seen.add(bridgeUser);
     for (const name of o.rotate) {
       if (name !== 'all' && !seen.has(name)) ctx.addIssue({ code: 'custom', path: ['rotate'], message: `${JSON.stringify(name)} is neither a server user nor a camera` });
     }
@@ -189,7 +221,23 @@ export const OPTION_OF: Record<string, string> = {
   logDest: '--log-dest',
   usernameAsClientid: '--username-as-clientid',
   runAs: '--run-as',
+  site: '--site',
+  bridgeHost: '--bridge-host',
+  bridgePort: '--bridge-port',
+  bridgeUser: '--bridge-user',
+  bridgeTls: '--bridge-tls',
+  bridgeCafile: '--bridge-cafile',
+  bridgeCertfile: '--bridge-certfile',
+  bridgeKeyfile: '--bridge-keyfile',
+  bridgeKeepalive: '--bridge-keepalive',
+  bridgeRetry: '--bridge-retry',
+  siteBundles: '--site-bundle',
 };
+
+/** The bridge user of a site at the centre. */
+export function bridgeUserOf(o: Pick<ProvisionOptions, 'site' | 'bridgeUser'>): string | undefined {
+  return o.site === undefined ? undefined : (o.bridgeUser ?? `site-${o.site}`);
+}
 
 function fieldPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
