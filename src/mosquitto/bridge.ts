@@ -11,6 +11,7 @@
  * gives the site's bridge user exactly those topics: a site cannot publish or read another site's
  * cameras at the centre, whatever its broker is told.
  */
+import { IMAGE_POLICY } from '../protocol/images';
 import { assertIdentifier, assertRoot } from '../protocol/identifiers';
 import { MESSAGE_KINDS, POLICY, type MessageKind, type QoS } from '../protocol/policy';
 
@@ -40,7 +41,8 @@ export function bridgeDirection(kind: MessageKind): BridgeDirection | null {
 export const BRIDGED_KINDS: readonly MessageKind[] = MESSAGE_KINDS.filter((k) => bridgeDirection(k) !== null);
 
 export interface BridgeTopic {
-  kind: MessageKind;
+  /** A message kind of the policy table, or a detection's picture (protocol/images.ts). */
+  kind: MessageKind | 'image';
   topic: string;
   direction: BridgeDirection;
   qos: QoS;
@@ -49,7 +51,7 @@ export interface BridgeTopic {
 /**
  * The bridge's topics for a site: each camera's own topics by name, and the root topics cameras
  * share. A camera's MQTT 5 control responses may go below its `control/response` (see acl.ts), so
- * that subtree goes out too.
+ * that subtree goes out too, and so do its pictures (`images/<message_id>`).
  */
 export function bridgeTopics(root: string, cameras: readonly string[]): BridgeTopic[] {
   assertRoot(root, 'root');
@@ -68,6 +70,8 @@ export function bridgeTopics(root: string, cameras: readonly string[]): BridgeTo
       out.push({ kind, topic: `${root}/cameras/${id}/${suffix}`, direction, qos });
       if (kind === 'controlResponse') out.push({ kind, topic: `${root}/cameras/${id}/${suffix}/#`, direction, qos });
     }
+    // Its detections' pictures, one level below (the message_id), to the centre as the ACL allows.
+    out.push({ kind: 'image', topic: `${root}/cameras/${id}/${IMAGE_POLICY.suffix}/+`, direction: 'out', qos: IMAGE_POLICY.qos });
   }
   return out;
 }

@@ -66,12 +66,18 @@ describe('lpr-mosquitto: bridged sites', () => {
       }
     });
 
-    it('names each camera\'s topics, with the QoS of the protocol, never a wildcard but control/response/#', () => {
+    it('names each camera\'s topics, with the QoS of the protocol, never a wildcard but control/response/# and images/+', () => {
       const topics = bridgeTopics('lprserver', ['A1', 'A2']);
       assert.ok(topics.some((t) => t.topic === 'lprserver/cameras/A1/detection' && t.direction === 'out' && t.qos === 1));
       assert.ok(topics.some((t) => t.topic === 'lprserver/cameras/A2/control' && t.direction === 'in' && t.qos === 2));
       assert.ok(topics.some((t) => t.topic === 'lprserver/blacklist/updates' && t.direction === 'both'));
       for (const t of topics) {
+        if (t.kind === 'image') {
+          // A detection's picture: one level below images (its message_id), out at QoS 1.
+          assert.match(t.topic, /^lprserver\/cameras\/A[12]\/images\/\+$/);
+          assert.deepEqual([t.direction, t.qos], ['out', 1]);
+          continue;
+        }
         assert.equal(t.qos, POLICY[t.kind].qos);
         assert.ok(!t.topic.includes('+') && (!t.topic.includes('#') || t.topic.endsWith('/control/response/#')), t.topic);
       }
@@ -99,7 +105,8 @@ describe('lpr-mosquitto: bridged sites', () => {
       assert.ok(lines.includes('topic write lprserver/cameras/A1/detection'));
       assert.ok(lines.includes('topic read lprserver/cameras/A1/detection/ack'));
       assert.ok(lines.includes('topic readwrite lprserver/blacklist/updates'));
-      for (const l of lines.slice(1)) assert.match(l, /^topic (read|write|readwrite) lprserver\/(cameras\/A1\/[a-z/]+(\/#)?|blacklist\/(updates|request))$/);
+      for (const l of lines.slice(1)) assert.match(l, /^topic (read|write|readwrite) lprserver\/(cameras\/A1\/[a-z/]+(\/#|\/\+)?|blacklist\/(updates|request))$/);
+      assert.ok(lines.includes('topic write lprserver/cameras/A1/images/+'), 'its pictures');
       const acl = aclText({ root: 'lprserver', serverUsers: ['srv'], sites: [{ site: 'lot-a', user: 'site-lot-a', cameras: ['A1'] }] });
       assert.ok(acl.indexOf('user site-lot-a') < acl.indexOf('pattern '), 'site users before the patterns');
     });
