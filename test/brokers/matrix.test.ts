@@ -230,6 +230,11 @@ for (const spec of BROKERS) {
       if (broker.lacks.sharedSubscriptions) {
         await sleep(1500);
         assert.equal(out1.length + out2.length, 0, 'this broker grants $share and delivers nothing');
+        // The lpr-broker dialog shows what the self-test found (the admin endpoint it asks).
+        await waitUntil(() => (helper.getNode('broker') as any).connection.capabilities.source === 'self-test', 'the self-test', 10_000);
+        const res = await helper.request().get('/lpr-broker/broker/capabilities').expect(200);
+        assert.equal(res.body.capabilities.sharedSubscriptions, false);
+        await helper.request().get('/lpr-broker/nope/capabilities').expect(404);
         // ... and the user is told, in the node's status and once in the log.
         await waitUntil(() => statuses.some((t) => t.includes('⚠ no shared subscriptions')), 'a status warning', 10_000);
         assert.equal(warnings.filter((w) => w.includes('shared subscription')).length, 1, warnings.join('\n'));
