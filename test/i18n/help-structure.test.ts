@@ -14,21 +14,21 @@ const BLOCKS = ['h3', 'h4', 'dl', 'dt', 'dd', 'ol', 'ul', 'li', 'p', 'pre'] as c
 /** The block elements of a help page in document order (opening tags only). */
 export function blockSequence(html: string): string[] {
   const re = new RegExp(`<(${BLOCKS.join('|')})(?=[\\s>])`, 'g');
-  return [...html.matchAll(re)].map((m) => m[1]);
+  return [...html.matchAll(re)].map((m) => m[1]!);
 }
 
 export function blockCounts(html: string): Record<string, number> {
   const counts = Object.fromEntries(BLOCKS.map((b) => [b, 0])) as Record<string, number>;
-  for (const b of blockSequence(html)) counts[b] += 1;
+  for (const b of blockSequence(html)) counts[b] = (counts[b] ?? 0) + 1;
   return counts;
 }
 
 /** What each `<dt>` names: its first `<code>` (a property key), else its text without the type. */
 export function dtNames(html: string): string[] {
   return [...html.matchAll(/<dt[^>]*>([\s\S]*?)<\/dt>/g)].map((m) => {
-    const code = /<code>([\s\S]*?)<\/code>/.exec(m[1]);
-    if (code) return code[1].trim();
-    return m[1]
+    const code = /<code>([\s\S]*?)<\/code>/.exec(m[1]!);
+    if (code) return code[1]!.trim();
+    return m[1]!
       .replace(/<span class="property-type">[\s\S]*?<\/span>/, '')
       .replace(/<[^>]+>/g, '')
       .trim();
