@@ -2,7 +2,7 @@
 import os from 'node:os';
 import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
-import { describeCapabilities, type BrokerCapabilities } from '../runtime/broker-capabilities';
+import type { BrokerCapabilities } from '../runtime/broker-capabilities';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
 import { assertNoUnsetEnv, defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
 import { readInstallSecret } from '../runtime/install-secret';
@@ -10,6 +10,7 @@ import { FailureLog } from '../runtime/failure-log';
 import { registerBroker, unregisterBroker } from '../runtime/registry';
 import ownCatalog from '../../locales/en-US/lpr-broker.json';
 import type { LprBroker } from './shared/broker-api';
+import { capabilitiesLine } from './shared/capabilities-line';
 import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef } from './shared/red';
 
@@ -156,7 +157,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     // What the broker can do, once per change: the nodes that need what it lacks say so themselves.
     let lastCapabilities = '';
     connection.on('capabilities', (caps: BrokerCapabilities) => {
-      const line = describeCapabilities(caps);
+      const line = capabilitiesLine(caps, t);
       if (line !== lastCapabilities) node.log(`${shownUrl}: ${line}`);
       lastCapabilities = line;
     });
