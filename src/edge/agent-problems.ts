@@ -1,7 +1,7 @@
 /**
- * Problems the camera agent reports that a person reads: Errors carrying their parts as data, so
- * the lpr-camera node can say them in the reader's language (src/edge stays free of i18n). The
- * message is the English text.
+ * Problems the camera agent (and its outboxes) report that a person reads: Errors carrying their
+ * parts as data, so the lpr-camera node can say them in the reader's language (src/edge stays free
+ * of i18n). The message is the English text.
  */
 import { refusalText, type ResponseTopicRefusal } from './reply-routes';
 
@@ -29,5 +29,16 @@ export class EdgeListFull extends Error {
   ) {
     super(`edge list full (maxEntries ${maxEntries}): ${leftOut} of the ${total} entries of ${action} ${updateId} left out, the least urgent first`);
     this.name = 'EdgeListFull';
+  }
+}
+
+/** A damaged outbox journal could not be kept aside before its unreadable records are dropped. */
+export class JournalNotKeptAside extends Error {
+  constructor(
+    readonly file: string,
+    readonly detail: string,
+  ) {
+    super(`could not keep the damaged journal ${file} aside: ${detail}`);
+    this.name = 'JournalNotKeptAside';
   }
 }

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { TopicTree } from '../../src/protocol';
-import { EdgeListFull, RefusedResponseTopic } from '../../src/edge/agent-problems';
+import { EdgeListFull, JournalNotKeptAside, RefusedResponseTopic } from '../../src/edge/agent-problems';
 import { responseTopicRefusal } from '../../src/edge/reply-routes';
 import { lookup, type Catalog } from '../../src/i18n/catalog';
 import { interpolate, translator } from '../../src/nodes/shared/i18n';
@@ -65,6 +65,12 @@ describe('edge problems in the reader\'s language (lpr-camera)', () => {
     const th = edgeProblemText(err, thaiT);
     assert.match(th, /รายการเฝ้าระวัง/);
     assert.ok(th.includes('upd-1') && th.includes('200'));
+  });
+
+  it('a damaged journal not kept aside: English as the outbox says it, Thai in Thai', () => {
+    const err = new JournalNotKeptAside('/data/cam.ndjson', 'EACCES');
+    assert.equal(edgeProblemText(err, englishT), err.message);
+    assert.match(edgeProblemText(err, thaiT), /^เก็บสำเนา.*\/data\/cam\.ndjson.*EACCES$/);
   });
 
   it('any other problem keeps its own message', () => {

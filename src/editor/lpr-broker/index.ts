@@ -27,7 +27,6 @@ const PREFIX = 'node-config-input';
 
 RED.nodes.registerType('lpr-broker', {
   category: 'config',
-  // The edit dialog's title ("Edit LPR broker node") instead of the raw type name.
   defaults: {
     name: { value: '' },
     broker: { value: 'localhost', required: true, label: 'Broker', validate: validateBroker },
@@ -92,6 +91,7 @@ RED.nodes.registerType('lpr-broker', {
     user: { type: 'text' },
     password: { type: 'password' },
   },
+  // Also the edit dialog's title ("Edit LPR broker node") instead of the raw type name.
   paletteLabel: function (this: any) {
     return translatorOf(this)('lpr-broker.paletteLabel');
   },

@@ -2,7 +2,7 @@
  * The camera agent's problems in the reader's language: the known ones carry their parts
  * (src/edge/agent-problems.ts), any other keeps its own (English) message.
  */
-import { EdgeListFull, RefusedResponseTopic } from '../../edge/agent-problems';
+import { EdgeListFull, JournalNotKeptAside, RefusedResponseTopic } from '../../edge/agent-problems';
 import type { ResponseTopicRefusal } from '../../edge/reply-routes';
 import type { Translate } from './i18n';
 
@@ -27,5 +27,6 @@ export function edgeProblemText(err: Error, t: Translate): string {
   if (err instanceof EdgeListFull) {
     return t('lpr-camera.warn.edgeListFull', { max: err.maxEntries, n: err.leftOut, total: err.total, action: err.action, id: err.updateId });
   }
+  if (err instanceof JournalNotKeptAside) return t('lpr-camera.warn.journalNotKeptAside', { file: err.file, detail: err.detail });
   return err.message;
 }
