@@ -38,7 +38,8 @@ import type { IPublishPacket } from 'mqtt';
 import type { BrokerConnection, ConnectionState, Release } from '../runtime/broker-connection';
 import { notificationFields } from '../blacklist/reads';
 import { EdgeList } from './edge-list';
-import { ReplyRoutes, responseTopicProblem, type ReplyRoute } from './reply-routes';
+import { ReplyRoutes, responseTopicRefusal, type ReplyRoute } from './reply-routes';
+import { EdgeListFull, RefusedResponseTopic } from './agent-problems';
 import { DetectionOutbox, type AddResult, type Durability, type OutboxMetrics, type OutboxTimers, type OverflowPolicy } from './outbox';
 
 /** What a camera publishes. */
@@ -547,9 +548,9 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
     const correlationData = correlation !== undefined && correlation !== null ? Buffer.from(correlation) : null;
     let topic = typeof props?.responseTopic === 'string' ? props.responseTopic : null;
     if (topic !== null) {
-      const problem = responseTopicProblem(topic, this.link.topics, this.options.cameraId);
-      if (problem) {
-        this.emit('problem', new Error(`control ${control.message_id}: its response topic ${JSON.stringify(topic.slice(0, 200))} ${problem}; answered on control/response instead`));
+      const refusal = responseTopicRefusal(topic, this.link.topics, this.options.cameraId);
+      if (refusal) {
+        this.emit('problem', new RefusedResponseTopic(control.message_id, JSON.stringify(topic.slice(0, 200)), refusal));
         topic = null;
       }
     }
@@ -618,7 +619,7 @@ export class CameraAgent extends EventEmitter<CameraAgentEvents> {
           // The answer comes in snapshot chunks: asked again (with backoff) until one is whole.
           if (kind === 'blacklistAnswer' && applied.complete) this.stopListRetry();
           if (applied.overLimit > 0) {
-            this.emit('listProblem', new Error(`edge list full (maxEntries ${this.options.maxEntries ?? 200_000}): ${applied.overLimit} of the ${update.entries.length} entries of ${update.action} ${update.message_id} left out, the least urgent first`));
+            this.emit('listProblem', new EdgeListFull(this.options.maxEntries ?? 200_000, applied.overLimit, update.entries.length, update.action, update.message_id));
           }
         }
         this.emit('blacklist', result.value as BlacklistUpdate, kind, topic);

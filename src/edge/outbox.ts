@@ -21,6 +21,7 @@ import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { keepAside, removeStaleTemp, writeFileAtomicSync } from '../runtime/files';
+import { JournalNotKeptAside } from './agent-problems';
 
 export type OverflowPolicy = 'drop-oldest' | 'reject-new';
 export const OVERFLOW_POLICIES: readonly OverflowPolicy[] = ['drop-oldest', 'reject-new'];
@@ -341,7 +342,7 @@ export class DetectionOutbox<T extends OutboxMessage> extends EventEmitter {
       try {
         this.corruptCopy = keepAside(this.file);
       } catch (err) {
-        this.emit('problem', new Error(`could not keep the damaged journal ${this.file} aside: ${(err as Error).message}`));
+        this.emit('problem', new JournalNotKeptAside(this.file, (err as Error).message));
       }
     }
     removeStaleTemp(this.file);

@@ -15,6 +15,12 @@ export interface ReplyRoute {
 /** MQTT's limit on a topic name (UTF-8 bytes). */
 const MAX_TOPIC_BYTES = 65_535;
 
+/** Why a response topic is refused, as data: the camera node says it in the reader's language. */
+export type ResponseTopicRefusal =
+  | { reason: 'empty' | 'wildcard' | 'dollar' }
+  | { reason: 'tooLong'; max: number }
+  | { reason: 'lprTree'; own: string };
+
 /**
  * Why this camera will not publish its answer on `topic`, or null when it may. Not a topic name (a
  * wildcard would make the broker drop the camera, and MQTT.js replays a QoS ≥ 1 publish on every
@@ -22,16 +28,37 @@ const MAX_TOPIC_BYTES = 65_535;
  * `control/response` and what is below it (a command must not make a camera publish on its
  * detection, health or config topics, nor on another camera's or the system's).
  */
-export function responseTopicProblem(topic: string, tree: TopicTree, cameraId: string): string | null {
-  if (topic.length === 0) return 'is empty';
-  if (/[+#\u0000]/.test(topic)) return 'holds a wildcard (+ or #) or NUL: not a topic one can publish on';
-  if (topic.startsWith('$')) return 'starts with $ (broker topics)';
-  if (Buffer.byteLength(topic) > MAX_TOPIC_BYTES) return `is longer than ${MAX_TOPIC_BYTES} bytes`;
+export function responseTopicRefusal(topic: string, tree: TopicTree, cameraId: string): ResponseTopicRefusal | null {
+  if (topic.length === 0) return { reason: 'empty' };
+  if (/[+#\u0000]/.test(topic)) return { reason: 'wildcard' };
+  if (topic.startsWith('$')) return { reason: 'dollar' };
+  if (Buffer.byteLength(topic) > MAX_TOPIC_BYTES) return { reason: 'tooLong', max: MAX_TOPIC_BYTES };
   const own = tree.topic('controlResponse', cameraId);
   if ((topic === tree.root || topic.startsWith(`${tree.root}/`)) && topic !== own && !topic.startsWith(`${own}/`)) {
-    return `is in the LPR tree outside this camera's ${own} (and what is below it)`;
+    return { reason: 'lprTree', own };
   }
   return null;
+}
+
+/** The refusal in English (logs, tests); null when the camera may answer on `topic`. */
+export function refusalText(refusal: ResponseTopicRefusal): string {
+  switch (refusal.reason) {
+    case 'empty':
+      return 'is empty';
+    case 'wildcard':
+      return 'holds a wildcard (+ or #) or NUL: not a topic one can publish on';
+    case 'dollar':
+      return 'starts with $ (broker topics)';
+    case 'tooLong':
+      return `is longer than ${refusal.max} bytes`;
+    case 'lprTree':
+      return `is in the LPR tree outside this camera's ${refusal.own} (and what is below it)`;
+  }
+}
+
+export function responseTopicProblem(topic: string, tree: TopicTree, cameraId: string): string | null {
+  const refusal = responseTopicRefusal(topic, tree, cameraId);
+  return refusal === null ? null : refusalText(refusal);
 }
 
 /** Routes by command `message_id`, at most `max` (the oldest go first) for at most `ttlMs` each. */

@@ -72,7 +72,7 @@ export = function register(RED: NodeAPI): void {
       edgeHits++;
       const broker = list.broker;
       if (forward && settings.publish && broker && firstForward(broker.connection, notification.message_id, EDGE_RAISED_WINDOW_MS, EDGE_RAISED_MAX, now)) {
-        broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(`edge notification not forwarded: ${err.message}`));
+        broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(t('lpr-blacklist-match.warn.edgeNotForwarded', { detail: err.message })));
       }
       node.send([
         {
@@ -96,7 +96,7 @@ export = function register(RED: NodeAPI): void {
               if (!cameraId) return;
               const decoded = decodePayload('blacklistEdgeNotification', payload, { topicCameraId: cameraId });
               if (decoded.ok) edgeArrived(decoded.value, true);
-              else reportRejected(node, `edge notification from camera ${cameraId}`, topic, payload, decoded.error, { type: 'blacklistEdgeNotification', cameraId, messageId: null, receivedAt: Date.now() });
+              else reportRejected(node, t('lpr-blacklist-match.what.edgeNotification', { camera: cameraId }), topic, payload, decoded.error, { type: 'blacklistEdgeNotification', cameraId, messageId: null, receivedAt: Date.now() }, t);
             },
             { owner: node.id },
           ),

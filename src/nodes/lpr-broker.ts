@@ -2,14 +2,16 @@
 import os from 'node:os';
 import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
 import { POLICY } from '../protocol/policy';
-import { describeCapabilities, type BrokerCapabilities } from '../runtime/broker-capabilities';
+import type { BrokerCapabilities } from '../runtime/broker-capabilities';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
 import { assertNoUnsetEnv, defaultClientId, readBrokerSettings, redactUrl } from '../runtime/broker-settings';
 import { readInstallSecret } from '../runtime/install-secret';
+import { ConfigError } from '../runtime/settings';
 import { FailureLog } from '../runtime/failure-log';
 import { registerBroker, unregisterBroker } from '../runtime/registry';
 import ownCatalog from '../../locales/en-US/lpr-broker.json';
 import type { LprBroker } from './shared/broker-api';
+import { capabilitiesLine } from './shared/capabilities-line';
 import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef } from './shared/red';
 
@@ -83,7 +85,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       // Node-RED substitutes `${VAR}` in credentials too; an unset one would only fail the login.
       assertNoUnsetEnv(node.credentials ?? {}, ['user', 'password']);
     } catch (err) {
-      node.error(t('lpr-broker.error.invalidConfig', { detail: (err as Error).message }));
+      node.error(configErrorText(err as Error, t));
       return;
     }
     const useTls = settings.usetls || settings.url.startsWith('mqtts:') || settings.url.startsWith('wss:');
@@ -156,7 +158,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     // What the broker can do, once per change: the nodes that need what it lacks say so themselves.
     let lastCapabilities = '';
     connection.on('capabilities', (caps: BrokerCapabilities) => {
-      const line = describeCapabilities(caps);
+      const line = capabilitiesLine(caps, t);
       if (line !== lastCapabilities) node.log(`${shownUrl}: ${line}`);
       lastCapabilities = line;
     });
@@ -269,4 +271,14 @@ function installSecret(userDir: string | undefined, node: Node, t: Translate): s
     node.warn(t('lpr-broker.error.clientIdSecret', { detail: (err as Error).message }));
     return '';
   }
+}
+
+/** A configuration error in the runtime language: the site's zone and era by name, others with their (English) detail. */
+function configErrorText(err: Error, t: Translate): string {
+  if (err instanceof ConfigError && err.value !== undefined) {
+    const value = JSON.stringify(err.value);
+    if (err.field === 'timeZone') return t('lpr-broker.error.timeZone', { value });
+    if (err.field === 'era') return t('lpr-broker.error.era', { value });
+  }
+  return t('lpr-broker.error.invalidConfig', { detail: err.message });
 }

@@ -10,6 +10,7 @@ import { defaultUserDir, edgeListPath, journalPath, notificationJournalPath, rea
 import catalog from '../../locales/en-US/lpr-camera.json';
 import { IMAGE_POLICY } from '../protocol';
 import { resolveBroker } from './shared/broker-api';
+import { edgeProblemText } from './shared/edge-problems';
 import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
@@ -148,8 +149,9 @@ export = function register(RED: NodeAPI): void {
     let lastProblem = '';
     agent.on('problem', (err) => {
       // The same failure repeats on every retry: say it once in a row.
-      if (err.message !== lastProblem) node.warn(err.message);
-      lastProblem = err.message;
+      const text = edgeProblemText(err, t);
+      if (text !== lastProblem) node.warn(text);
+      lastProblem = text;
     });
     agent.on('online', () => {
       lastProblem = '';
@@ -170,8 +172,9 @@ export = function register(RED: NodeAPI): void {
     });
     let lastListWarning = '';
     agent.on('listProblem', (err) => {
-      if (err.message !== lastListWarning) node.warn(err.message);
-      lastListWarning = err.message;
+      const text = edgeProblemText(err, t);
+      if (text !== lastListWarning) node.warn(text);
+      lastListWarning = text;
     });
     agent.on('healthRequest', (_request, answered) => {
       if (!answered) node.warn(t('lpr-camera.warn.noHealth'));

@@ -128,7 +128,7 @@ export function describeMissing(m: MissingFeature): string {
   }
 }
 
-/** One log line: what the broker announced or the self-test found (English, for the log). */
+/** One log line: what the broker announced or the self-test found, in English (lpr-broker says it in the runtime language: nodes/shared/capabilities-line.ts). */
 export function describeCapabilities(c: BrokerCapabilities): string {
   const yesNo = (v: boolean | null) => (v === null ? '?' : v ? 'yes' : 'no');
   const parts = [

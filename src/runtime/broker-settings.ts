@@ -146,9 +146,9 @@ export function readBrokerSettings(props: Record<string, unknown>, fallbackClien
     throw err instanceof IdentifierError ? new ConfigError('topicRoot', err.message.replace(/^topicRoot: /, '')) : err;
   }
   const timeZone = readString(props, 'timeZone', 'UTC', 64) || runtimeZone;
-  if (!isTimeZone(timeZone)) throw new ConfigError('timeZone', `must be an IANA time zone name such as UTC or Asia/Bangkok, got ${JSON.stringify(timeZone)}`);
+  if (!isTimeZone(timeZone)) throw new ConfigError('timeZone', `must be an IANA time zone name such as UTC or Asia/Bangkok, got ${JSON.stringify(timeZone)}`, timeZone);
   const era = readString(props, 'era', '', 16) || defaultEra(timeZone);
-  if (!ERAS.includes(era as Era)) throw new ConfigError('era', `must be gregorian or buddhist (or empty: buddhist in Asia/Bangkok), got ${JSON.stringify(era)}`);
+  if (!ERAS.includes(era as Era)) throw new ConfigError('era', `must be gregorian or buddhist (or empty: buddhist in Asia/Bangkok), got ${JSON.stringify(era)}`, era);
   return {
     url: brokerUrl(readString(props, 'broker', 'localhost'), port, usetls),
     protocolVersion,

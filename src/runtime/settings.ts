@@ -6,6 +6,8 @@ export class ConfigError extends Error {
   constructor(
     readonly field: string,
     message: string,
+    /** The offending value, for a node that says the error in the reader's language. */
+    readonly value?: unknown,
   ) {
     super(`${field}: ${message}`);
     this.name = 'ConfigError';

@@ -72,6 +72,7 @@ describe('Thai dialogs and help (lpr-broker, lpr-detection-in, ...)', function (
       // A validator runs with the node as `this`: its message comes from the node's catalog.
       invalid: RED.nodes.getType('lpr-detection-in').defaults.camera.validate.call(RED.nodes.node('d1'), 'a/b', { label: 'Camera' }),
       port: RED.nodes.getType('lpr-broker').defaults.port.validate.call(RED.nodes.node('b1'), 'x', { label: 'Port' }),
+      era: RED.nodes.getType('lpr-broker').defaults.era.validate.call(RED.nodes.node('b1'), 'julian', { label: 'Dates' }),
     }));
     await page.evaluate(() => RED.tray.close());
     return texts;
@@ -98,6 +99,7 @@ describe('Thai dialogs and help (lpr-broker, lpr-detection-in, ...)', function (
     assert.equal(d.palette, 'รับการตรวจจับ');
     assert.match(String(d.invalid), /^Camera: รหัสกล้อง/);
     assert.match(String(d.port), /^Port: ต้องเป็นจำนวนเต็ม/);
+    assert.match(String(d.era), /^Dates: ต้องเป็น gregorian \(ค\.ศ\.\) หรือ buddhist/);
     assert.match(await help(page, 'lpr-detection-in'), /รับการตรวจจับป้ายทะเบียนจากกล้อง/);
     assert.match(await help(page, 'lpr-broker'), /การเชื่อมต่อ MQTT ไปยัง broker/);
     await page.context().close();
@@ -150,6 +152,7 @@ describe('Thai dialogs and help (lpr-broker, lpr-detection-in, ...)', function (
     assert.equal(d.palette, 'detection in');
     assert.match(String(d.invalid), /^Camera: camera id must not contain/);
     assert.equal(d.port, 'Port: must be a whole number 1-65535');
+    assert.equal(d.era, 'Dates: must be gregorian or buddhist (or empty: buddhist in Asia/Bangkok)');
     assert.match(await help(page, 'lpr-detection-in'), /Receives licence plate detections from cameras/);
     await page.context().close();
   });

@@ -9,7 +9,7 @@
  * with its [attr] prefixes and ; lists).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '../..');
@@ -38,8 +38,12 @@ function usedKeys(type: string): Array<{ key: string; where: string }> {
   const editor = `src/editor/${type}/index.ts`;
   const template = `src/editor/${type}/template.html`;
   // Full keys as string literals: the node's own and the shared ones.
+  const ownKey = new RegExp(`['"](${escape(type)}\\.[A-Za-z0-9_.]+)['"]`, 'g');
   const full = new RegExp(`['"](?!${escape(type)}\\.svg)(${escape(type)}\\.[A-Za-z0-9_.]+|lpr-common\\.[A-Za-z0-9_.]+)['"]`, 'g');
+  // Helpers under src/nodes/shared may say a node's texts too (e.g. edge-problems.ts for lpr-camera).
+  const shared = readdirSync(path.join(root, 'src/nodes/shared')).filter((f) => f.endsWith('.ts')).map((f) => `src/nodes/shared/${f}`);
   for (const file of [runtime, editor]) for (const m of read(file).matchAll(full)) out.push({ key: m[1]!, where: file });
+  for (const file of shared) for (const m of read(file).matchAll(ownKey)) out.push({ key: m[1]!, where: file });
   // Keys relative to the node's namespace, as tr(node, 'section.key', ...) takes them (also in ternaries).
   for (const call of read(editor).matchAll(/\btr\(\s*[A-Za-z_.]+\s*,([^;]*?)(?:,\s*['"`]|\))/g)) {
     for (const m of call[1]!.matchAll(/['"]([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)['"]/g)) out.push({ key: `${type}.${m[1]}`, where: editor });

@@ -85,7 +85,6 @@ function checkRow(row: any): { problem: boolean; expired: boolean } {
 
 RED.nodes.registerType('lpr-blacklist', {
   category: 'config',
-  // The edit dialog's title ("Edit watch list node") instead of the raw type name.
   // Config dialogs are titled with it ("Edit watch list node"), not with the raw type name.
   paletteLabel: function (this: any) {
     return tr(this, 'paletteLabel', 'watch list');

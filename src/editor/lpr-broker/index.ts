@@ -30,33 +30,32 @@ const PREFIX = 'node-config-input';
  * what an MQTT 5 CONNACK announced and what the self-test found, shown under Self-test.
  */
 function showCapabilities(id: string, t: ReturnType<typeof translatorOf>): void {
-  const box = $('#lpr-broker-capabilities').text(t('lpr-broker.capabilities.loading'));
+  const box = $('#lpr-broker-capabilities').text(t('lpr-broker.capabilityBox.loading'));
   $.getJSON(`lpr-broker/${encodeURIComponent(id)}/capabilities`)
     .done((res: { state: string; capabilities: Record<string, unknown> }) => {
       const c = res.capabilities;
-      const yesNo = (v: unknown) => t(v === true ? 'lpr-broker.capabilities.yes' : v === false ? 'lpr-broker.capabilities.no' : 'lpr-broker.capabilities.unknown');
+      const yesNo = (v: unknown) => t(v === true ? 'lpr-broker.capabilityBox.yes' : v === false ? 'lpr-broker.capabilityBox.no' : 'lpr-broker.capabilityBox.unknown');
       const rows: Array<[string, string]> = [
         ['protocol', c.protocolVersion === 5 ? 'MQTT 5' : 'MQTT 3.1.1'],
-        ['source', t(`lpr-broker.capabilities.from.${String(c.source)}`)],
+        ['source', t(`lpr-broker.capabilityBox.from.${String(c.source)}`)],
         ['sharedSubscriptions', yesNo(c.sharedSubscriptions)],
         ['retain', yesNo(c.retain)],
         ['retainedWildcards', yesNo(c.retainedWildcards)],
         ['dotsInTopicLevels', yesNo(c.dotsInTopicLevels)],
         ['maximumQoS', c.maximumQoS === null ? yesNo(null) : String(c.maximumQoS)],
         ['receiveMaximum', c.receiveMaximum === null ? yesNo(null) : String(c.receiveMaximum)],
-        ['maximumPacketSize', c.maximumPacketSize === null ? t('lpr-broker.capabilities.noLimit') : String(c.maximumPacketSize)],
+        ['maximumPacketSize', c.maximumPacketSize === null ? t('lpr-broker.capabilityBox.noLimit') : String(c.maximumPacketSize)],
       ];
       box.empty().append(
-        $('<div>').text(t('lpr-broker.capabilities.title', { state: res.state })),
-        $('<ul>').append(rows.map(([k, v]) => $('<li>').text(`${t(`lpr-broker.capabilities.${k}`)}: ${v}`))),
+        $('<div>').text(t('lpr-broker.capabilityBox.title', { state: res.state })),
+        $('<ul>').append(rows.map(([k, v]) => $('<li>').text(`${t(`lpr-broker.capabilityBox.${k}`)}: ${v}`))),
       );
     })
-    .fail(() => box.text(t('lpr-broker.capabilities.notDeployed')));
+    .fail(() => box.text(t('lpr-broker.capabilityBox.notDeployed')));
 }
 
 RED.nodes.registerType('lpr-broker', {
   category: 'config',
-  // The edit dialog's title ("Edit LPR broker node") instead of the raw type name.
   defaults: {
     name: { value: '' },
     broker: { value: 'localhost', required: true, label: 'Broker', validate: validateBroker },
@@ -121,6 +120,7 @@ RED.nodes.registerType('lpr-broker', {
     user: { type: 'text' },
     password: { type: 'password' },
   },
+  // Also the edit dialog's title ("Edit LPR broker node") instead of the raw type name.
   paletteLabel: function (this: any) {
     return translatorOf(this)('lpr-broker.paletteLabel');
   },

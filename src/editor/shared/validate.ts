@@ -302,10 +302,10 @@ export function validateTimeZone(this: unknown, value: unknown, opt?: { label?: 
 }
 
 /** Validator for the era dates are shown in: empty (automatic), gregorian or buddhist, as the runtime checks. */
-export function validateEra(value: unknown, opt?: { label?: string }): ValidatorResult {
+export function validateEra(this: unknown, value: unknown, opt?: { label?: string }): ValidatorResult {
   const text = str(value);
   if (text === '' || text === 'gregorian' || text === 'buddhist') return true;
-  return `${prefix(opt)}must be gregorian or buddhist (or empty: buddhist in Asia/Bangkok)`;
+  return prefix(opt) + translatorOf(this)(`${V}era`);
 }
 
 /** Validator for an optional MQTT client id: empty (stable default) or up to 256 printable characters without spaces. */
