@@ -2,12 +2,15 @@
  * What must wait until Node-RED has handed a detection's output to the next node: its ack and its
  * dedupe journal line. Node-RED delivers node.send() outputs on a later tick (setImmediate), and a
  * runtime stop in between drops them; an ack sent before that would tell the camera to forget a
- * detection the flow never got. A flush releases only the items added before it was scheduled:
- * their deliveries were queued before it, so they have run. Items added later in the same turn
- * (a burst read in one go) had their deliveries queued after the flush, so they wait for the next
- * one, scheduled from within this flush and so behind those deliveries. Once closed nothing is
- * released: the camera resends, and the next runtime takes it as new. Every ack waits in the same
- * queue, so a duplicate's ack can't overtake the original's delivery.
+ * detection the flow never got.
+ *
+ * A flush releases only the items added before it was scheduled: their deliveries were queued before
+ * it, so they have run. Items added later in the same turn (a burst read in one go) had their
+ * deliveries queued after the flush; they run in the same check phase, right after it, so those items
+ * are handed over by the time anything else runs, and the next flush (scheduled from within this one,
+ * behind those deliveries) releases them. Closing releases the items known to be handed over and
+ * returns the others (never delivered: the camera resends, and the next runtime takes them as new).
+ * Every ack waits in the same queue, so a duplicate's ack can't overtake the original's delivery.
  */
 import { dedupeKey } from './detection-intake';
 
@@ -28,6 +31,8 @@ export class HandoverQueue<A> {
   private closed = false;
   /** How many of `items` the scheduled flush may release (0: none scheduled). */
   private covered = 0;
+  /** How many leading `items` are handed over already (added before the last flush ran). */
+  private handedOver = 0;
 
   constructor(private readonly release: (item: Released<A>) => void) {}
 
@@ -48,13 +53,19 @@ export class HandoverQueue<A> {
     return keys;
   }
 
-  /** Stops releasing; returns the detections that were sent but never handed over. */
+  /**
+   * Stops: releases what was handed over already (its journal line and ack are due), and returns the
+   * detections that were sent but never handed over.
+   */
   close(): Delivered[] {
+    if (this.closed) return [];
     this.closed = true;
-    this.covered = 0;
-    const dropped = this.items.flatMap((item) => (item.delivered ? [item.delivered] : []));
+    const done = this.items.slice(0, this.handedOver);
+    const rest = this.items.slice(this.handedOver);
     this.items = [];
-    return dropped;
+    this.covered = this.handedOver = 0;
+    for (const item of done) this.release(item);
+    return rest.flatMap((item) => (item.delivered ? [item.delivered] : []));
   }
 
   private schedule(): void {
@@ -67,6 +78,8 @@ export class HandoverQueue<A> {
     const due = this.covered === this.items.length ? this.items : this.items.slice(0, this.covered);
     this.items = due === this.items ? [] : this.items.slice(this.covered);
     this.covered = 0;
+    // What is left was added before now: its deliveries were queued in this same check phase.
+    this.handedOver = this.items.length;
     if (this.items.length > 0) this.schedule();
     for (const item of due) this.release(item);
   }
