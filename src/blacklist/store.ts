@@ -203,8 +203,15 @@ export class BlacklistStore {
 
   /** Resolves once every scheduled save has reached the disk. */
   async flush(): Promise<void> {
-    this.flushSync();
+    // A failing synchronous save still waits for the write already under way (and its report).
+    let failure: unknown = null;
+    try {
+      this.flushSync();
+    } catch (err) {
+      failure = err;
+    }
     await this.writing;
+    if (failure) throw failure;
   }
 
   private remember(entry: BlacklistEntry): void {
