@@ -66,6 +66,8 @@ describe('lpr-camera matching at the edge (real Mosquitto)', function () {
     await helper.unload();
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
     rmSync(dir, { recursive: true, force: true });
+    // The helper's settings outlive this file: later files must not inherit a user directory.
+    helper.settings({});
   });
 
   function flow(cameraProps: Record<string, unknown> = {}) {

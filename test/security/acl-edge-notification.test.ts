@@ -90,6 +90,8 @@ describe('security: edge-raised notifications through the generated ACL', functi
     await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
     await proxy.close();
     rmSync(dir, { recursive: true, force: true });
+    // The helper's settings outlive this file: later files must not inherit a user directory.
+    helper.settings({});
   });
 
   async function as(user: string): Promise<{ client: MqttClient; got: Array<{ topic: string; payload: any }> }> {

@@ -131,6 +131,8 @@ for (const setup of BROKERS) describe(`fuzz: bad payloads into every node that r
 
   it('no crash, every bad payload reported with a field (or refused by the broker), every valid one delivered', async () => {
     const at = { port: mosquitto.port } as Mosquitto;
+    // Ids of this run only: a dedupe window kept by an earlier run (a user directory) must not hide them.
+    const run = Date.now().toString(36);
     await helper.load(NODES, [
       brokerConfig(at, { id: 'sbroker', name: 'server', clientId: 'fuzz-server', queueLimit: 100_000 }),
       brokerConfig(at, { id: 'cbroker', name: 'edge', clientId: 'fuzz-edge' }),
@@ -219,7 +221,7 @@ for (const setup of BROKERS) describe(`fuzz: bad payloads into every node that r
         oracle: T('detection', 'FZD1', { maxBytes: 262144 }),
         topic: cam('FZD1', 'detection'),
         sample: detection('FZD1', 'sample'),
-        valid: ids('v', 40).map((id, i) => [cam(`FZD${i % 4}`, 'detection'), detection(`FZD${i % 4}`, `valid-${id}`)]),
+        valid: ids('v', 40).map((id, i) => [cam(`FZD${i % 4}`, 'detection'), detection(`FZD${i % 4}`, `valid-${run}-${id}`)]),
         reported: fromCaught('din', 'detection'),
         delivered: () => dout.n,
       },
