@@ -210,26 +210,57 @@ export class WallClockBoundaries {
     readonly timeZone: string,
   ) {}
 
-  private at(wall: number): number {
-    return zonedWallTimeToMs(wall, this.timeZone);
+  /** The first instant in (a, b] whose offset is not `o` (one clock change at most), or null. */
+  private change(a: number, b: number, o: number): number | null {
+    const z = this.timeZone;
+    if (offsetAt(b, z) === o) return null;
+    let lo = a;
+    let hi = b;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(mid, z) === o) lo = mid;
+      else hi = mid;
+    }
+    return hi;
+  }
+
+  /** Whether clocks changing at `t` (from `before` to `after`) skip a boundary: the gap's end stands for it. */
+  private skipsBoundary(t: number, before: number, after: number): boolean {
+    return after > before && Math.ceil((t + before) / this.windowMs) * this.windowMs < t + after;
   }
 
   /** The first boundary strictly after `t`. */
   after(t: number): number {
     const w = this.windowMs;
-    let wall = (Math.floor((t + offsetAt(t, this.timeZone)) / w) + 1) * w;
-    let b = this.at(wall);
-    // A wall time that happens twice maps to its first occurrence, which may lie before `t`.
-    while (b <= t) b = this.at((wall += w));
-    return b;
+    const o = offsetAt(t, this.timeZone);
+    const next = (Math.floor((t + o) / w) + 1) * w - o;
+    // Clocks changing before that multiple: the boundary follows the new offset (a 25 h day has a
+    // boundary in each pass of the repeated hour; a skipped one is the gap's end).
+    const t1 = this.change(t, next, o);
+    if (t1 === null) return next;
+    const o1 = offsetAt(t1, this.timeZone);
+    if (this.skipsBoundary(t1, o, o1)) return t1;
+    return Math.ceil((t1 + o1) / w) * w - o1;
   }
 
   /** The last boundary at or before `t`. */
   atOrBefore(t: number): number {
     const w = this.windowMs;
-    let wall = Math.floor((t + offsetAt(t, this.timeZone)) / w) * w;
-    let b = this.at(wall);
-    while (b > t) b = this.at((wall -= w));
-    return b;
+    const z = this.timeZone;
+    const o = offsetAt(t, z);
+    const last = Math.floor((t + o) / w) * w - o;
+    if (offsetAt(last, z) === o) return last;
+    // The clocks changed at t1 (last < t1 <= t): t1 is a boundary if its wall time is one (or
+    // stands for a skipped one); otherwise the boundary is the last one before the change.
+    let lo = last;
+    let hi = t;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(mid, z) === o) hi = mid;
+      else lo = mid;
+    }
+    const t1 = hi;
+    if ((t1 + o) % w === 0 || this.skipsBoundary(t1, offsetAt(t1 - 1, z), o)) return t1;
+    return this.atOrBefore(t1 - 1);
   }
 }

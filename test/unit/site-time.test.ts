@@ -196,6 +196,17 @@ describe('site time: window boundaries on the wall clock', () => {
     assert.equal(b.after(autumn) - autumn, 25 * HOUR);
   });
 
+  // Found by the property below in CI: at the instant London's clocks go back, minute windows jumped
+  // an hour either way (the repeated wall times were read as their first pass).
+  it('at the instant the clocks go back (Europe/London, minute windows) the boundaries are that instant and the next minute', () => {
+    const t = 6873814800000; // 2187-10-25T01:00:00Z: 02:00 BST becomes 01:00 GMT
+    const b = new WallClockBoundaries(60_000, 'Europe/London');
+    assert.equal(b.atOrBefore(t), t);
+    assert.equal(b.after(t), t + 60_000);
+    assert.equal(b.after(t - 1), t);
+    assert.equal(b.atOrBefore(t - 1), t - 60_000);
+  });
+
   it('any zone and window dividing a day: after(t) > t >= atOrBefore(t), both show a wall time that is a multiple of the window (property)', () => {
     const divisors = [60, 300, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400].map((s) => s * 1000);
     fc.assert(
