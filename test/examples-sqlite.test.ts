@@ -212,7 +212,8 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
   });
 
   it('an insert that fails is not acked, and the camera\'s resend is stored once the table is back', async function () {
-    const acks = await mosquittoSub(broker.port, 'lprserver/cameras/+/detection/ack');
+    // Only this camera's acks: the previous test's last ack may still be on its way.
+    const acks = await mosquittoSub(broker.port, 'lprserver/cameras/CAM004/detection/ack');
     const failed = detection('sql-fail', 'CAM004', '2024-01-15T12:00:00Z', [{ plate_number: 'FAIL001', confidence: 0.9 }]);
     try {
       // The table goes away under the flow: insert reports "no such table" and passes nothing on.
