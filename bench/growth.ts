@@ -156,7 +156,7 @@ async function measure(n: number, entries: ReturnType<typeof watchList>): Promis
       mosquittoUsPerDet: a.mq && b.mq ? ((b.mq.cpuSeconds - a.mq.cpuSeconds) * 1e6) / dets : NaN,
       acksPerDet: (b.acks - a.acks) / dets,
       // What the flow said while it ran (caps reached, rate limits): a capped map shows up here.
-      warnings: [...new Set(log.split('\n').filter((l) => /\[(warn|error)\]/.test(l) && !/Projects disabled|unencrypted credentials/.test(l)).map((l) => l.replace(/^.*?\[(warn|error)\]/, '[$1]').slice(0, 200)))].slice(0, 10),
+      warnings: [...new Set(log.split('\n').filter((l) => /\[(warn|error)\]/.test(l) && !/Projects disabled|unencrypted credentials|reading 'flows'/.test(l)).map((l) => l.replace(/^.*?\[(warn|error)\]/, '[$1]').slice(0, 200)))].slice(0, 10),
     };
   } catch (err) {
     throw new Error(`${n} cameras: ${(err as Error).message}\n${red.log().slice(-3000)}`);
