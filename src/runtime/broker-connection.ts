@@ -163,6 +163,8 @@ interface Held {
 
 const MAX_SUBSCRIPTION_ID = 268_435_455;
 
+const MQTTJS_DEBUG = /mqttjs/.test(process.env.DEBUG ?? '');
+
 /** Topics whose matching subscriptions are remembered at most (a site's cameras' topics); beyond, it starts over. */
 const MATCH_CACHE_LIMIT = 50_000;
 
@@ -283,6 +285,9 @@ export class BrokerConnection extends EventEmitter {
       reconnectPeriod: 0,
       // We restore subscriptions ourselves, on every connect.
       resubscribe: false,
+      // MQTT.js logs through `debug` several times per packet (~1-2 µs a message even when off);
+      // a no-op unless DEBUG asks for MQTT.js's log.
+      ...(MQTTJS_DEBUG ? {} : { log: noop }),
       ...(o.username ? { username: o.username } : {}),
       ...(o.password ? { password: o.password } : {}),
       ...(o.will ? { will: { ...o.will } } : {}),
@@ -395,7 +400,7 @@ export class BrokerConnection extends EventEmitter {
    * and payload) hears of a publish that was dropped or failed, as publish() would reject.
    */
   publishNoWait(topic: string, payload: string | Buffer, options: PublishOptions, onError?: PublishErrorHandler): void {
-    this.submit(topic, payload, options, onError ? errorsTo(onError) : ignoreOutcome);
+    this.submit(topic, payload, options, onError ? errorsTo(onError) : noop);
   }
 
   private submit(topic: string, payload: string | Buffer, options: PublishOptions, settle: Settle): void {
@@ -467,7 +472,7 @@ export class BrokerConnection extends EventEmitter {
     this.setState('connected');
     this.emit('connect', sessionPresent);
     const birth = this.options.birth?.();
-    if (birth) this.send({ ...pendingOf(birth), settle: ignoreOutcome, attempt: 0, presence: true, seq: this.nextSeq++ });
+    if (birth) this.send({ ...pendingOf(birth), settle: noop, attempt: 0, presence: true, seq: this.nextSeq++ });
     for (const filter of this.staleFilters) this.client?.unsubscribe(filter);
     this.staleFilters.clear();
     for (const sub of this.subs.values()) {
@@ -983,7 +988,7 @@ function fail(item: Pending, err: Error): void {
   item.settle(err, item.topic, item.payload);
 }
 
-function ignoreOutcome(): void {}
+function noop(): void {}
 
 /** The Settle of publishNoWait: success needs nothing. Cached per handler, so a shared handler costs one closure in all. */
 const settleByHandler = new WeakMap<PublishErrorHandler, Settle>();
