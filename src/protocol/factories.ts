@@ -25,10 +25,10 @@ export function nowIso(now: number = Date.now()): string {
 }
 
 /**
- * An ack's own `message_id`: a version 4 UUID in form, whose first 80 bits (version and variant
- * included) are random once per process and whose last 48 are a counter. Unique, as the protocol
- * asks (a process never repeats one, and two processes draw different prefixes), at a third of
- * randomUUID's cost. Only for acks: nobody keys anything on an ack's id, while a detection's or a
+ * An ack's own `message_id`: a version 4 UUID in form, whose first 20 hex digits (version and
+ * variant included) come from one randomUUID per process and whose last 12 are a counter. Unique,
+ * as the protocol asks (a process never repeats one, and two processes draw different prefixes), at
+ * a third of randomUUID's cost. Only for acks: nobody keys anything on an ack's id, while a detection's or a
  * command's id is better not guessable.
  */
 let ackIdPrefix = '';
