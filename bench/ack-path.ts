@@ -8,45 +8,25 @@
  * BENCH_SRC_B=<dir of another src/> adds (cB) and (c'B) running that source for before/after.
  * Options: --n 50000 --runs 3 --cameras 20
  */
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { startBenchBroker, type BenchBroker } from './lib/broker';
-import { track } from './lib/cleanup';
 import { createSession, DETECTION_FILTER, DetectionFactory, publishAll } from './lib/detections';
-import { median } from './lib/drain-run';
 import { option } from './lib/args';
-import { printTable, saveResult } from './lib/report';
+import { perCpu, reportPerCpu, runJsonChild, type RateResult } from './lib/per-cpu';
+import { saveResult } from './lib/report';
 
 const N = option('n', 50_000);
 const RUNS = option('runs', 3);
 const CAMERAS = option('cameras', 20);
 const OWN_SRC = path.resolve(__dirname, '../src');
 
-interface RunResult {
-  rate: number;
-  seconds: number;
-  cpuCores: number;
+interface RunResult extends RateResult {
   failed: number;
   accepted: number;
 }
 
-const perCpu = (r: RunResult) => r.rate / r.cpuCores;
-
 function drain(broker: BenchBroker, clientId: string, ack: boolean, src: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'lib/ack-path-run.ts'), broker.url, clientId, ack ? '1' : '0', String(N), src], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const untrack = track(child.pid);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      untrack();
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`${clientId} failed (${code}): ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line) as RunResult);
-    });
-  });
+  return runJsonChild<RunResult>(path.join(__dirname, 'lib/ack-path-run.ts'), [broker.url, clientId, ack ? '1' : '0', String(N), src], clientId);
 }
 
 async function main() {
@@ -79,33 +59,9 @@ async function main() {
   } finally {
     await broker.stop();
   }
-  const med = (k: string) => median(results[k]!.map((r) => r.rate));
-  const medCpu = (k: string) => median(results[k]!.map(perCpu));
-  printTable(
-    `ack path: ${N} queued detections, ${CAMERAS} cameras, median of ${RUNS} (command: npm run bench -- ack-path)`,
-    contenders.map((c) => ({
-      contender: c.label,
-      'msg/s (median)': med(c.key).toFixed(0),
-      runs: results[c.key]!.map((r) => r.rate.toFixed(0)).join(' / '),
-      'per CPU-second (median)': medCpu(c.key).toFixed(0),
-      'per CPU-second, runs': results[c.key]!.map((r) => perCpu(r).toFixed(0)).join(' / '),
-      'CPU (cores)': median(results[c.key]!.map((r) => r.cpuCores)).toFixed(2),
-    })),
-  );
-  type Ratio = { median: number; perRun: number[]; cpuMedian: number; cpuPerRun: number[] };
-  const ratio = (x: string, y: string): Ratio => ({
-    median: med(x) / med(y),
-    perRun: results[x]!.map((r, i) => r.rate / results[y]![i]!.rate),
-    cpuMedian: medCpu(x) / medCpu(y),
-    cpuPerRun: results[x]!.map((r, i) => perCpu(r) / perCpu(results[y]![i]!)),
-  });
-  const ratios: Record<string, Ratio> = { "c'/c": ratio("c'", 'c') };
-  if (srcB) Object.assign(ratios, { "c'B/cB": ratio("c'B", 'cB'), "c'/c'B": ratio("c'", "c'B"), 'c/cB': ratio('c', 'cB') });
-  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
-  printTable(
-    "ack path ratios (goal c'/c >= 0.85)",
-    Object.entries(ratios).map(([k, v]) => ({ ratio: k, 'wall, median': v.median.toFixed(2), 'wall, per run': fmt(v.perRun), 'per CPU-second, median': v.cpuMedian.toFixed(2), 'per CPU-second, per run': fmt(v.cpuPerRun) })),
-  );
+  const pairs: Array<[string, string]> = [["c'", 'c']];
+  if (srcB) pairs.push(["c'B", 'cB'], ["c'", "c'B"], ['c', 'cB']);
+  const ratios = reportPerCpu(`ack path: ${N} queued detections, ${CAMERAS} cameras, median of ${RUNS} (command: npm run bench -- ack-path)`, 'msg', contenders, results, pairs, "goal c'/c >= 0.85");
   console.log(`saved ${saveResult('ack-path', { n: N, runs: RUNS, cameras: CAMERAS, srcB, results, ratios })}`);
 }
 

@@ -15,41 +15,22 @@ import path from 'node:path';
 import { startBenchBroker, type BenchBroker } from './lib/broker';
 import { track } from './lib/cleanup';
 import { DETECTION_FILTER } from './lib/detections';
-import { median } from './lib/drain-run';
 import { option } from './lib/args';
-import { printTable, saveResult } from './lib/report';
+import { perCpu, reportPerCpu, runJsonChild, type RateResult } from './lib/per-cpu';
+import { saveResult } from './lib/report';
 
 const N = option('n', 20_000);
 const RUNS = option('runs', 3);
 const WINDOW = option('window', 2_000);
 const OWN_SRC = path.resolve(__dirname, '../src');
 
-interface RunResult {
+interface RunResult extends RateResult {
   mode: string;
-  rate: number;
-  seconds: number;
-  cpuCores: number;
   rssMB: number;
 }
 
-/** Detections per CPU-second of the camera's process. */
-const perCpu = (r: RunResult) => r.rate / r.cpuCores;
-
 function runCamera(broker: BenchBroker, mode: 'ack' | 'noack', src: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'lib/camera-run.ts'), broker.url, mode, String(N), String(WINDOW), src], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const untrack = track(child.pid);
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => {
-      untrack();
-      const line = out.trim().split('\n').pop() ?? '';
-      if (code !== 0 || !line.startsWith('{')) reject(new Error(`camera run (${mode}) failed (${code}): ${err.slice(-2000)}`));
-      else resolve(JSON.parse(line) as RunResult);
-    });
-  });
+  return runJsonChild<RunResult>(path.join(__dirname, 'lib/camera-run.ts'), [broker.url, mode, String(N), String(WINDOW), src], `camera run (${mode})`);
 }
 
 function startAcker(broker: BenchBroker): Promise<() => void> {
@@ -95,34 +76,9 @@ async function main() {
     stopAcker();
     await broker.stop();
   }
-  const med = (k: string) => median(results[k]!.map((r) => r.rate));
-  const medCpu = (k: string) => median(results[k]!.map(perCpu));
-  printTable(
-    `camera acks: ${N} detections per run, at most ${WINDOW} waiting, median of ${RUNS} (command: npm run bench -- camera-acks)`,
-    contenders.map((c) => ({
-      contender: c.label,
-      'detections/s (median)': med(c.key).toFixed(0),
-      runs: results[c.key]!.map((r) => r.rate.toFixed(0)).join(' / '),
-      'per CPU-second (median)': medCpu(c.key).toFixed(0),
-      'per CPU-second, runs': results[c.key]!.map((r) => perCpu(r).toFixed(0)).join(' / '),
-      'camera CPU (cores)': median(results[c.key]!.map((r) => r.cpuCores)).toFixed(2),
-      'RSS MB': median(results[c.key]!.map((r) => r.rssMB)).toFixed(0),
-    })),
-  );
-  type Ratio = { median: number; perRun: number[]; cpuMedian: number; cpuPerRun: number[] };
-  const ratio = (x: string, y: string): Ratio => ({
-    median: med(x) / med(y),
-    perRun: results[x]!.map((r, i) => r.rate / results[y]![i]!.rate),
-    cpuMedian: medCpu(x) / medCpu(y),
-    cpuPerRun: results[x]!.map((r, i) => perCpu(r) / perCpu(results[y]![i]!)),
-  });
-  const ratios: Record<string, Ratio> = { "c'/c": ratio("c'", 'c') };
-  if (srcB) Object.assign(ratios, { "c'B/cB": ratio("c'B", 'cB'), "c'/c'B": ratio("c'", "c'B"), 'c/cB': ratio('c', 'cB') });
-  const fmt = (xs: number[]) => xs.map((x) => x.toFixed(2)).join(' / ');
-  printTable(
-    "camera acks ratios (goal c'/c >= 0.85)",
-    Object.entries(ratios).map(([k, v]) => ({ ratio: k, 'wall, median': v.median.toFixed(2), 'wall, per run': fmt(v.perRun), 'per CPU-second, median': v.cpuMedian.toFixed(2), 'per CPU-second, per run': fmt(v.cpuPerRun) })),
-  );
+  const pairs: Array<[string, string]> = [["c'", 'c']];
+  if (srcB) pairs.push(["c'B", 'cB'], ["c'", "c'B"], ['c', 'cB']);
+  const ratios = reportPerCpu(`camera acks: ${N} detections per run, at most ${WINDOW} waiting, median of ${RUNS} (command: npm run bench -- camera-acks)`, 'detections', contenders, results, pairs, "goal c'/c >= 0.85");
   console.log(`saved ${saveResult('camera-acks', { n: N, runs: RUNS, window: WINDOW, srcB, results, ratios })}`);
 }
 
