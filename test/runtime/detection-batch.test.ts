@@ -50,7 +50,7 @@ const scenario = fc.record({
   closeAtEnd: fc.boolean(),
 });
 
-function run({ size, windowMs, steps, closeAtEnd }: fc.RecordValue<typeof scenario>) {
+function run({ size, windowMs, steps, closeAtEnd }: { size: number; windowMs: number; steps: Array<{ gap: number; entries: number }>; closeAtEnd: boolean }) {
   const clock = new Clock();
   const sent: Array<{ at: number; batch: Batch<string, Arrival> }> = [];
   const batcher = new Batcher<string, Arrival>(size, windowMs, (batch) => sent.push({ at: clock.now, batch }), clock);
