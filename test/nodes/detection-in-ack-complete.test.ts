@@ -9,22 +9,8 @@ import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub, type Subscriber } from '../fixtures/mqtt-cli';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, collect, detectionInNode, brokerNode, catchNode, helper, waitReady, useHelperServer } from './harness';
+import { brokerConfig, collect, detectionInWithHooks, functionNode, brokerNode, catchNode, helper, waitReady, useHelperServer } from './harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const functionNode = require('@node-red/nodes/core/function/10-function.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeHooks = require('@node-red/util').hooks;
-
-/**
- * node-red-node-test-helper builds the node API from a runtime stub without `hooks` (a real
- * runtime passes RED.hooks, since Node-RED 2). Hand the node the runtime's own hooks engine, the
- * one Node-RED's nodes report completions to.
- */
-const detectionInWithHooks = (RED: any) => {
-  if (!RED.hooks) RED.hooks = runtimeHooks;
-  return detectionInNode(RED);
-};
 
 const TOPIC = 'lprserver/cameras/CAM001/detection';
 

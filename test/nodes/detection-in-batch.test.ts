@@ -11,18 +11,8 @@ import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, brokerNode, catchNode, collect, detectionInNode, helper, useHelperServer, waitReady } from './harness';
+import { brokerConfig, brokerNode, catchNode, collect, detectionInWithHooks, functionNode, helper, useHelperServer, waitReady } from './harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const functionNode = require('@node-red/nodes/core/function/10-function.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeHooks = require('@node-red/util').hooks;
-
-/** The test helper's runtime stub has no `hooks`; a real runtime passes RED.hooks (see the ack-complete test). */
-const detectionInWithHooks = (RED: any) => {
-  if (!RED.hooks) RED.hooks = runtimeHooks;
-  return detectionInNode(RED);
-};
 const NODES = [brokerNode, detectionInWithHooks, catchNode, functionNode];
 
 const TOPIC = 'lprserver/cameras/CAM001/detection';

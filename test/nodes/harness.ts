@@ -16,6 +16,21 @@ export const healthMonitorNode = require('../../dist/lpr-health-monitor.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const functionNode = require('@node-red/nodes/core/function/10-function.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeHooks = require('@node-red/util').hooks;
+
+/**
+ * node-red-node-test-helper builds the node API from a runtime stub without `hooks` (a real
+ * runtime passes RED.hooks, since Node-RED 2). Hand the node the runtime's own hooks engine, the
+ * one Node-RED's nodes report completions to (for ackWhen "complete").
+ */
+export const detectionInWithHooks = (RED: any) => {
+  if (!RED.hooks) RED.hooks = runtimeHooks;
+  return detectionInNode(RED);
+};
+
 /** Every module the node tests load. */
 export const allNodes = [brokerNode, detectionInNode, healthMonitorNode, catchNode];
 
