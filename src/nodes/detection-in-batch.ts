@@ -31,8 +31,6 @@ export interface BatchOutput {
   keys(): Iterable<string>;
   /** Batch messages sent so far. */
   readonly sent: number;
-  /** Entries in the open batch. */
-  readonly waiting: number;
   /** Stops; returns the detections of the open batch, never sent (not acked: their cameras resend). */
   close(): Delivered[];
 }
@@ -82,9 +80,6 @@ export function batchOutput(options: {
     keys: () => batcher.keys(),
     get sent() {
       return sent;
-    },
-    get waiting() {
-      return batcher.length;
     },
     close: () => batcher.close().map((tag) => tag.delivered),
   };
