@@ -9,7 +9,7 @@ import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub, type Subscriber } from '../fixtures/mqtt-cli';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, collect, detectionInWithHooks, functionNode, brokerNode, catchNode, helper, waitReady, useHelperServer } from './harness';
+import { brokerConfig, collect, detectionInConfig, detectionInWithHooks, functionNode, brokerNode, catchNode, helper, waitReady, useHelperServer } from './harness';
 
 
 const TOPIC = 'lprserver/cameras/CAM001/detection';
@@ -36,23 +36,7 @@ node.done();
 function flow(mosquitto: Mosquitto, inProps: Record<string, unknown> = {}) {
   return [
     brokerConfig(mosquitto),
-    {
-      id: 'in',
-      type: 'lpr-detection-in',
-      broker: 'broker',
-      camera: '',
-      sharedGroup: '',
-      ack: true,
-      dedupe: 300,
-      dedupeSize: 1000,
-      split: false,
-      maxBytes: 262144,
-      rateLimit: 0,
-      ackWhen: 'complete',
-      ackScope: ['store'],
-      ackTimeout: 1,
-      wires: [['store', 'seen']],
-    },
+    detectionInConfig({ ackWhen: 'complete', ackScope: ['store'], ackTimeout: 1, wires: [['store', 'seen']] }),
     { id: 'store', type: 'function', name: 'stand-in database', func: STORE, outputs: 1, wires: [['stored']] },
     { id: 'seen', type: 'helper' },
     { id: 'stored', type: 'helper' },

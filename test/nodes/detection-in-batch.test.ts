@@ -11,7 +11,7 @@ import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, brokerNode, catchNode, collect, detectionInWithHooks, functionNode, helper, useHelperServer, waitReady } from './harness';
+import { brokerConfig, brokerNode, catchNode, collect, detectionInConfig, detectionInWithHooks, functionNode, helper, useHelperServer, waitReady } from './harness';
 
 const NODES = [brokerNode, detectionInWithHooks, catchNode, functionNode];
 
@@ -30,23 +30,7 @@ node.done();
 function flow(mosquitto: Mosquitto, inProps: Record<string, unknown> = {}) {
   return [
     brokerConfig(mosquitto),
-    {
-      id: 'in',
-      type: 'lpr-detection-in',
-      broker: 'broker',
-      camera: '',
-      sharedGroup: '',
-      ack: true,
-      dedupe: 300,
-      dedupeSize: 1000,
-      split: false,
-      maxBytes: 262144,
-      rateLimit: 0,
-      batch: 5,
-      batchWindow: 300,
-      wires: [['out']],
-      ...inProps,
-    },
+    detectionInConfig({ batch: 5, batchWindow: 300, wires: [['out']], ...inProps }),
     { id: 'out', type: 'helper' },
     { id: 'store', type: 'function', name: 'stand-in database', func: STORE, outputs: 1, wires: [['stored']] },
     { id: 'stored', type: 'helper' },

@@ -58,6 +58,24 @@ export function brokerConfig(mosquitto: Mosquitto, extra: Record<string, unknown
   };
 }
 
+/** An lpr-detection-in `in` on `broker` for all cameras: acks on, dedupe 300 s over 1000 ids, no rate limit. */
+export function detectionInConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'in',
+    type: 'lpr-detection-in',
+    broker: 'broker',
+    camera: '',
+    sharedGroup: '',
+    ack: true,
+    dedupe: 300,
+    dedupeSize: 1000,
+    split: false,
+    maxBytes: 262144,
+    rateLimit: 0,
+    ...extra,
+  };
+}
+
 /** Mocha hooks: a fresh Node-RED test server for each test, its flows unloaded after it. */
 export function useHelperServer(): void {
   beforeEach((done) => {
