@@ -20,6 +20,7 @@
  * --db sqlite|pg|both
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,6 +28,7 @@ import { option } from './lib/args';
 import { startBenchBroker, type BenchBroker } from './lib/broker';
 import { track } from './lib/cleanup';
 import { median } from './lib/drain-run';
+import { sample, type ProcSample } from './lib/proc-stats';
 import { printTable, saveResult } from './lib/report';
 import { pointBrokers, readExample, ROOT, startNodeRed, type FlowNode, type NodeRedHost } from '../test/fixtures/node-red-host';
 import { findPostgresBin, startPostgres, type Postgres } from '../test/fixtures/postgres';
@@ -61,6 +63,8 @@ interface RunResult {
   sim: SimSummary;
   lost: number;
   duplicated: number;
+  /** Node-RED's CPU (the flow, node-sqlite3 included) per 1,000 rows, first row to last: what the machine's load does not change. */
+  redCpuMsPer1000: number;
 }
 
 /** Counts rows in the table under test: the bench's own connection, as any reader would. */
@@ -153,6 +157,19 @@ function flowFor(db: Db, mode: Mode, port: number, sqliteFile: string): FlowNode
   });
 }
 
+/** The process whose command line holds `marker` (the test fixtures do not say their pids). */
+function findPid(marker: string): number {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(marker)) return Number(entry);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  throw new Error(`no process with ${marker} in its command line`);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
@@ -165,7 +182,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-async function runOnce(ctx: { red: NodeRedHost; broker: BenchBroker; postgres: Postgres | null }, db: Db, mode: Mode, run: number): Promise<RunResult> {
+async function runOnce(ctx: { red: NodeRedHost; redPid: number; broker: BenchBroker; postgres: Postgres | null }, db: Db, mode: Mode, run: number): Promise<RunResult> {
   const sqliteFile = path.join(ctx.red.userDir, `store-${db}-${mode}-${run}.db`);
   if (db === 'pg') {
     // Each run starts from an empty database: the flow creates the table on its first batch.
@@ -195,14 +212,14 @@ async function runOnce(ctx: { red: NodeRedHost; broker: BenchBroker; postgres: P
     let failed: unknown = null;
     done.then((s) => (finished = s), (e) => (failed = e));
     // First and last change of the row count (PostgreSQL: the table appears with the first batch).
-    let first: { at: number; n: number } | null = null;
-    let last = { at: 0, n: 0 };
+    let first: { at: number; n: number; cpu: ProcSample } | null = null;
+    let last = { at: 0, n: 0, cpu: sample(ctx.redPid) };
     for (;;) {
       if (failed) throw failed;
       const n = await table.count().catch(() => 0);
       const at = performance.now();
-      if (n > 0 && !first) first = { at, n };
-      if (n !== last.n) last = { at, n };
+      if (n > 0 && !first) first = { at, n, cpu: sample(ctx.redPid) };
+      if (n !== last.n) last = { at, n, cpu: sample(ctx.redPid) };
       if (finished && n === last.n && at - last.at > 500) break;
       await sleep(20);
     }
@@ -219,6 +236,7 @@ async function runOnce(ctx: { red: NodeRedHost; broker: BenchBroker; postgres: P
       sim,
       lost: sim.generated - census.detections,
       duplicated: census.rows - census.pairs,
+      redCpuMsPer1000: ((last.cpu.cpuSeconds - first!.cpu.cpuSeconds) * 1e6) / (last.n - first!.n),
     };
   } finally {
     await table.close();
@@ -235,6 +253,11 @@ async function main() {
   }
   const broker = await startBenchBroker(['log_type subscribe']);
   const red = await startNodeRed({ nodeModules: ['node-red-node-sqlite'], functionModules: ['pg'], env: postgres?.env ?? {} });
+  const redPid = findPid(red.userDir);
+  // Stopped in order below; on Ctrl-C the bench's cleanup kills what it tracks (the server's
+  // backends exit with their postmaster).
+  track(redPid);
+  if (postgres) track(findPid(`-p ${postgres.port} `));
   const results: RunResult[] = [];
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -242,11 +265,11 @@ async function main() {
       const modes: Mode[] = run % 2 === 1 ? ['batch', 'single'] : ['single', 'batch'];
       for (const db of dbs) {
         for (const mode of modes) {
-          const r = await runOnce({ red, broker, postgres }, db, mode, run);
+          const r = await runOnce({ red, redPid, broker, postgres }, db, mode, run);
           results.push(r);
           console.log(
             `run ${run} ${db} ${mode === 'batch' ? 'batches' : 'one row per detection'}: ${r.rowsPerSec.toFixed(0)} rows/s (${r.rows} rows of ${r.detections} detections in ${r.seconds.toFixed(1)} s; ` +
-              `acked ${r.sim.acked}/${r.sim.generated}, resent ${r.sim.resent}, lost ${r.lost}, duplicated ${r.duplicated})`,
+              `Node-RED CPU ${r.redCpuMsPer1000.toFixed(0)} ms per 1,000 rows; acked ${r.sim.acked}/${r.sim.generated}, resent ${r.sim.resent}, lost ${r.lost}, duplicated ${r.duplicated})`,
           );
         }
       }
@@ -268,6 +291,7 @@ async function main() {
         flow: mode,
         'rows/s (median)': median(list.map((r) => r.rowsPerSec)).toFixed(0),
         runs: list.map((r) => r.rowsPerSec.toFixed(0)).join(' / '),
+        'Node-RED CPU ms / 1,000 rows': median(list.map((r) => r.redCpuMsPer1000)).toFixed(0),
         'acked / generated': `${list.reduce((s, r) => s + r.sim.acked, 0)} / ${list.reduce((s, r) => s + r.sim.generated, 0)}`,
         resent: list.reduce((s, r) => s + r.sim.resent, 0),
         lost: list.reduce((s, r) => s + r.lost, 0),
