@@ -11,16 +11,22 @@
  * second between the first row and the last one (the table polled every 20 ms); each run checks
  * that every detection generated was acked and is in the table, and no (message_id, plate) twice.
  *
- * The cameras send faster than either contender stores (--rate per camera), so the rate is what the
- * flow sustains. Two settings of the flow differ from the file, for both contenders: the
- * per-camera rate limit (20/s, a site's cameras) is off, and a detection may wait --give-up seconds
- * (not 30) for its row, so a slow contender measures its speed rather than resends.
+ * By default (--backlog 1) the flow's link to the broker (through a TCP proxy) is frozen while the
+ * cameras send, and thawed once every detection is at the broker (Mosquitto queues them for the
+ * flow's persistent session): the rate is what the flow sustains through a backlog, as after an
+ * outage or at a peak, not how fast cameras on this same machine can publish. --backlog 0 sends
+ * live (--rate per camera), which on a loaded 2-core machine measures the cameras as much as the
+ * flow. Two settings of the flow differ from the file, for both contenders: the
+ * per-camera rate limit (20/s, a site's cameras) is off, a detection may wait --give-up seconds
+ * (not 30) for its row, and PostgreSQL's pool lets a query wait for a connection without the
+ * example's 10 s limit, so a slow contender measures its speed rather than resends. Store errors
+ * (the flow's Catch) are counted.
  *
  * Options: --cameras 20 --count 1000 (per camera) --rate 1000 (per camera/s) --runs 3 --give-up 300
- * --db sqlite|pg|both
+ * --backlog 1|0 --db sqlite|pg|both
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,16 +34,20 @@ import { option } from './lib/args';
 import { startBenchBroker, type BenchBroker } from './lib/broker';
 import { track } from './lib/cleanup';
 import { median } from './lib/drain-run';
-import { sample, type ProcSample } from './lib/proc-stats';
+import { sample } from './lib/proc-stats';
 import { printTable, saveResult } from './lib/report';
 import { pointBrokers, readExample, ROOT, startNodeRed, type FlowNode, type NodeRedHost } from '../test/fixtures/node-red-host';
 import { findPostgresBin, startPostgres, type Postgres } from '../test/fixtures/postgres';
+import { startFreezeProxy, type FreezeProxy } from '../test/fixtures/freeze-proxy';
+import mqtt from 'mqtt';
 
 const CAMERAS = option('cameras', 20);
 const PER_CAMERA = option('count', 1000);
 const RATE = option('rate', 1000);
 const RUNS = option('runs', 3);
 const GIVE_UP_S = option('give-up', 300);
+/** 1: the flow's link to the broker is frozen while the cameras send, then thawed (a backlog); 0: live. */
+const BACKLOG = option('backlog', 1) === 1;
 const DB_ARG = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1] : 'both';
 const SIM = path.join(ROOT, 'dist/bin/lpr-sim.js');
 
@@ -65,6 +75,11 @@ interface RunResult {
   duplicated: number;
   /** Node-RED's CPU (the flow, node-sqlite3 included) per 1,000 rows, first row to last: what the machine's load does not change. */
   redCpuMsPer1000: number;
+  /** Messages the flow's Catch reported (rejected detections, failed stores). */
+  storeErrors: number;
+  /** The cameras' (lpr-sim) and Mosquitto's CPU per 1,000 rows, over the same time. */
+  simCpuMsPer1000: number;
+  brokerCpuMsPer1000: number;
 }
 
 /** Counts rows in the table under test: the bench's own connection, as any reader would. */
@@ -122,7 +137,7 @@ async function pgTable(postgres: Postgres): Promise<Table> {
   };
 }
 
-function startSim(brokerUrl: string, prefix: string, seed: number): Promise<SimSummary> {
+function startSim(brokerUrl: string, prefix: string, seed: number): { pid: number; done: Promise<SimSummary> } {
   const args = [
     SIM, '--url', brokerUrl, '--cameras', String(CAMERAS), '--prefix', prefix, '--rate', String(RATE),
     '--count', String(PER_CAMERA), '--ack-timeout', String(GIVE_UP_S), '--health-interval', '0', '--no-config-request',
@@ -134,7 +149,7 @@ function startSim(brokerUrl: string, prefix: string, seed: number): Promise<SimS
   let err = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (err += d));
-  return new Promise((resolve, reject) => {
+  const done = new Promise<SimSummary>((resolve, reject) => {
     proc.once('exit', (code) => {
       untrack();
       if (code !== 0) return reject(new Error(`lpr-sim exited ${code}:\n${err}`));
@@ -145,6 +160,7 @@ function startSim(brokerUrl: string, prefix: string, seed: number): Promise<SimS
       }
     });
   });
+  return { pid: proc.pid!, done };
 }
 
 /** The example flow of `db` for one run: batching as shipped or off, its own SQLite file. */
@@ -153,22 +169,32 @@ function flowFor(db: Db, mode: Mode, port: number, sqliteFile: string): FlowNode
   return pointBrokers(readExample(file), port).map((n) => {
     if (n.type === 'lpr-detection-in') return { ...n, rateLimit: 0, ackTimeout: GIVE_UP_S, ...(mode === 'single' ? { batch: 0 } : {}) };
     if (n.type === 'sqlitedb') return { ...n, db: sqliteFile };
+    // The Catch's debug node (rejected / not stored) also writes to the log, where the bench counts it.
+    if (n.type === 'debug' && n.active) return { ...n, console: true };
+    // A query waits for a pooled connection as long as it takes: a backlog of single-row INSERTs
+    // queued behind 4 connections would otherwise fail after 10 s and come back only as resends.
+    if (n.id === 'lpr-pg-store') return { ...n, initialize: String(n.initialize).replace('connectionTimeoutMillis: 10000', 'connectionTimeoutMillis: 0') };
     return n;
   });
 }
 
-/** The process whose command line holds `marker` (the test fixtures do not say their pids). */
-function findPid(marker: string): number {
+/**
+ * A process of ours the test fixtures do not give the pid of: Node-RED by its working directory (its
+ * user dir; it renames itself, so its command line no longer says), PostgreSQL by its command line.
+ */
+function findPid(match: (pid: string) => boolean): number {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(marker)) return Number(entry);
+      if (match(entry)) return Number(entry);
     } catch {
-      // exited meanwhile
+      // exited meanwhile, or not ours to read
     }
   }
-  throw new Error(`no process with ${marker} in its command line`);
+  throw new Error('process not found');
 }
+const byCwd = (dir: string) => (pid: string) => readlinkSync(`/proc/${pid}/cwd`) === dir && readFileSync(`/proc/${pid}/cmdline`, 'utf8').startsWith('node-red');
+const byCommandLine = (marker: string) => (pid: string) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(marker);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -182,7 +208,7 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-async function runOnce(ctx: { red: NodeRedHost; redPid: number; broker: BenchBroker; postgres: Postgres | null }, db: Db, mode: Mode, run: number): Promise<RunResult> {
+async function runOnce(ctx: { red: NodeRedHost; redPid: number; broker: BenchBroker; proxy: FreezeProxy; postgres: Postgres | null }, db: Db, mode: Mode, run: number): Promise<RunResult> {
   const sqliteFile = path.join(ctx.red.userDir, `store-${db}-${mode}-${run}.db`);
   if (db === 'pg') {
     // Each run starts from an empty database: the flow creates the table on its first batch.
@@ -192,7 +218,8 @@ async function runOnce(ctx: { red: NodeRedHost; redPid: number; broker: BenchBro
     await c.end();
   }
   const logFrom = ctx.broker.log().length;
-  await ctx.red.deploy(flowFor(db, mode, ctx.broker.port, sqliteFile));
+  const redLogFrom = ctx.red.log().length;
+  await ctx.red.deploy(flowFor(db, mode, ctx.proxy.port, sqliteFile));
   await waitFor('detection in subscribed', async () => (ctx.broker.log().slice(logFrom).includes('lprserver/cameras/+/detection') ? true : undefined));
   // SQLite: the flow creates its table at deploy; PostgreSQL: on the first batch (inside the time).
   const table = db === 'sqlite' ? await waitFor('the SQLite table', async () => {
@@ -207,23 +234,55 @@ async function runOnce(ctx: { red: NodeRedHost; redPid: number; broker: BenchBro
   }) : await pgTable(ctx.postgres!);
   try {
     const prefix = `${db === 'sqlite' ? 'S' : 'P'}${mode === 'batch' ? 'B' : 'O'}${run}C`;
-    const done = startSim(ctx.broker.url, prefix, 1000 * run + (db === 'sqlite' ? 0 : 500) + (mode === 'batch' ? 0 : 1));
+    // Backlog: the flow's link is frozen (nothing read, nothing lost: Mosquitto queues for its
+    // session) until every detection has reached the broker; a reader of our own counts them.
+    const reader = BACKLOG ? await mqtt.connectAsync(ctx.broker.url, { clientId: `store-reader-${prefix}` }) : null;
+    let published = 0;
+    if (reader) {
+      reader.on('message', (topic) => {
+        if (topic.startsWith(`lprserver/cameras/${prefix}`)) published++;
+      });
+      await reader.subscribeAsync('lprserver/cameras/+/detection', { qos: 0 });
+      ctx.proxy.freeze();
+    }
+    const sim = startSim(ctx.broker.url, prefix, 1000 * run + (db === 'sqlite' ? 0 : 500) + (mode === 'batch' ? 0 : 1));
+    const done = sim.done;
+    // CPU of Node-RED, the cameras and the broker, read at the first and the last change of the count.
+    const cpu = () => {
+      const at = (pid: number | null) => {
+        try {
+          return pid ? sample(pid).cpuSeconds : NaN;
+        } catch {
+          return NaN; // the cameras may have exited by the last change
+        }
+      };
+      return { red: at(ctx.redPid), sim: at(sim.pid), broker: at(ctx.broker.pid) };
+    };
     let finished: SimSummary | null = null;
     let failed: unknown = null;
     done.then((s) => (finished = s), (e) => (failed = e));
+    if (reader) {
+      const expected = CAMERAS * PER_CAMERA;
+      try {
+        await waitFor(`${expected} detections at the broker`, async () => (failed ? Promise.reject(failed) : published >= expected ? true : undefined), 120_000);
+      } finally {
+        ctx.proxy.thaw();
+        await reader.endAsync();
+      }
+    }
     // First and last change of the row count (PostgreSQL: the table appears with the first batch).
-    let first: { at: number; n: number; cpu: ProcSample } | null = null;
-    let last = { at: 0, n: 0, cpu: sample(ctx.redPid) };
+    let first: { at: number; n: number; cpu: ReturnType<typeof cpu> } | null = null;
+    let last = { at: 0, n: 0, cpu: cpu() };
     for (;;) {
       if (failed) throw failed;
       const n = await table.count().catch(() => 0);
       const at = performance.now();
-      if (n > 0 && !first) first = { at, n, cpu: sample(ctx.redPid) };
-      if (n !== last.n) last = { at, n, cpu: sample(ctx.redPid) };
+      if (n > 0 && !first) first = { at, n, cpu: cpu() };
+      if (n !== last.n) last = { at, n, cpu: cpu() };
       if (finished && n === last.n && at - last.at > 500) break;
       await sleep(20);
     }
-    const sim = finished as unknown as SimSummary;
+    const summary = finished as unknown as SimSummary;
     const census = await table.census();
     const seconds = (last.at - first!.at) / 1000;
     return {
@@ -233,10 +292,13 @@ async function runOnce(ctx: { red: NodeRedHost; redPid: number; broker: BenchBro
       detections: census.detections,
       rowsPerSec: (last.n - first!.n) / seconds,
       seconds,
-      sim,
-      lost: sim.generated - census.detections,
+      sim: summary,
+      lost: summary.generated - census.detections,
       duplicated: census.rows - census.pairs,
-      redCpuMsPer1000: ((last.cpu.cpuSeconds - first!.cpu.cpuSeconds) * 1e6) / (last.n - first!.n),
+      storeErrors: (ctx.red.log().slice(redLogFrom).match(/rejected \/ not stored/g) ?? []).length,
+      redCpuMsPer1000: ((last.cpu.red - first!.cpu.red) * 1e6) / (last.n - first!.n),
+      simCpuMsPer1000: ((last.cpu.sim - first!.cpu.sim) * 1e6) / (last.n - first!.n),
+      brokerCpuMsPer1000: ((last.cpu.broker - first!.cpu.broker) * 1e6) / (last.n - first!.n),
     };
   } finally {
     await table.close();
@@ -252,30 +314,33 @@ async function main() {
     postgres = await startPostgres(found.bin, { durable: true });
   }
   const broker = await startBenchBroker(['log_type subscribe']);
+  // Node-RED reaches the broker through a proxy the backlog mode freezes.
+  const proxy = await startFreezeProxy(broker.port);
   const red = await startNodeRed({ nodeModules: ['node-red-node-sqlite'], functionModules: ['pg'], env: postgres?.env ?? {} });
-  const redPid = findPid(red.userDir);
-  // Stopped in order below; on Ctrl-C the bench's cleanup kills what it tracks (the server's
-  // backends exit with their postmaster).
-  track(redPid);
-  if (postgres) track(findPid(`-p ${postgres.port} `));
   const results: RunResult[] = [];
   try {
+    const redPid = findPid(byCwd(red.userDir));
+    // Stopped in order below; on Ctrl-C the bench's cleanup kills what it tracks (the server's
+    // backends exit with their postmaster).
+    track(redPid);
+    if (postgres) track(findPid(byCommandLine(`-p ${postgres.port} -k `)));
     for (let run = 1; run <= RUNS; run++) {
       // Interleaved: which contender goes first alternates from run to run.
       const modes: Mode[] = run % 2 === 1 ? ['batch', 'single'] : ['single', 'batch'];
       for (const db of dbs) {
         for (const mode of modes) {
-          const r = await runOnce({ red, redPid, broker, postgres }, db, mode, run);
+          const r = await runOnce({ red, redPid, broker, proxy, postgres }, db, mode, run);
           results.push(r);
           console.log(
             `run ${run} ${db} ${mode === 'batch' ? 'batches' : 'one row per detection'}: ${r.rowsPerSec.toFixed(0)} rows/s (${r.rows} rows of ${r.detections} detections in ${r.seconds.toFixed(1)} s; ` +
-              `Node-RED CPU ${r.redCpuMsPer1000.toFixed(0)} ms per 1,000 rows; acked ${r.sim.acked}/${r.sim.generated}, resent ${r.sim.resent}, lost ${r.lost}, duplicated ${r.duplicated})`,
+              `Node-RED CPU ${r.redCpuMsPer1000.toFixed(0)} ms per 1,000 rows; store errors ${r.storeErrors}; acked ${r.sim.acked}/${r.sim.generated}, resent ${r.sim.resent}, lost ${r.lost}, duplicated ${r.duplicated})`,
           );
         }
       }
     }
   } finally {
     await red.stop();
+    await proxy.close();
     await broker.stop();
     await postgres?.stop();
   }
@@ -291,9 +356,12 @@ async function main() {
         flow: mode,
         'rows/s (median)': median(list.map((r) => r.rowsPerSec)).toFixed(0),
         runs: list.map((r) => r.rowsPerSec.toFixed(0)).join(' / '),
-        'Node-RED CPU ms / 1,000 rows': median(list.map((r) => r.redCpuMsPer1000)).toFixed(0),
+        'CPU ms / 1,000 rows: Node-RED': median(list.map((r) => r.redCpuMsPer1000)).toFixed(0),
+        cameras: median(list.map((r) => r.simCpuMsPer1000)).toFixed(0),
+        broker: median(list.map((r) => r.brokerCpuMsPer1000)).toFixed(0),
         'acked / generated': `${list.reduce((s, r) => s + r.sim.acked, 0)} / ${list.reduce((s, r) => s + r.sim.generated, 0)}`,
         resent: list.reduce((s, r) => s + r.sim.resent, 0),
+        'store errors': list.reduce((s, r) => s + r.storeErrors, 0),
         lost: list.reduce((s, r) => s + r.lost, 0),
         duplicated: list.reduce((s, r) => s + r.duplicated, 0),
       });
@@ -301,12 +369,12 @@ async function main() {
     ratios[db] = { median: median(batch.map((r) => r.rowsPerSec)) / median(single.map((r) => r.rowsPerSec)), perRun: batch.map((r, i) => r.rowsPerSec / single[i]!.rowsPerSec) };
   }
   printTable(
-    `store: ${CAMERAS} lpr-sim cameras × ${PER_CAMERA} detections (sent at up to ${RATE}/s each, resent until acked), acks on completion, median of ${RUNS}; ${os.cpus().length} cores (command: npm run bench -- store)`,
+    `store: ${CAMERAS} lpr-sim cameras × ${PER_CAMERA} detections (${BACKLOG ? 'queued at the broker while the flow\'s link was frozen, then drained' : `sent live at up to ${RATE}/s each`}; resent until acked), acks on completion, median of ${RUNS}; ${os.cpus().length} cores (command: npm run bench -- store${BACKLOG ? '' : ' --backlog 0'})`,
     rows,
   );
   for (const db of dbs) console.log(`${db === 'sqlite' ? 'SQLite' : 'PostgreSQL'}: batches / one row per detection ${ratios[db]!.median.toFixed(1)}× (per run ${ratios[db]!.perRun.map((x) => x.toFixed(1)).join(' / ')})`);
   console.log(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
-  const file = saveResult('store', { cameras: CAMERAS, perCamera: PER_CAMERA, rate: RATE, runs: RUNS, giveUpSeconds: GIVE_UP_S, loadavg: os.loadavg(), results, ratios });
+  const file = saveResult('store', { backlog: BACKLOG, cameras: CAMERAS, perCamera: PER_CAMERA, rate: RATE, runs: RUNS, giveUpSeconds: GIVE_UP_S, loadavg: os.loadavg(), results, ratios });
   console.log(`saved ${file}`);
   const bad = results.find((r) => r.lost || r.duplicated || r.sim.pending || r.sim.acked !== r.sim.generated || r.sim.rejected || r.sim.dropped);
   if (bad) throw new Error(`exactly-once check failed (${bad.db} ${bad.mode}): lost ${bad.lost}, duplicated ${bad.duplicated}, acked ${bad.sim.acked}/${bad.sim.generated}, pending ${bad.sim.pending}`);
