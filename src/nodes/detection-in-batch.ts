@@ -16,11 +16,6 @@ import type { NodeMessage } from './shared/red';
 /** `msg.lpr.items[i]`: what the i-th single message's `msg.lpr` was, with its topic (and, split, its detection). */
 export type BatchItem = DetectionMsgMeta & { topic: string; detection?: unknown };
 
-interface Entry {
-  payload: unknown;
-  item: BatchItem;
-}
-
 interface Pending {
   ack: Ack | null;
   delivered: Delivered;
@@ -36,8 +31,6 @@ export interface BatchOutput {
   keys(): Iterable<string>;
   /** Batch messages sent so far. */
   readonly sent: number;
-  /** Entries in the open batch. */
-  readonly waiting: number;
   /** Stops; returns the detections of the open batch, never sent (not acked: their cameras resend). */
   close(): Delivered[];
 }
@@ -52,12 +45,19 @@ export function batchOutput(options: {
 }): BatchOutput {
   const { topic, send, handover, tracker } = options;
   let sent = 0;
-  const batcher = new Batcher<Entry, Pending>(options.settings.batch, options.settings.batchWindowMs, ({ entries, tags }) => {
-    const msg = {
-      topic,
-      payload: entries.map((e) => e.payload),
-      lpr: { type: 'batch', count: entries.length, items: entries.map((e) => e.item) },
-    } as unknown as NodeMessage;
+  // The entries are the messages a detection would have been sent as, taken apart only here.
+  const batcher = new Batcher<DetectionMsg, Pending>(options.settings.batch, options.settings.batchWindowMs, ({ entries, tags }) => {
+    const payload: unknown[] = new Array(entries.length);
+    const items: BatchItem[] = new Array(entries.length);
+    for (let i = 0; i < entries.length; i++) {
+      const m = entries[i]!;
+      const item = m.lpr as BatchItem;
+      item.topic = m.topic;
+      if (m.detection) item.detection = m.detection;
+      payload[i] = m.payload;
+      items[i] = item;
+    }
+    const msg = { topic, payload, lpr: { type: 'batch', count: entries.length, items } } as unknown as NodeMessage;
     sent++;
     if (tracker) {
       // Our own _msgid, known before the send: the hook reports the batch's completion by it.
@@ -74,21 +74,12 @@ export function batchOutput(options: {
         handover.add(ack, delivered, at);
         return;
       }
-      const entries = msgs.map((m): Entry => {
-        const item = m.lpr as BatchItem;
-        item.topic = m.topic;
-        if (m.detection) item.detection = m.detection;
-        return { payload: m.payload, item };
-      });
-      batcher.add(dedupeKey(delivered.cameraId, delivered.messageId), entries, { ack, delivered, at });
+      batcher.add(dedupeKey(delivered.cameraId, delivered.messageId), msgs, { ack, delivered, at });
     },
     has: (cameraId, messageId) => batcher.has(dedupeKey(cameraId, messageId)),
     keys: () => batcher.keys(),
     get sent() {
       return sent;
-    },
-    get waiting() {
-      return batcher.length;
     },
     close: () => batcher.close().map((tag) => tag.delivered),
   };

@@ -11,18 +11,8 @@ import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, brokerNode, catchNode, collect, detectionInNode, helper, useHelperServer, waitReady } from './harness';
+import { brokerConfig, brokerNode, catchNode, collect, detectionInConfig, detectionInWithHooks, functionNode, helper, useHelperServer, waitReady } from './harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const functionNode = require('@node-red/nodes/core/function/10-function.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeHooks = require('@node-red/util').hooks;
-
-/** The test helper's runtime stub has no `hooks`; a real runtime passes RED.hooks (see the ack-complete test). */
-const detectionInWithHooks = (RED: any) => {
-  if (!RED.hooks) RED.hooks = runtimeHooks;
-  return detectionInNode(RED);
-};
 const NODES = [brokerNode, detectionInWithHooks, catchNode, functionNode];
 
 const TOPIC = 'lprserver/cameras/CAM001/detection';
@@ -40,23 +30,7 @@ node.done();
 function flow(mosquitto: Mosquitto, inProps: Record<string, unknown> = {}) {
   return [
     brokerConfig(mosquitto),
-    {
-      id: 'in',
-      type: 'lpr-detection-in',
-      broker: 'broker',
-      camera: '',
-      sharedGroup: '',
-      ack: true,
-      dedupe: 300,
-      dedupeSize: 1000,
-      split: false,
-      maxBytes: 262144,
-      rateLimit: 0,
-      batch: 5,
-      batchWindow: 300,
-      wires: [['out']],
-      ...inProps,
-    },
+    detectionInConfig({ batch: 5, batchWindow: 300, wires: [['out']], ...inProps }),
     { id: 'out', type: 'helper' },
     { id: 'store', type: 'function', name: 'stand-in database', func: STORE, outputs: 1, wires: [['stored']] },
     { id: 'stored', type: 'helper' },
