@@ -123,10 +123,20 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     };
     // createAck already checked the two fields that come from outside; publishMessage would run the
     // whole Ack schema again (~2.5 µs with the stringify) for an object this node built.
+    // Fire and forget (publishNoWait): no promise per ack, and one error handler for all of them,
+    // which reads the ack's id back from the payload in the rare case it is needed.
+    const ackOptions = { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain };
+    const ackNotSent = (err: Error, _topic: string, payload: string | Buffer) => {
+      let id = '?';
+      try {
+        id = (JSON.parse(String(payload)) as Ack).ack_id;
+      } catch {
+        // ours, so always JSON
+      }
+      node.warn(t('lpr-detection-in.error.ackNotSent', { id, detail: err.message }));
+    };
     const publishAck = (ack: Ack): void => {
-      broker.connection
-        .publish(ackTopic(ack.camera_id), JSON.stringify(ack), { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain })
-        .catch((err: Error) => node.warn(t('lpr-detection-in.error.ackNotSent', { id: ack.ack_id, detail: err.message })));
+      broker.connection.publishNoWait(ackTopic(ack.camera_id), JSON.stringify(ack), ackOptions, ackNotSent);
     };
     const sendAck = (ack: Ack | null) => handover.add(ack);
 
