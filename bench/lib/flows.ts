@@ -21,6 +21,9 @@ export interface LprFlowOptions {
   mode?: CounterMode;
   target?: number;
   protocolVersion?: 4 | 5;
+  /** The batch output: most detections per message (0 = off) and the window in ms (default 50). */
+  batch?: number;
+  batchWindow?: number;
 }
 
 export function lprFlow(o: LprFlowOptions): unknown[] {
@@ -35,7 +38,7 @@ export function lprFlow(o: LprFlowOptions): unknown[] {
       split: false, maxBytes: 262144,
       // The per-camera rate limit stays on (its cost is measured) but set where a backlog drain of
       // 5,000 detections per camera never trips it; the default (20/s, burst 1000) would reject most.
-      rateLimit: 1_000_000, rateBurst: 10_000_000, wires: [['counter']],
+      rateLimit: 1_000_000, rateBurst: 10_000_000, batch: o.batch ?? 0, batchWindow: o.batchWindow ?? 50, wires: [['counter']],
     },
     counter(o.mode ?? 'count', o.target ?? 0),
   ];
