@@ -7,7 +7,7 @@
  * functions; keeps the .cpuprofile files in bench/results/ (open them in Chrome DevTools).
  * Options: --n 100000 --interval 200 (sampling µs) --top 25; --batch 500 adds lpr-detection-in with batches of that many (50 ms), ack off and on
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { option } from './lib/args';
@@ -48,6 +48,8 @@ async function main() {
         if (!file) throw new Error(`${r.label}: no .cpuprofile written`);
         const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
         const summary = summarise(profile, { fromUs: drain.hrFirstUs, toUs: drain.hrAtTargetUs });
+        // bench/results/ is not in git (a fresh clone has none until a scenario saves a result).
+        mkdirSync(path.resolve(__dirname, 'results'), { recursive: true });
         const kept = path.resolve(__dirname, 'results', `profile-${r.key.replace("'", '-ack')}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
         copyFileSync(path.join(dir, file), kept);
         out.push({ key: r.key, label: r.label, drain, summary, profile: kept });

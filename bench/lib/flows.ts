@@ -70,7 +70,7 @@ export function coreFlow(o: CoreFlowOptions): unknown[] {
  * (a Map in the node's context, bounded at 100,000 ids) and builds the ack → core `mqtt out`
  * (QoS 1) for the ack. No schema validation: less work than lpr-detection-in does.
  */
-export function integratorFlow(o: CoreFlowOptions & { ack?: boolean }): unknown[] {
+export function integratorFlow(o: CoreFlowOptions & { ack?: boolean; topic?: string }): unknown[] {
   const func = `
 const parts = msg.topic.split('/');
 const cameraId = parts[parts.length - 2];
@@ -103,7 +103,8 @@ return [repeat ? null : msg, ack];
       id: 'cb', type: 'mqtt-broker', name: 'bench', broker: '127.0.0.1', port: String(o.port), clientid: o.clientId, autoConnect: true, usetls: false,
       protocolVersion: '4', keepalive: '60', cleansession: o.clean, autoUnsubscribe: false,
     },
-    { id: 'cin', type: 'mqtt in', z: 'tab', x: 200, y: 100, topic: DETECTION_FILTER, qos: '1', datatype: 'json', broker: 'cb', nl: false, rap: true, rh: 0, inputs: 0, wires: [['check']] },
+    // `topic`: e.g. `$share/<group>/…` for several instances in one shared group (the scale-out).
+    { id: 'cin', type: 'mqtt in', z: 'tab', x: 200, y: 100, topic: o.topic ?? DETECTION_FILTER, qos: '1', datatype: 'json', broker: 'cb', nl: false, rap: true, rh: 0, inputs: 0, wires: [['check']] },
     { id: 'check', type: 'function', z: 'tab', x: 350, y: 100, name: 'check, dedupe, ack', func, outputs: 2, wires: [['counter'], ['ackout']] },
     { id: 'ackout', type: 'mqtt out', z: 'tab', x: 500, y: 160, topic: '', qos: '', retain: '', broker: 'cb', wires: [] },
     counter(o.mode ?? 'count', o.target ?? 0),

@@ -5,6 +5,12 @@
  */
 export class DedupeWindow {
   private readonly seen = new Map<string, number>();
+  /**
+   * The first entry's time, or -Infinity when unknown (after anything that may have removed the
+   * first entry). While it is past the cutoff, expiry has nothing to do and skips the Map
+   * iterator it would otherwise allocate per message (twice: `has`, then `check`).
+   */
+  private firstAt = -Infinity;
 
   constructor(
     private readonly windowMs: number,
@@ -27,28 +33,36 @@ export class DedupeWindow {
     const at = this.seen.get(id);
     if (at !== undefined) return true;
     this.seen.set(id, now);
+    if (this.seen.size === 1) this.firstAt = now;
     if (this.seen.size > this.maxEntries) {
       const oldest = this.seen.keys().next().value as string;
       this.seen.delete(oldest);
+      this.firstAt = -Infinity;
     }
     return false;
   }
 
   private expire(now: number): void {
     const cutoff = now - this.windowMs;
+    if (this.firstAt > cutoff) return;
+    this.firstAt = Infinity;
     for (const [id, at] of this.seen) {
-      if (at > cutoff) break;
+      if (at > cutoff) {
+        this.firstAt = at;
+        break;
+      }
       this.seen.delete(id);
     }
   }
 
   /** Drops `id`, e.g. an accepted detection whose output was never delivered. */
   forget(id: string): void {
-    this.seen.delete(id);
+    if (this.seen.delete(id)) this.firstAt = -Infinity;
   }
 
   clear(): void {
     this.seen.clear();
+    this.firstAt = -Infinity;
   }
 
   /**
@@ -81,6 +95,7 @@ export class DedupeWindow {
       for (const [id, at] of list) this.seen.set(id, at);
     }
     while (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
+    this.firstAt = -Infinity;
     return taken;
   }
 }

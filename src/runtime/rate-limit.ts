@@ -45,6 +45,13 @@ export class RateLimiter {
   readonly minWaitMs: number;
   readonly maxWaitMs: number;
   private readonly buckets = new Map<string, Bucket>();
+  /**
+   * The first (least recently used) bucket and its key, or undefined when unknown, so evictIdle
+   * looks at it without a Map iterator per event; and the last key used, already at the back.
+   */
+  private first: Bucket | undefined;
+  private firstKey: string | undefined;
+  private lastKey: string | undefined;
 
   constructor(options: RateLimitOptions) {
     if (!(options.ratePerSec > 0) || !Number.isFinite(options.ratePerSec)) throw new RangeError('ratePerSec must be a finite number > 0');
@@ -100,6 +107,7 @@ export class RateLimiter {
 
   clear(): void {
     this.buckets.clear();
+    this.first = this.firstKey = this.lastKey = undefined;
   }
 
   /** The key's bucket brought up to `now`, created full when new, moved to the back (last used). */
@@ -111,11 +119,18 @@ export class RateLimiter {
     } else {
       bucket.tokens = this.level(bucket, now);
       bucket.at = Math.max(bucket.at, now);
+      // The last key used is at the back already.
+      if (key === this.lastKey) return bucket;
       // Re-inserted below: the Map stays ordered by last use.
       this.buckets.delete(key);
+      if (key === this.firstKey) this.first = this.firstKey = undefined;
     }
     this.buckets.set(key, bucket);
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
+    this.lastKey = key;
+    if (this.buckets.size > this.maxKeys) {
+      this.buckets.delete(this.buckets.keys().next().value as string);
+      this.first = this.firstKey = undefined;
+    }
     return bucket;
   }
 
@@ -126,11 +141,22 @@ export class RateLimiter {
   }
 
   private evictIdle(now: number): void {
+    const first = this.first;
+    if (first !== undefined && this.keeps(first, now)) return;
+    this.first = this.firstKey = undefined;
     for (const [key, bucket] of this.buckets) {
-      // Slots booked ahead keep a bucket: those callers come back expecting their tokens.
-      if (now - bucket.at < this.refillMs || bucket.booked > now) break;
+      if (this.keeps(bucket, now)) {
+        this.first = bucket;
+        this.firstKey = key;
+        break;
+      }
       this.buckets.delete(key);
     }
+  }
+
+  /** Whether an idle sweep keeps the bucket: not yet full again, or slots booked ahead (those callers come back expecting their tokens). */
+  private keeps(bucket: Bucket, now: number): boolean {
+    return now - bucket.at < this.refillMs || bucket.booked > now;
   }
 }
 
