@@ -6,6 +6,8 @@
  *   (i) what an integrator builds without this package: mqtt in (json) → function (camera id vs
  *       topic, dedupe by message_id, the ack) → mqtt out (issue 19; the ratio c'/i, goal ≥ 2.5),
  *   (c) lpr-detection-in (validation + dedupe), ack off, and (c') ack on, wired to the same node,
+ *   (d) lpr-detection-in with batches (500 detections or 50 ms), ack off, and (d') ack on (issue 19:
+ *       d'/b >= 2, d'/a >= 0.8); the counter counts each entry of a batch,
  * each in its own process, in interleaved order (a, b, c, c', a, b, ...), median of 3 runs.
  * Every contender has its own session, all filled by one publish per run.
  * Options: --n 100000 --runs 3 --cameras 20 --nodelay 1 (broker: set_tcp_nodelay true)
@@ -41,6 +43,8 @@ async function main() {
     { key: 'i', label: "(i) integrator's mqtt in + function + mqtt out, ack on", clientId: 'drain-i', run: (port) => drainNodeRed('i', integratorFlow({ port, clientId: 'drain-i', clean: false, target: N }), broker, N) },
     { key: 'c', label: '(c) lpr-detection-in, ack off', clientId: 'drain-c', run: (port) => drainNodeRed('c', lprFlow({ port, clientId: 'drain-c', clean: false, ack: false, target: N }), broker, N) },
     { key: "c'", label: "(c') lpr-detection-in, ack on", clientId: 'drain-c2', run: (port) => drainNodeRed("c'", lprFlow({ port, clientId: 'drain-c2', clean: false, ack: true, target: N }), broker, N) },
+    { key: 'd', label: '(d) lpr-detection-in, batches of 500 / 50 ms, ack off', clientId: 'drain-d', run: (port) => drainNodeRed('d', lprFlow({ port, clientId: 'drain-d', clean: false, ack: false, batch: 500, batchWindow: 50, target: N }), broker, N) },
+    { key: "d'", label: "(d') lpr-detection-in, batches of 500 / 50 ms, ack on", clientId: 'drain-d2', run: (port) => drainNodeRed("d'", lprFlow({ port, clientId: 'drain-d2', clean: false, ack: true, batch: 500, batchWindow: 50, target: N }), broker, N) },
   ];
   if (RAW_ACK) contenders.splice(1, 0, { key: "a'", label: "(a') MQTT.js + JSON.parse + QoS 1 ack", clientId: 'drain-a2', run: () => drainRaw("a'", 'drain-a2', broker, N, { ack: true }) });
   const distB = process.env.BENCH_DIST_B;
@@ -89,11 +93,11 @@ async function main() {
     median: med(x) / med(y),
     perRun: results[x]!.map((r, i) => r.rate / results[y]![i]!.rate),
   });
-  const ratios: Record<string, { median: number; perRun: number[] }> = { "c'/i": ratio("c'", 'i'), 'c/b': ratio('c', 'b'), 'c/a': ratio('c', 'a'), "c'/b": ratio("c'", 'b'), "c'/a": ratio("c'", 'a'), 'b/a': ratio('b', 'a') };
+  const ratios: Record<string, { median: number; perRun: number[] }> = { "c'/i": ratio("c'", 'i'), 'c/b': ratio('c', 'b'), 'c/a': ratio('c', 'a'), "c'/b": ratio("c'", 'b'), "c'/a": ratio("c'", 'a'), 'b/a': ratio('b', 'a'), 'd/b': ratio('d', 'b'), 'd/a': ratio('d', 'a'), "d'/b": ratio("d'", 'b'), "d'/a": ratio("d'", 'a'), "d'/i": ratio("d'", 'i'), 'd/c': ratio('d', 'c'), "d'/c'": ratio("d'", "c'") };
   if (RAW_ACK) Object.assign(ratios, { "c'/a'": ratio("c'", "a'") });
   if (distB) Object.assign(ratios, { 'cB/b': ratio('cB', 'b'), 'cB/a': ratio('cB', 'a'), "c'B/b": ratio("c'B", 'b'), "c'B/a": ratio("c'B", 'a'), 'cB/c': ratio('cB', 'c'), "c'B/c'": ratio("c'B", "c'") });
   printTable(
-    'drain ratios (targets with ack off: c/b >= 1.3, c/a >= 0.8)',
+    "drain ratios (targets with ack off: c/b >= 1.3, c/a >= 0.8; with batches: d'/b >= 2, d'/a >= 0.8; with acks: c'/i >= 2.5)",
     Object.entries(ratios).map(([k, v]) => ({ ratio: k, median: v.median.toFixed(2), 'per run': v.perRun.map((x) => x.toFixed(2)).join(' / ') })),
   );
   const file = saveResult('drain', { distA: process.env.BENCH_DIST ?? 'dist', distB: distB ?? null, n: N, runs: RUNS, cameras: CAMERAS, sizes, publishSeconds, brokerConfig: broker.config, results, ratios });

@@ -5,9 +5,9 @@
  * (the bench-counter's process.hrtime stamps, the profile's clock). Prints self time by group
  * (ours / MQTT.js / Node-RED / zod / Node / V8), by owner (our source files, packages) and the top
  * functions; keeps the .cpuprofile files in bench/results/ (open them in Chrome DevTools).
- * Options: --n 100000 --interval 200 (sampling µs) --top 25
+ * Options: --n 100000 --interval 200 (sampling µs) --top 25; --batch 500 adds lpr-detection-in with batches of that many (50 ms), ack off and on
  */
-import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { option } from './lib/args';
@@ -21,6 +21,7 @@ import { printTable, saveResult } from './lib/report';
 const N = option('n', 100_000);
 const INTERVAL = option('interval', 200);
 const TOP = option('top', 25);
+const BATCH = option('batch', 0);
 
 async function main() {
   const broker = await startBenchBroker();
@@ -29,6 +30,12 @@ async function main() {
     { key: "c'", label: 'lpr-detection-in, ack on', clientId: 'prof-c2', flow: lprFlow({ port: broker.port, clientId: 'prof-c2', clean: false, ack: true, target: N }) },
     { key: 'b', label: 'core mqtt in (json)', clientId: 'prof-b', flow: coreFlow({ port: broker.port, clientId: 'prof-b', clean: false, target: N }) },
   ];
+  if (BATCH > 1) {
+    for (const [key, ack] of [['d', false], ["d'", true]] as const) {
+      const clientId = `prof-${key === 'd' ? 'd' : 'd2'}`;
+      runs.push({ key, label: `lpr-detection-in, batches of ${BATCH}, ack ${ack ? 'on' : 'off'}`, clientId, flow: lprFlow({ port: broker.port, clientId, clean: false, ack, batch: BATCH, batchWindow: 50, target: N }) });
+    }
+  }
   const out: Array<{ key: string; label: string; drain: DrainResult; summary: Summary; profile: string }> = [];
   try {
     for (const r of runs) await createSession(broker.url, r.clientId, DETECTION_FILTER);
@@ -41,7 +48,9 @@ async function main() {
         if (!file) throw new Error(`${r.label}: no .cpuprofile written`);
         const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
         const summary = summarise(profile, { fromUs: drain.hrFirstUs, toUs: drain.hrAtTargetUs });
-        const kept = path.resolve(__dirname, 'results', `profile-${r.key === "c'" ? 'c-ack' : r.key}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+        // bench/results/ is not in git (a fresh clone has none until a scenario saves a result).
+        mkdirSync(path.resolve(__dirname, 'results'), { recursive: true });
+        const kept = path.resolve(__dirname, 'results', `profile-${r.key.replace("'", '-ack')}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
         copyFileSync(path.join(dir, file), kept);
         out.push({ key: r.key, label: r.label, drain, summary, profile: kept });
       } finally {

@@ -2,9 +2,11 @@
  * examples/flows/detections-to-postgres.json on a real Node-RED (its function nodes load `pg`
  * through functionExternalModules) against a throwaway PostgreSQL cluster, fed by mosquitto_pub
  * through a real Mosquitto: the rows in the table (read with pg) and GET /lpr/pg/detections.
+ * detection in sends batches (200 detections or 50 ms): each batch is one INSERT, stored whole or not at all.
  * Skipped, saying why, where Debian's PostgreSQL server binaries are not installed.
  */
 import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from './fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from './fixtures/mqtt-cli';
 import { pointBrokers, readExample, startNodeRed, type FlowNode, type NodeRedHost } from './fixtures/node-red-host';
@@ -145,7 +147,46 @@ describe('example detections-to-postgres: mosquitto_pub → Mosquitto → Node-R
     assert.equal(await count(), 5);
   });
 
+  it('a batch is one statement: one refused row leaves the whole batch unstored and unacked; the resends are stored once', async function () {
+    // Five detections of one camera in one batch (a longer window than the example's 50 ms, so that
+    // they surely share it), the third refused by a trigger: the one INSERT of the batch fails.
+    const ids = ['pg-b1', 'pg-b2', 'pg-b3', 'pg-b4', 'pg-b5'];
+    const batch = ids.map((id, i) => detection(id, 'CAM005', `2024-01-15T13:0${i}:00Z`, [{ plate_number: i === 2 ? 'REFUSE1' : `BAT00${i}`, confidence: 0.9 }]));
+    const inBatch = async () => (await client!.query("SELECT message_id, count(*)::int AS n FROM detections WHERE message_id LIKE 'pg-b%' GROUP BY message_id ORDER BY message_id")).rows;
+    const acks = await mosquittoSub(broker!.port, 'lprserver/cameras/CAM005/detection/ack');
+    const camera = await mqtt.connectAsync(broker!.url, { clientId: 'pg-batch-test' });
+    const burst = () => Promise.all(batch.map((d) => camera.publishAsync('lprserver/cameras/CAM005/detection', JSON.stringify(d), { qos: 1 })));
+    const original = flow;
+    try {
+      await client!.query(`CREATE FUNCTION refuse_for_test() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN IF NEW.plate_number = 'REFUSE1' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$`);
+      await client!.query('CREATE TRIGGER refuse_for_test BEFORE INSERT ON detections FOR EACH ROW EXECUTE FUNCTION refuse_for_test()');
+      flow = original.map((n) => (n.type === 'lpr-detection-in' ? { ...n, batchWindow: 1000 } : n));
+      await deploy();
+      const before = red!.log().length;
+      await burst();
+      await waitUntil(() => /refused for the test/.test(red!.log().slice(before)), 'the batch insert failed', 10_000);
+      await sleep(500);
+      assert.equal((red!.log().slice(before).match(/rejected \/ not stored/g) ?? []).length, 1, 'one statement for the batch, one error');
+      assert.deepEqual(await inBatch(), [], 'no row of the failed batch');
+      assert.deepEqual(acks.messages, [], 'no ack for any detection of the failed batch');
+      await client!.query('DROP TRIGGER refuse_for_test ON detections');
+      // The cameras resend all five (same message_ids): taken as new, stored, each acked.
+      await burst();
+      assert.deepEqual(await distinctAcks(acks, ids.length), ids.map((id) => `${id} received`));
+      assert.deepEqual(await inBatch(), ids.map((message_id) => ({ message_id, n: 1 })));
+    } finally {
+      acks.stop();
+      await camera.endAsync();
+      await client!.query('DROP TRIGGER IF EXISTS refuse_for_test ON detections').catch(() => undefined);
+      await client!.query('DROP FUNCTION IF EXISTS refuse_for_test').catch(() => undefined);
+      flow = original;
+      await deploy();
+    }
+  });
+
   it('answers 500 and keeps running while the server is down; a row not stored is not acked, and its resend is stored once the server is back', async function () {
+    const rowsBefore = await count();
     await client!.end();
     client = undefined;
     await postgres!.halt();
@@ -167,7 +208,7 @@ describe('example detections-to-postgres: mosquitto_pub → Mosquitto → Node-R
       // The camera resends what was not acked: the same message_id is taken as new and stored.
       await publish(down);
       await publish(back);
-      await eventually(async () => (await count()) >= 7, '7 rows', 15_000);
+      await eventually(async () => (await count()) >= rowsBefore + 2, 'the two rows', 15_000);
       const plates = (await client.query('SELECT plate_number FROM detections ORDER BY id')).rows.map((r) => r.plate_number);
       // The pool runs the two inserts on their own connections: either may commit first.
       assert.deepEqual(plates.slice(-2).sort(), ['BACK001', 'DOWN001']);

@@ -1,11 +1,13 @@
 /**
  * examples/flows/detections-to-sqlite.json on a real Node-RED with node-red-node-sqlite, fed by
  * mosquitto_pub through a real Mosquitto: the rows in the database file (read with sqlite3, the
- * module node-red-node-sqlite uses) and what GET /lpr/detections answers.
+ * module node-red-node-sqlite uses) and what GET /lpr/detections answers. detection in sends
+ * batches (200 detections or 50 ms): each batch is one INSERT, stored whole or not at all.
  */
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import mqtt from 'mqtt';
 import { startMosquitto, type Mosquitto } from './fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from './fixtures/mqtt-cli';
 import { pointBrokers, readExample, startNodeRed, type FlowNode, type NodeRedHost } from './fixtures/node-red-host';
@@ -232,6 +234,45 @@ describe('example detections-to-sqlite: mosquitto_pub → Mosquitto → Node-RED
     } finally {
       acks.stop();
       await query(dbFile, 'ALTER TABLE detections_away RENAME TO detections').catch(() => undefined);
+    }
+  });
+
+  it('a batch is one statement: one refused row leaves the whole batch unstored and unacked; the resends are stored once', async function () {
+    // Five detections of one camera in one batch (a longer window than the example's 50 ms, so that
+    // they surely share it), the third refused by a trigger: the one INSERT of the batch fails.
+    const ids = ['sql-b1', 'sql-b2', 'sql-b3', 'sql-b4', 'sql-b5'];
+    const batch = ids.map((id, i) => detection(id, 'CAM005', `2024-01-15T13:0${i}:00Z`, [{ plate_number: i === 2 ? 'REFUSE1' : `BAT00${i}`, confidence: 0.9 }]));
+    const inBatch = `SELECT count(*) AS n FROM detections WHERE message_id LIKE 'sql-b%'`;
+    const acks = await mosquittoSub(broker.port, 'lprserver/cameras/CAM005/detection/ack');
+    const client = await mqtt.connectAsync(broker.url, { clientId: 'sqlite-batch-test' });
+    const burst = () => Promise.all(batch.map((d) => client.publishAsync('lprserver/cameras/CAM005/detection', JSON.stringify(d), { qos: 1 })));
+    const original = flow;
+    try {
+      await query(dbFile, "CREATE TRIGGER refuse_for_test BEFORE INSERT ON detections WHEN new.plate_number = 'REFUSE1' BEGIN SELECT RAISE(ABORT, 'refused for the test'); END");
+      flow = original.map((n) => (n.type === 'lpr-detection-in' ? { ...n, batchWindow: 1000 } : n));
+      await deploy();
+      const before = red.log().length;
+      await burst();
+      await waitUntil(() => /refused for the test/.test(red.log().slice(before)), 'the batch insert failed', 10_000);
+      await sleep(3000); // beyond ackTimeout (2 s)
+      assert.equal((red.log().slice(before).match(/\[debug:rejected \/ not stored\]/g) ?? []).length, 1, 'one statement for the batch, one error');
+      assert.equal(Number((await query(dbFile, inBatch))[0]!.n), 0, 'no row of the failed batch');
+      assert.deepEqual(acks.messages, [], 'no ack for any detection of the failed batch');
+      await query(dbFile, 'DROP TRIGGER refuse_for_test');
+      // The cameras resend all five (same message_ids) until acked: taken as new, stored, each acked.
+      // (The first resend may meet SQLITE_BUSY: node-sqlite3 keeps the failed statement's read
+      // snapshot until the connection's next statement, and the trigger was dropped meanwhile by
+      // another connection. Not acked either, so the cameras send it once more.)
+      for (let attempt = 0; attempt < 4 && (await distinctAcks(acks, ids.length, 3000)).length < ids.length; attempt++) await burst();
+      assert.deepEqual(await distinctAcks(acks, ids.length), ids.map((id) => `${id} received`));
+      const rows = await query(dbFile, "SELECT message_id, count(*) AS n FROM detections WHERE message_id LIKE 'sql-b%' GROUP BY message_id ORDER BY message_id");
+      assert.deepEqual(rows, ids.map((message_id) => ({ message_id, n: 1 })));
+    } finally {
+      acks.stop();
+      await client.endAsync();
+      await query(dbFile, 'DROP TRIGGER IF EXISTS refuse_for_test').catch(() => undefined);
+      flow = original;
+      await deploy();
     }
   });
 });

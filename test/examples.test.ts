@@ -108,6 +108,21 @@ describe('examples/flows', function () {
     }
   });
 
+  it('the database examples take batches from detection in and ack each detection once its batch is written', function () {
+    for (const [file, finisher] of [['detections-to-sqlite.json', 'lpr-sql-written'], ['detections-to-postgres.json', 'lpr-pg-store']]) {
+      const nodes = examples.find((e) => e.file === file)!.nodes;
+      const input = nodes.find((n) => n.type === 'lpr-detection-in')!;
+      assert.deepEqual([input.batch, input.batchWindow, input.split], [200, 50, true], file);
+      assert.deepEqual([input.ackWhen, input.ackScope], ['complete', [finisher]], file);
+    }
+    // One statement per batch, its rows as a fixed number of parameters: SQLite reads one JSON array,
+    // PostgreSQL one array per column.
+    const insert = examples.find((e) => e.file === 'detections-to-sqlite.json')!.nodes.find((n) => n.id === 'lpr-sql-insert')!;
+    assert.match(String(insert.sql), /^INSERT OR IGNORE INTO detections[\s\S]*FROM json_each\(\$rows\)$/);
+    const store = examples.find((e) => e.file === 'detections-to-postgres.json')!.nodes.find((n) => n.id === 'lpr-pg-store')!;
+    assert.match(String(store.func), /SELECT \* FROM unnest\(\$1::text\[\][\s\S]*ON CONFLICT \(message_id, plate_index\) DO NOTHING/);
+  });
+
   it('the database and alert examples use parameters, never SQL built from strings', function () {
     const sqlite = examples.find((e) => e.file === 'detections-to-sqlite.json')!.nodes;
     for (const n of sqlite.filter((x) => x.type === 'sqlite')) {

@@ -99,7 +99,7 @@ function instanceFlow(port: number, cleanSession: boolean): FlowNode[] {
     if (n.type === 'debug') return { ...n, console: true };
     return n;
   });
-  const record = (id: string, line: string): FlowNode => ({
+  const record = (id: string, body: string): FlowNode => ({
     id,
     type: 'function',
     z: 'lpr-pg-tab',
@@ -107,13 +107,14 @@ function instanceFlow(port: number, cleanSession: boolean): FlowNode[] {
     x: 700,
     y: id === 'scale-rec-in' ? 400 : 440,
     name: id,
-    func: `global.get('lprRecord')(${line});\nreturn null;`,
+    func: `const items = msg.lpr.type === 'batch' ? msg.lpr.items : [msg.lpr];\n${body}\nreturn null;`,
     outputs: 0,
     wires: [],
   });
+  // detection in sends batches: one line per entry emitted, one per batch stored (its size, how many were new).
   flow.push(
-    record('scale-rec-in', "'in ' + env.get('LPR_INSTANCE') + ' ' + msg.lpr.messageId + ' ' + msg.lpr.plateIndex"),
-    record('scale-rec-stored', "'stored ' + env.get('LPR_INSTANCE') + ' ' + msg.detection.message_id + ' ' + msg.lpr.plateIndex + ' ' + (msg.stored ? 1 : 0)"),
+    record('scale-rec-in', "for (const it of items) global.get('lprRecord')('in ' + env.get('LPR_INSTANCE') + ' ' + it.messageId + ' ' + it.plateIndex);"),
+    record('scale-rec-stored', "global.get('lprRecord')('stored ' + env.get('LPR_INSTANCE') + ' ' + items.length + ' ' + msg.stored);"),
   );
   return flow;
 }
@@ -131,14 +132,16 @@ function readRecords(file: string): Records {
   const alreadyThere = { A: 0, B: 0 };
   const inserted = { A: 0, B: 0 };
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const [kind, instance, id, plateIndex, stored] = line.split(' ');
-    if (kind === 'in' && plateIndex === '0') {
-      const list = emitted.get(id!) ?? [];
+    const [kind, instance, a, b] = line.split(' ');
+    if (kind === 'in' && b === '0') {
+      // in <instance> <message_id> <plate_index>
+      const list = emitted.get(a!) ?? [];
       list.push(instance!);
-      emitted.set(id!, list);
+      emitted.set(a!, list);
     } else if (kind === 'stored' && (instance === 'A' || instance === 'B')) {
-      if (stored === '1') inserted[instance]++;
-      else alreadyThere[instance]++;
+      // stored <instance> <rows in the batch> <rows new>
+      inserted[instance] += Number(b);
+      alreadyThere[instance] += Number(a) - Number(b);
     }
   }
   return { emitted, alreadyThere, inserted };

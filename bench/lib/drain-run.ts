@@ -14,6 +14,8 @@ import { sample, type ProcSample } from './proc-stats';
 
 export interface CounterState {
   count: number;
+  /** Entries in the first message (a batch's many; else 1): they arrived before the clock started. */
+  countAtFirst?: number;
   first: number;
   last: number;
   atTarget: number;
@@ -50,7 +52,7 @@ function result(label: string, s: CounterState, target: number, broker: [ProcSam
     label,
     count: s.count,
     seconds: ms / 1000,
-    rate: ms > 0 ? ((Math.min(s.count, target) - 1) * 1000) / ms : 0,
+    rate: ms > 0 ? ((Math.min(s.count, target) - (s.countAtFirst || 1)) * 1000) / ms : 0,
     consumerCpu: cpuBetween(s.cpuFirst, s.cpuAtTarget, ms),
     brokerCpu: b0 && b1 && b1.at > b0.at ? (b1.cpuSeconds - b0.cpuSeconds) / ((b1.at - b0.at) / 1000) : null,
     rssMB: s.rssBytes / 2 ** 20,

@@ -21,6 +21,9 @@ export interface LprFlowOptions {
   mode?: CounterMode;
   target?: number;
   protocolVersion?: 4 | 5;
+  /** The batch output: most detections per message (0 = off) and the window in ms (default 50). */
+  batch?: number;
+  batchWindow?: number;
 }
 
 export function lprFlow(o: LprFlowOptions): unknown[] {
@@ -35,7 +38,7 @@ export function lprFlow(o: LprFlowOptions): unknown[] {
       split: false, maxBytes: 262144,
       // The per-camera rate limit stays on (its cost is measured) but set where a backlog drain of
       // 5,000 detections per camera never trips it; the default (20/s, burst 1000) would reject most.
-      rateLimit: 1_000_000, rateBurst: 10_000_000, wires: [['counter']],
+      rateLimit: 1_000_000, rateBurst: 10_000_000, batch: o.batch ?? 0, batchWindow: o.batchWindow ?? 50, wires: [['counter']],
     },
     counter(o.mode ?? 'count', o.target ?? 0),
   ];
@@ -67,7 +70,7 @@ export function coreFlow(o: CoreFlowOptions): unknown[] {
  * (a Map in the node's context, bounded at 100,000 ids) and builds the ack → core `mqtt out`
  * (QoS 1) for the ack. No schema validation: less work than lpr-detection-in does.
  */
-export function integratorFlow(o: CoreFlowOptions & { ack?: boolean }): unknown[] {
+export function integratorFlow(o: CoreFlowOptions & { ack?: boolean; topic?: string }): unknown[] {
   const func = `
 const parts = msg.topic.split('/');
 const cameraId = parts[parts.length - 2];
@@ -100,7 +103,8 @@ return [repeat ? null : msg, ack];
       id: 'cb', type: 'mqtt-broker', name: 'bench', broker: '127.0.0.1', port: String(o.port), clientid: o.clientId, autoConnect: true, usetls: false,
       protocolVersion: '4', keepalive: '60', cleansession: o.clean, autoUnsubscribe: false,
     },
-    { id: 'cin', type: 'mqtt in', z: 'tab', x: 200, y: 100, topic: DETECTION_FILTER, qos: '1', datatype: 'json', broker: 'cb', nl: false, rap: true, rh: 0, inputs: 0, wires: [['check']] },
+    // `topic`: e.g. `$share/<group>/…` for several instances in one shared group (the scale-out).
+    { id: 'cin', type: 'mqtt in', z: 'tab', x: 200, y: 100, topic: o.topic ?? DETECTION_FILTER, qos: '1', datatype: 'json', broker: 'cb', nl: false, rap: true, rh: 0, inputs: 0, wires: [['check']] },
     { id: 'check', type: 'function', z: 'tab', x: 350, y: 100, name: 'check, dedupe, ack', func, outputs: 2, wires: [['counter'], ['ackout']] },
     { id: 'ackout', type: 'mqtt out', z: 'tab', x: 500, y: 160, topic: '', qos: '', retain: '', broker: 'cb', wires: [] },
     counter(o.mode ?? 'count', o.target ?? 0),

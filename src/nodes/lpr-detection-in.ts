@@ -6,6 +6,7 @@ import { createMessage, IMAGE_POLICY, type Ack, type Detection } from '../protoc
 import { ImageStore, readImageSettings, type ImageSettings } from '../runtime/image-store';
 import { imagePath, serveImages, stopServingImages } from './shared/image-route';
 import { dedupeKey, DetectionIntake, detectionMessages, readDetectionInSettings, type DetectionInSettings, type DetectionMsg } from '../runtime/detection-intake';
+import { batching, readBatchSettings, type BatchSettings } from '../runtime/detection-batch';
 import { ACK_MAX_PENDING, readAckSettings, type AckSettings } from '../runtime/ack-settings';
 import { CompletionTracker, type GivenUp } from '../runtime/completion-tracker';
 import { DedupeJournal } from '../runtime/dedupe-journal';
@@ -13,6 +14,7 @@ import { HandoverQueue, type Released } from '../runtime/handover-queue';
 import { AlertThrottle } from '../runtime/rate-limit';
 import { recordLatency } from '../runtime/registry';
 import ownCatalog from '../../locales/en-US/lpr-detection-in.json';
+import { batchOutput } from './detection-in-batch';
 import { resolveBroker } from './shared/broker-api';
 import { translator, type Translate } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
@@ -35,9 +37,11 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     let settings: DetectionInSettings;
     let ackSettings: AckSettings;
     let imageSettings: ImageSettings;
+    let batchSettings: BatchSettings;
     try {
       settings = readDetectionInSettings(def);
       ackSettings = readAckSettings(def);
+      batchSettings = readBatchSettings(def);
       imageSettings = readImageSettings(def);
     } catch (err) {
       return failSetup(node, err, t);
@@ -69,9 +73,14 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         }
       });
     }
+    // Batches: one message per batch; each detection acked when the batch is handed over or finished.
+    const batches = batching(batchSettings)
+      ? batchOutput({ settings: batchSettings, topic: broker.topics.filter('detection', settings.camera, null), send: (msg) => node.send(msg), handover, tracker })
+      : null;
     const pendingKeys = () => {
       const keys = handover.pendingKeys();
       if (tracker) for (const key of tracker.pendingKeys()) keys.add(key);
+      if (batches) for (const key of batches.keys()) keys.add(key);
       return keys;
     };
     const journal = openDedupeJournal(RED.settings?.userDir, node, intake, settings, pendingKeys, t);
@@ -88,6 +97,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           count('rejected', counts.rejected),
           count('deferred', counts.deferred),
           count('duplicates', counts.duplicates),
+          count('batches', batches?.sent),
           count('pending', tracker?.pending),
           count('failed', done?.failed),
           count('timedOut', done?.timedOut),
@@ -113,10 +123,20 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     };
     // createAck already checked the two fields that come from outside; publishMessage would run the
     // whole Ack schema again (~2.5 µs with the stringify) for an object this node built.
+    // Fire and forget (publishNoWait): no promise per ack, and one error handler for all of them,
+    // which reads the ack's id back from the payload in the rare case it is needed.
+    const ackOptions = { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain };
+    const ackNotSent = (err: Error, _topic: string, payload: string | Buffer) => {
+      let id = '?';
+      try {
+        id = (JSON.parse(String(payload)) as Ack).ack_id;
+      } catch {
+        // ours, so always JSON
+      }
+      node.warn(t('lpr-detection-in.error.ackNotSent', { id, detail: err.message }));
+    };
     const publishAck = (ack: Ack): void => {
-      broker.connection
-        .publish(ackTopic(ack.camera_id), JSON.stringify(ack), { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain })
-        .catch((err: Error) => node.warn(t('lpr-detection-in.error.ackNotSent', { id: ack.ack_id, detail: err.message })));
+      broker.connection.publishNoWait(ackTopic(ack.camera_id), JSON.stringify(ack), ackOptions, ackNotSent);
     };
     const sendAck = (ack: Ack | null) => handover.add(ack);
 
@@ -176,7 +196,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
         case 'duplicate':
           // A resend while the first copy is still in the flow: the first copy's ack answers both,
           // once the flow has finished it (or neither is acked and the camera resends again).
-          if (tracker?.isPending(result.cameraId, result.detection.message_id)) break;
+          if (tracker?.isPending(result.cameraId, result.detection.message_id) || batches?.has(result.cameraId, result.detection.message_id)) break;
           sendAck(result.ack);
           break;
         case 'detection': {
@@ -188,7 +208,9 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
           const imageUrl = imageUrlOf(result.detection);
           if (imageUrl) for (const msg of msgs) (msg.lpr as { imageUrl?: string }).imageUrl = imageUrl;
           const delivered = { cameraId: result.cameraId, messageId: result.detection.message_id };
-          if (tracker && msgs.length > 0) {
+          if (batches) {
+            batches.add(msgs as unknown as DetectionMsg[], result.ack, delivered, receivedAt);
+          } else if (tracker && msgs.length > 0) {
             // Our own _msgid per message, known before the send: the hook reports completions by it.
             tracker.track(
               msgs.map((msg) => (msg._msgid = randomBytes(8).toString('hex'))),
@@ -242,6 +264,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
 
     node.on('close', (removed: boolean, done: () => void) => {
       // Outputs not handed over were dropped with the flow: not duplicates when they come again.
+      for (const unsent of batches?.close() ?? []) intake.forgetDedupe(unsent.cameraId, unsent.messageId);
       for (const dropped of handover.close()) intake.forgetDedupe(dropped.cameraId, dropped.messageId);
       // Not finished by the flow, so not acked: the cameras resend them, and they must count as new.
       if (hookId) hooks?.remove(hookId);

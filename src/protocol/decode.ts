@@ -3,6 +3,7 @@
  * schema, and topic/payload `camera_id` equality. Never throws; returns the first failure.
  */
 import { fromZodError, ValidationError, WHOLE_PAYLOAD, type FieldIssue } from './errors';
+import { isCertainlyAck } from './fast-ack';
 import { isCertainlyDetection } from './fast-detection';
 import { POLICY, type MessageKind, type MessageOf } from './policy';
 
@@ -179,6 +180,8 @@ export function decodePayload<K extends MessageKind>(
   // Fresh from JSON.parse, walked where needed: a detection the hand-written check is sure of skips
   // zod (~10-15 µs); anything else goes through the schema, which decides and words the error.
   if (kind === 'detection' && isCertainlyDetection(data)) return cameraMatches(data as MessageOf<K>, options);
+  // An ack comes per detection to an edge camera: the same shortcut (fast-ack.ts).
+  if (kind === 'detectionAck' && isCertainlyAck(data)) return cameraMatches(data as MessageOf<K>, options);
   const result = POLICY[kind].schema.safeParse(data);
   if (!result.success) return { ok: false, error: fromZodError(result.error) };
   return cameraMatches(result.data as MessageOf<K>, options);

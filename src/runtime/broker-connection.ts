@@ -127,12 +127,23 @@ interface Subscription {
   linger?: NodeJS.Timeout;
 }
 
+/**
+ * How a publish's outcome is told: null once the broker has it, else why it was dropped. A promise
+ * for publish(); for publishNoWait() the caller's error handler (or nothing), so an ack costs no
+ * promise and no closure.
+ */
+type Settle = (err: Error | null, topic: string, payload: string | Buffer) => void;
+
+/** Reports errors only, to a handler shared by every publish (publishNoWait). */
+export type PublishErrorHandler = (err: Error, topic: string, payload: string | Buffer) => void;
+
 interface Pending {
   topic: string;
   payload: string | Buffer;
   options: PublishOptions;
-  resolve: () => void;
-  reject: (err: Error) => void;
+  settle: Settle;
+  /** The current transmit (a number, not a token object: set once per send). */
+  attempt: number;
   /** A birth: true of one connection only. Never sent again once the link fell (a newer one follows). */
   presence?: true;
   /** Publish order, to put the QoS 1 and QoS 2 window queues back in one order when the link falls. */
@@ -151,6 +162,11 @@ interface Held {
 }
 
 const MAX_SUBSCRIPTION_ID = 268_435_455;
+
+const MQTTJS_DEBUG = /mqttjs/.test(process.env.DEBUG ?? '');
+
+/** Topics whose matching subscriptions are remembered at most (a site's cameras' topics); beyond, it starts over. */
+const MATCH_CACHE_LIMIT = 50_000;
 
 /**
  * QoS 2 publishes awaiting PUBCOMP at once. Mosquitto accepts `max_inflight_messages` (default 20)
@@ -185,6 +201,8 @@ export class BrokerConnection extends EventEmitter {
 
   private client: MqttClient | null = null;
   private readonly subs = new Map<string, Subscription>();
+  /** subscriptionsFor's memory: topic → the subscriptions matching it; cleared whenever `subs` changes. */
+  private readonly matchCache = new Map<string, Subscription[]>();
   private readonly subsById = new Map<number, Subscription>();
   private nextSubId = 1;
   private queue: Pending[] = [];
@@ -199,8 +217,9 @@ export class BrokerConnection extends EventEmitter {
   private connackSeen = false;
   /** The error the current connect attempt met before any CONNACK: the reason it failed. */
   private attemptError: Error | null = null;
-  /** QoS 1/2 publishes handed to MQTT.js and not yet acknowledged, in send order, each with its attempt's token. */
-  private readonly unacked = new Map<Pending, object>();
+  /** QoS 1/2 publishes handed to MQTT.js and not yet acknowledged, in send order (each with its `attempt`). */
+  private readonly unacked = new Set<Pending>();
+  private nextAttempt = 0;
   /** Where a publish that failed because the link fell goes back into the queue, so the order is kept. */
   private requeueAt = 0;
   /** Filters dropped while disconnected: a resumed persistent session still has them at the broker. */
@@ -266,6 +285,9 @@ export class BrokerConnection extends EventEmitter {
       reconnectPeriod: 0,
       // We restore subscriptions ourselves, on every connect.
       resubscribe: false,
+      // MQTT.js logs through `debug` several times per packet (~1-2 µs a message even when off);
+      // a no-op unless DEBUG asks for MQTT.js's log.
+      ...(MQTTJS_DEBUG ? {} : { log: noop }),
       ...(o.username ? { username: o.username } : {}),
       ...(o.password ? { password: o.password } : {}),
       ...(o.will ? { will: { ...o.will } } : {}),
@@ -317,6 +339,7 @@ export class BrokerConnection extends EventEmitter {
       this.staleFilters.delete(filter);
       sub = { filter, qos, id: this.allocateSubId(), handlers: new Set(), away: new Map(), active: false };
       this.subs.set(filter, sub);
+      this.matchCache.clear();
       this.subsById.set(sub.id, sub);
     }
     if (sub.linger) {
@@ -368,17 +391,28 @@ export class BrokerConnection extends EventEmitter {
    * broker has it (PUBACK/PUBCOMP for QoS 1/2), rejects when it is dropped.
    */
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
-    return new Promise((resolve, reject) => {
-      if (this.state === 'closed') {
-        this.metrics.messagesFailed++;
-        reject(new Error('connection is closed'));
-        return;
-      }
-      const item: Pending = { topic, payload, options, resolve, reject, seq: this.nextSeq++ };
-      // Keep order: while anything is queued, new messages queue behind it.
-      if (this.connected && this.queue.length === 0) this.send(item);
-      else this.enqueue(item);
-    });
+    return new Promise((resolve, reject) => this.submit(topic, payload, options, (err) => (err ? reject(err) : resolve())));
+  }
+
+  /**
+   * publish() for a caller that does not wait (an ack per detection): the same offline queue,
+   * windows and order, but no promise; `onError` (best shared by all publishes: it gets the topic
+   * and payload) hears of a publish that was dropped or failed, as publish() would reject.
+   */
+  publishNoWait(topic: string, payload: string | Buffer, options: PublishOptions, onError?: PublishErrorHandler): void {
+    this.submit(topic, payload, options, onError ? errorsTo(onError) : noop);
+  }
+
+  private submit(topic: string, payload: string | Buffer, options: PublishOptions, settle: Settle): void {
+    if (this.state === 'closed') {
+      this.metrics.messagesFailed++;
+      settle(new Error('connection is closed'), topic, payload);
+      return;
+    }
+    const item: Pending = { topic, payload, options, settle, attempt: 0, seq: this.nextSeq++ };
+    // Keep order: while anything is queued, new messages queue behind it.
+    if (this.connected && this.queue.length === 0) this.send(item);
+    else this.enqueue(item);
   }
 
   /** Publishes the goodbye message, disconnects cleanly (waiting briefly for in-flight acks), stops. */
@@ -394,6 +428,7 @@ export class BrokerConnection extends EventEmitter {
       for (const timer of sub.away.values()) clearTimeout(timer);
     }
     this.subs.clear();
+    this.matchCache.clear();
     this.subsById.clear();
     this.held = [];
     this.gated.clear();
@@ -401,7 +436,7 @@ export class BrokerConnection extends EventEmitter {
     this.holdTimer = null;
     for (const item of [...this.queue.splice(0), ...this.waiting[1].drain(), ...this.waiting[2].drain()]) {
       this.metrics.messagesFailed++;
-      item.reject(new Error('connection closed before the message could be sent'));
+      fail(item, new Error('connection closed before the message could be sent'));
     }
     if (!client) return;
     // A self-test still running leaves no retained probe behind.
@@ -418,9 +453,9 @@ export class BrokerConnection extends EventEmitter {
     // nothing (MQTT.js: `if (this.disconnecting) cb()`): close the socket ourselves.
     client.stream?.destroy();
     await new Promise<void>((resolve) => client.end(true, {}, () => resolve()));
-    for (const item of this.unacked.keys()) {
+    for (const item of this.unacked) {
       this.metrics.messagesFailed++;
-      item.reject(new Error('connection closed before the broker acknowledged the message'));
+      fail(item, new Error('connection closed before the broker acknowledged the message'));
     }
     this.inFlight -= this.unacked.size;
     this.unacked.clear();
@@ -437,7 +472,7 @@ export class BrokerConnection extends EventEmitter {
     this.setState('connected');
     this.emit('connect', sessionPresent);
     const birth = this.options.birth?.();
-    if (birth) this.send({ ...pendingOf(birth), resolve: noop, reject: noop, presence: true, seq: this.nextSeq++ });
+    if (birth) this.send({ ...pendingOf(birth), settle: noop, attempt: 0, presence: true, seq: this.nextSeq++ });
     for (const filter of this.staleFilters) this.client?.unsubscribe(filter);
     this.staleFilters.clear();
     for (const sub of this.subs.values()) {
@@ -481,7 +516,7 @@ export class BrokerConnection extends EventEmitter {
    * for those).
    */
   private takeBackUnacked(): Pending[] {
-    const all = [...this.unacked.keys()];
+    const all = [...this.unacked];
     this.unacked.clear();
     this.inFlight -= all.length;
     // Every slot holder was in `unacked`.
@@ -563,6 +598,7 @@ export class BrokerConnection extends EventEmitter {
       delete sub.linger;
       if (!unused()) return;
       this.subs.delete(sub.filter);
+      this.matchCache.clear();
       this.subsById.delete(sub.id);
       if (this.connected) {
         if (sub.active) this.client?.unsubscribe(sub.filter);
@@ -658,10 +694,26 @@ export class BrokerConnection extends EventEmitter {
       }
       return taken;
     }
-    for (const sub of this.subs.values()) {
-      if (topicMatches(sub.filter, topic) && this.take(sub, topic, payload, packet, at)) taken = true;
+    for (const sub of this.subscriptionsFor(topic)) {
+      if (this.take(sub, topic, payload, packet, at)) taken = true;
     }
     return taken;
+  }
+
+  /**
+   * The subscriptions whose filter matches `topic`, in subscription order, remembered per topic
+   * (a camera's few topics come again and again; matching splits both strings) until the set of
+   * subscriptions changes.
+   */
+  private subscriptionsFor(topic: string): Subscription[] {
+    let found = this.matchCache.get(topic);
+    if (found === undefined) {
+      found = [];
+      for (const sub of this.subs.values()) if (topicMatches(sub.filter, topic)) found.push(sub);
+      if (this.matchCache.size >= MATCH_CACHE_LIMIT) this.matchCache.clear();
+      this.matchCache.set(topic, found);
+    }
+    return found;
   }
 
   /**
@@ -669,18 +721,23 @@ export class BrokerConnection extends EventEmitter {
    * (being redeployed) or back with older messages still waiting for it.
    */
   private take(sub: Subscription, topic: string, payload: Buffer, packet: IPublishPacket, at: number): boolean {
+    // Owners held for, each once (built only when some owner is gated or away: no closure per message).
     let heldFor: Set<string> | null = null;
-    const holdFor = (owner: string) => {
-      if (heldFor?.has(owner)) return;
-      (heldFor ??= new Set()).add(owner);
-      this.hold({ topic, payload, packet, at, owner, filter: sub.filter });
-    };
     for (const handler of sub.handlers) {
-      if (handler.owner !== null && this.gated.size > 0 && this.gated.has(handler.owner)) holdFor(handler.owner);
+      if (handler.owner !== null && this.gated.size > 0 && this.gated.has(handler.owner)) heldFor = this.holdOnce(heldFor, handler.owner, sub, topic, payload, packet, at);
       else this.call(handler, topic, payload, packet);
     }
-    for (const owner of sub.away.keys()) holdFor(owner);
+    if (sub.away.size > 0) for (const owner of sub.away.keys()) heldFor = this.holdOnce(heldFor, owner, sub, topic, payload, packet, at);
     return sub.handlers.size > 0 || sub.away.size > 0;
+  }
+
+  private holdOnce(heldFor: Set<string> | null, owner: string, sub: Subscription, topic: string, payload: Buffer, packet: IPublishPacket, at: number): Set<string> {
+    const owners = heldFor ?? new Set<string>();
+    if (!owners.has(owner)) {
+      owners.add(owner);
+      this.hold({ topic, payload, packet, at, owner, filter: sub.filter });
+    }
+    return owners;
   }
 
   private call(handler: Handler, topic: string, payload: Buffer, packet: IPublishPacket): void {
@@ -794,12 +851,12 @@ export class BrokerConnection extends EventEmitter {
   private enqueue(item: Pending): void {
     if (this.options.queueLimit <= 0) {
       this.metrics.messagesFailed++;
-      item.reject(new Error('not connected and the offline queue is disabled (queueLimit 0)'));
+      fail(item, new Error('not connected and the offline queue is disabled (queueLimit 0)'));
       return;
     }
     while (this.queue.length >= this.options.queueLimit) {
       this.metrics.messagesFailed++;
-      this.queue.shift()!.reject(new Error(`offline queue full (${this.options.queueLimit}): oldest message dropped`));
+      fail(this.queue.shift()!, new Error(`offline queue full (${this.options.queueLimit}): oldest message dropped`));
     }
     this.queue.push(item);
   }
@@ -820,11 +877,11 @@ export class BrokerConnection extends EventEmitter {
     const { qos, retain, properties } = item.options;
     if (qos > 0) this.slotsUsed[qos]!++;
     this.inFlight++;
-    const token = {};
-    if (qos > 0) this.unacked.set(item, token);
-    client.publish(item.topic, item.payload, { qos, retain: retain ?? false, ...(properties ? { properties } : {}) }, (err) => {
+    const attempt = (item.attempt = ++this.nextAttempt);
+    if (qos > 0) this.unacked.add(item);
+    client.publish(item.topic, item.payload, properties ? { qos, retain: retain ?? false, properties } : PLAIN_OPTIONS[qos][retain ? 1 : 0], (err) => {
       // Taken back when the link fell (takeBackUnacked): this attempt no longer counts.
-      if (qos > 0 && this.unacked.get(item) !== token) return;
+      if (qos > 0 && (item.attempt !== attempt || !this.unacked.has(item))) return;
       const linkFell = !!err && qos > 0 && this.state !== 'closed' && /connection closed|client disconnecting/i.test(err.message);
       // Clean session (MQTT.js flushed it on a forced close): onClose takes back all of them, in order.
       if (linkFell && this.options.clean) return;
@@ -833,7 +890,7 @@ export class BrokerConnection extends EventEmitter {
       this.releaseSlot(item);
       if (!err) {
         this.metrics.messagesSent++;
-        item.resolve();
+        item.settle(null, item.topic, item.payload);
       } else if (linkFell) {
         // Never reached the store (queued behind a replay, MQTT.js #2015): send again on reconnect, in
         // order; except a birth, which the reconnect replaces with a fresh one.
@@ -841,7 +898,7 @@ export class BrokerConnection extends EventEmitter {
       } else {
         this.metrics.messagesFailed++;
         this.noteError(err, 'publish');
-        item.reject(err);
+        item.settle(err, item.topic, item.payload);
       }
     });
   }
@@ -923,11 +980,34 @@ class Dropped {
   }
 }
 
-function pendingOf(m: FixedMessage): Omit<Pending, 'resolve' | 'reject' | 'seq'> {
+function pendingOf(m: FixedMessage): Omit<Pending, 'settle' | 'attempt' | 'seq'> {
   return { topic: m.topic, payload: m.payload, options: { qos: m.qos, retain: m.retain } };
 }
 
+function fail(item: Pending, err: Error): void {
+  item.settle(err, item.topic, item.payload);
+}
+
 function noop(): void {}
+
+/** The Settle of publishNoWait: success needs nothing. Cached per handler, so a shared handler costs one closure in all. */
+const settleByHandler = new WeakMap<PublishErrorHandler, Settle>();
+function errorsTo(onError: PublishErrorHandler): Settle {
+  let settle = settleByHandler.get(onError);
+  if (!settle) {
+    settle = (err, topic, payload) => {
+      if (err) onError(err, topic, payload);
+    };
+    settleByHandler.set(onError, settle);
+  }
+  return settle;
+}
+
+/**
+ * MQTT.js's publish options without properties, one object per QoS and retain flag: MQTT.js copies
+ * them (`{ ...defaults, ...opts }`) and never writes to them, so a publish need not build its own.
+ */
+const PLAIN_OPTIONS = [0, 1, 2].map((qos) => [Object.freeze({ qos, retain: false }), Object.freeze({ qos, retain: true })]) as unknown as Record<QoS, [IClientPublishOptions, IClientPublishOptions]>;
 
 /** Two lists each in publish order, as one in publish order. */
 function mergeBySeq(a: Pending[], b: Pending[]): Pending[] {

@@ -9,6 +9,9 @@
  * gives the detection up: no ack, so its camera resends it, and the caller forgets its dedupe entry
  * so that the resend is taken as new. A completion that arrives after that is ignored.
  *
+ * A batch message carries many detections under one `_msgid` (trackBatch): when the scope has
+ * finished it, all of them complete; when a scoped node fails it, all of them are given up.
+ *
  * Memory is bounded: at most `maxPending` detections wait; taking one more gives up the oldest
  * (reason `overflow`), exactly as a timeout would. No Node-RED import: the adapter wires the hook.
  */
@@ -62,7 +65,8 @@ interface Entry<A> {
 }
 
 interface Part<A> {
-  entry: Entry<A>;
+  /** The detections this message answers for: one, or a batch's many. */
+  entries: Set<Entry<A>>;
   /** Scoped nodes that have not completed this message yet. */
   waiting: Set<string>;
 }
@@ -98,27 +102,32 @@ export class CompletionTracker<A> {
    */
   track(msgIds: readonly string[], ack: A | null, delivered: Delivered, at: number): void {
     if (this.closed || msgIds.length === 0) return;
-    while (this.entries.size >= this.options.maxPending) {
-      const oldest = this.entries.values().next().value as Entry<A>;
-      this.giveUp(oldest, { reason: 'overflow' });
-    }
-    const entry: Entry<A> = {
-      key: dedupeKey(delivered.cameraId, delivered.messageId),
-      ack,
-      delivered,
-      at,
-      deadline: this.now() + this.options.timeoutMs,
-      msgIds: [...msgIds],
-      partsLeft: 0,
-    };
+    this.makeRoom(1);
+    const entry = this.entry(ack, delivered, at, [...msgIds]);
     for (const id of msgIds) {
       if (this.parts.has(id)) continue; // the same message listed twice counts once
-      this.parts.set(id, { entry, waiting: new Set(this.scope) });
+      this.parts.set(id, { entries: new Set([entry]), waiting: new Set(this.scope) });
       entry.partsLeft++;
     }
-    this.entries.add(entry);
-    this.byKey.set(entry.key, entry);
-    if (!this.timer) this.arm();
+    this.add(entry);
+  }
+
+  /**
+   * Waits for the scope to finish the one message `msgId` (a batch, about to be sent) that carries
+   * every detection in `items`. Call before `node.send`.
+   */
+  trackBatch(msgId: string, items: ReadonlyArray<{ ack: A | null; delivered: Delivered; at: number }>): void {
+    if (this.closed || items.length === 0 || this.parts.has(msgId)) return;
+    this.makeRoom(items.length);
+    const part: Part<A> = { entries: new Set(), waiting: new Set(this.scope) };
+    const msgIds = [msgId];
+    for (const { ack, delivered, at } of items) {
+      const entry = this.entry(ack, delivered, at, msgIds);
+      entry.partsLeft = 1;
+      part.entries.add(entry);
+      this.add(entry);
+    }
+    this.parts.set(msgId, part);
   }
 
   /**
@@ -135,17 +144,18 @@ export class CompletionTracker<A> {
     const part = this.parts.get(msgId);
     if (!part || !part.waiting.has(nodeId)) return;
     if (error !== undefined && error !== null && error !== false) {
-      this.giveUp(part.entry, { reason: 'error', error, nodeId });
+      for (const entry of [...part.entries]) this.giveUp(entry, { reason: 'error', error, nodeId });
       return;
     }
     part.waiting.delete(nodeId);
     if (part.waiting.size > 0) return;
     this.parts.delete(msgId);
-    const entry = part.entry;
-    if (--entry.partsLeft > 0) return;
-    this.remove(entry);
-    this.counts.completed++;
-    this.options.onComplete({ ack: entry.ack, delivered: entry.delivered, at: entry.at });
+    for (const entry of part.entries) {
+      if (--entry.partsLeft > 0) continue;
+      this.remove(entry);
+      this.counts.completed++;
+      this.options.onComplete({ ack: entry.ack, delivered: entry.delivered, at: entry.at });
+    }
   }
 
   /** Dedupe keys of detections waiting (never journalled before their scope has finished them). */
@@ -165,6 +175,25 @@ export class CompletionTracker<A> {
     return waiting;
   }
 
+  /** Gives up the oldest detections until `n` more fit within `maxPending` (or none is left). */
+  private makeRoom(n: number): void {
+    while (this.entries.size > 0 && this.entries.size + n > this.options.maxPending) {
+      const oldest = this.entries.values().next().value as Entry<A>;
+      this.giveUp(oldest, { reason: 'overflow' });
+    }
+  }
+
+  private entry(ack: A | null, delivered: Delivered, at: number, msgIds: string[]): Entry<A> {
+    const key = dedupeKey(delivered.cameraId, delivered.messageId);
+    return { key, ack, delivered, at, deadline: this.now() + this.options.timeoutMs, msgIds, partsLeft: 0 };
+  }
+
+  private add(entry: Entry<A>): void {
+    this.entries.add(entry);
+    this.byKey.set(entry.key, entry);
+    if (!this.timer) this.arm();
+  }
+
   private giveUp(entry: Entry<A>, how: Omit<GivenUp<A>, 'ack' | 'delivered'>): void {
     this.remove(entry);
     if (how.reason === 'error') this.counts.failed++;
@@ -176,7 +205,11 @@ export class CompletionTracker<A> {
   private remove(entry: Entry<A>): void {
     this.entries.delete(entry);
     if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
-    for (const id of entry.msgIds) if (this.parts.get(id)?.entry === entry) this.parts.delete(id);
+    for (const id of entry.msgIds) {
+      const part = this.parts.get(id);
+      if (!part?.entries.delete(entry)) continue;
+      if (part.entries.size === 0) this.parts.delete(id);
+    }
   }
 
   /** One timer, for the oldest entry's deadline. */

@@ -2,12 +2,13 @@
  * The `lpr-detection-in` hot path without Node-RED: decode and validate a detection, drop
  * duplicates, decide the ack, and shape the output messages (PROTOCOL.md "Node types").
  */
-import { createAck, createRetryAck, decodePayload, isoUtc, parseCameraFilter, readTimestamp, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
+import { createAck, createRetryAck, decodePayload, parseCameraFilter, readTimestamp, assertShareGroup, IdentifierError, ValidationError } from '../protocol';
 import type { Ack, Detection, TopicTree } from '../protocol';
 import { normalizePlate } from '../blacklist/normalize';
 import { DedupeWindow } from './dedupe';
 import { RateLimiter } from './rate-limit';
-import { defaultEra, siteTime, type Era, type SiteTime } from './site-time';
+import { defaultEra, type Era, type SiteTime } from './site-time';
+import { cachedIsoUtc, cachedSiteTime } from './site-time-cache';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
 
 export interface DetectionInSettings {
@@ -237,11 +238,13 @@ export function detectionMessages(topic: string, detection: Detection, receivedA
     checkpointId: detection.checkpoint_id ?? null,
     messageId: detection.message_id,
     receivedAt,
-    timestamp: time ? isoUtc(time.ms) : null,
+    // The time texts are built once per second (site-time-cache.ts), the same strings as
+    // isoUtc / siteTime write: per message they cost as much as the rest of the node's own work.
+    timestamp: time ? cachedIsoUtc(time.ms) : null,
     timestampMs: time ? time.ms : null,
     timestampZoneless: time ? !time.zoned : false,
     latencyMs: time ? receivedAt - time.ms : null,
-    site: { zone: timeZone, era, detected: time ? siteTime(time.ms, site) : null, received: siteTime(receivedAt, site) },
+    site: { zone: timeZone, era, detected: time ? cachedSiteTime(time.ms, site) : null, received: cachedSiteTime(receivedAt, site) },
   };
   if (!split) return [{ topic, payload: detection, lpr }];
   const plates = detection.detection_data.plates;

@@ -9,22 +9,8 @@ import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub, type Subscriber } from '../fixtures/mqtt-cli';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, collect, detectionInNode, brokerNode, catchNode, helper, waitReady, useHelperServer } from './harness';
+import { brokerConfig, collect, detectionInConfig, detectionInWithHooks, functionNode, brokerNode, catchNode, helper, waitReady, useHelperServer } from './harness';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const functionNode = require('@node-red/nodes/core/function/10-function.js');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeHooks = require('@node-red/util').hooks;
-
-/**
- * node-red-node-test-helper builds the node API from a runtime stub without `hooks` (a real
- * runtime passes RED.hooks, since Node-RED 2). Hand the node the runtime's own hooks engine, the
- * one Node-RED's nodes report completions to.
- */
-const detectionInWithHooks = (RED: any) => {
-  if (!RED.hooks) RED.hooks = runtimeHooks;
-  return detectionInNode(RED);
-};
 
 const TOPIC = 'lprserver/cameras/CAM001/detection';
 
@@ -50,23 +36,7 @@ node.done();
 function flow(mosquitto: Mosquitto, inProps: Record<string, unknown> = {}) {
   return [
     brokerConfig(mosquitto),
-    {
-      id: 'in',
-      type: 'lpr-detection-in',
-      broker: 'broker',
-      camera: '',
-      sharedGroup: '',
-      ack: true,
-      dedupe: 300,
-      dedupeSize: 1000,
-      split: false,
-      maxBytes: 262144,
-      rateLimit: 0,
-      ackWhen: 'complete',
-      ackScope: ['store'],
-      ackTimeout: 1,
-      wires: [['store', 'seen']],
-    },
+    detectionInConfig({ ackWhen: 'complete', ackScope: ['store'], ackTimeout: 1, wires: [['store', 'seen']] }),
     { id: 'store', type: 'function', name: 'stand-in database', func: STORE, outputs: 1, wires: [['stored']] },
     { id: 'seen', type: 'helper' },
     { id: 'stored', type: 'helper' },

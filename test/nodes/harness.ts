@@ -16,6 +16,21 @@ export const healthMonitorNode = require('../../dist/lpr-health-monitor.js');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const functionNode = require('@node-red/nodes/core/function/10-function.js');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeHooks = require('@node-red/util').hooks;
+
+/**
+ * node-red-node-test-helper builds the node API from a runtime stub without `hooks` (a real
+ * runtime passes RED.hooks, since Node-RED 2). Hand the node the runtime's own hooks engine, the
+ * one Node-RED's nodes report completions to (for ackWhen "complete").
+ */
+export const detectionInWithHooks = (RED: any) => {
+  if (!RED.hooks) RED.hooks = runtimeHooks;
+  return detectionInNode(RED);
+};
+
 /** Every module the node tests load. */
 export const allNodes = [brokerNode, detectionInNode, healthMonitorNode, catchNode];
 
@@ -39,6 +54,24 @@ export function brokerConfig(mosquitto: Mosquitto, extra: Record<string, unknown
     usetls: false,
     birth: true,
     queueLimit: 1000,
+    ...extra,
+  };
+}
+
+/** An lpr-detection-in `in` on `broker` for all cameras: acks on, dedupe 300 s over 1000 ids, no rate limit. */
+export function detectionInConfig(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    id: 'in',
+    type: 'lpr-detection-in',
+    broker: 'broker',
+    camera: '',
+    sharedGroup: '',
+    ack: true,
+    dedupe: 300,
+    dedupeSize: 1000,
+    split: false,
+    maxBytes: 262144,
+    rateLimit: 0,
     ...extra,
   };
 }

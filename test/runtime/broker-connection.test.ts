@@ -552,6 +552,24 @@ describe('runtime/broker-connection (real Mosquitto)', function () {
       assert.equal(conn.queueSize, 0);
     });
 
+    it('publishNoWait: the same offline queue; what it drops goes to the error handler, with its topic and payload', async () => {
+      const port = await freePort();
+      const conn = h.conn(`mqtt://127.0.0.1:${port}`, { queueLimit: 2, reconnectPeriodMs: 100, maxReconnectDelayMs: 200 });
+      conn.start();
+      const errors: string[] = [];
+      const onError = (err: Error, topic: string, payload: string | Buffer) => errors.push(`${topic} ${String(payload)}: ${err.message}`);
+      for (const p of ['n1', 'n2', 'n3']) conn.publishNoWait('t/n', p, { qos: 1 }, onError);
+      // Without a handler nothing is reported, and nothing is thrown.
+      conn.publishNoWait('t/n', 'n4', { qos: 1 });
+      assert.deepEqual(errors, ['t/n n1: offline queue full (2): oldest message dropped', 't/n n2: offline queue full (2): oldest message dropped']);
+      assert.equal(conn.queueSize, 2);
+      await within(conn.close(), 5000, 'close()');
+      assert.deepEqual(errors.slice(2), ['t/n n3: connection closed before the message could be sent']);
+      conn.publishNoWait('t/n', 'n5', { qos: 1 }, onError);
+      assert.equal(errors.at(-1), 't/n n5: connection is closed');
+      assert.equal(conn.metrics.messagesFailed, 5);
+    });
+
     it('queueLimit 0 refuses publishes while disconnected', async () => {
       const port = await freePort();
       const conn = h.conn(`mqtt://127.0.0.1:${port}`, { queueLimit: 0 });
@@ -598,6 +616,26 @@ describe('runtime/broker-connection (real Mosquitto)', function () {
       assert.equal(conn.metrics.connectionsTotal, 2);
       assert.equal(conn.metrics.messagesSent, 20);
       assert.equal(conn.metrics.messagesFailed, 0);
+    });
+
+    it('publishNoWait and publish share one order: queued while the broker is down, all arrive in order, no error reported', async () => {
+      const conn = await h.started(broker.url, { reconnectPeriodMs: 1500, maxReconnectDelayMs: 1500 });
+      const topic = `${uid('q')}/cameras/CAM1/detection/ack`;
+      await broker.kill();
+      await waitFor(() => conn.state === 'disconnected', 'disconnected');
+      const errors: Error[] = [];
+      const payloads = Array.from({ length: 20 }, (_, i) => `a${i + 1}`);
+      const waited: Promise<void>[] = [];
+      payloads.forEach((p, i) => (i % 2 ? waited.push(conn.publish(topic, p, { qos: 1 })) : conn.publishNoWait(topic, p, { qos: 1 }, (err) => errors.push(err))));
+      assert.equal(conn.queueSize, 20);
+      await broker.start();
+      const watcher = await h.subscriber(broker.url, topic);
+      await within(Promise.all(waited), 8000, 'queued publishes acknowledged');
+      await waitFor(() => watcher.got.length >= 20 && conn.queueSize === 0, 'all 20 at the watcher, none in flight');
+      await sleep(50);
+      assert.deepEqual(watcher.got, payloads);
+      assert.deepEqual(errors, []);
+      assert.equal(conn.metrics.messagesSent, 20);
     });
 
     it('queue overflow while the broker is down: the newest queueLimit arrive, the oldest are rejected', async () => {

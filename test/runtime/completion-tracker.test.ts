@@ -109,6 +109,49 @@ describe('CompletionTracker', () => {
     assert.equal(t.isPending('CAM1', 'a'), false);
   });
 
+  it('a batch: one message carries many detections; finished, all complete in order; failed, all are given up', () => {
+    const { t, completed, givenUp } = tracker(['db', 'archive']);
+    const items = (ids: string[]) => ids.map((id, i) => ({ ack: `ack-${id}`, delivered: d(id), at: i }));
+    t.trackBatch('b1', items(['a', 'b', 'c']));
+    t.trackBatch('b2', items(['x', 'y']));
+    t.trackBatch('b2', items(['z'])); // a _msgid already tracked is not taken twice
+    assert.equal(t.pending, 5);
+    assert.equal(t.isPending('CAM1', 'b'), true);
+    assert.deepEqual([...t.pendingKeys()].sort(), ['CAM1/a', 'CAM1/b', 'CAM1/c', 'CAM1/x', 'CAM1/y']);
+    t.complete('b1', 'db');
+    assert.deepEqual(completed, [], 'every scoped node must finish the batch');
+    t.complete('b1', 'archive');
+    assert.deepEqual(completed, items(['a', 'b', 'c']));
+    const err = new Error('disk full');
+    t.complete('b2', 'archive', err);
+    assert.deepEqual(
+      givenUp.map((g) => [g.delivered.messageId, g.reason, g.error, g.nodeId]),
+      [
+        ['x', 'error', err, 'archive'],
+        ['y', 'error', err, 'archive'],
+      ],
+    );
+    t.complete('b2', 'db');
+    assert.equal(completed.length, 3, 'a late completion of a failed batch is ignored');
+    assert.equal(t.pending, 0);
+    assert.deepEqual(t.counts, { completed: 3, failed: 2, timedOut: 0, overflowed: 0 });
+  });
+
+  it('a batch not finished in time is given up whole; at the cap the oldest detections make room for a new batch', async () => {
+    const { t, givenUp, completed } = tracker(['db'], { timeoutMs: 50, maxPending: 4 });
+    const items = (ids: string[]) => ids.map((id) => ({ ack: id, delivered: d(id), at: 0 }));
+    t.trackBatch('b1', items(['a', 'b', 'c']));
+    t.trackBatch('b2', items(['x', 'y']));
+    assert.deepEqual(givenUp.map((g) => [g.delivered.messageId, g.reason]), [['a', 'overflow']]);
+    t.complete('b1', 'db');
+    assert.deepEqual(completed.map((c) => c.delivered?.messageId), ['b', 'c'], 'the rest of the batch completes');
+    await sleep(120);
+    assert.deepEqual(givenUp.map((g) => [g.delivered.messageId, g.reason]).slice(1), [['x', 'timeout'], ['y', 'timeout']]);
+    assert.equal(t.pending, 0);
+    t.trackBatch('b3', items(['p', 'q']));
+    assert.deepEqual(t.close(), [d('p'), d('q')]);
+  });
+
   it('refuses an empty scope, a timeout of 0 and a cap under 1', () => {
     const make = (scope: string[], timeoutMs: number, maxPending: number) =>
       new CompletionTracker({ scope, timeoutMs, maxPending, onComplete: () => undefined, onGiveUp: () => undefined });

@@ -121,6 +121,21 @@ describe('factories', () => {
       assert.equal(decodePayload('detectionAck', JSON.stringify(long)).ok, true);
     });
 
+    it('gives every ack its own message_id, in UUID form', () => {
+      const ids = new Set<string>();
+      for (let i = 0; i < 10_000; i++) ids.add(createAck('CAM001', 'det-123', 'received').message_id);
+      assert.equal(ids.size, 10_000);
+      for (const id of [...ids].slice(0, 100)) assert.match(id, UUID);
+    });
+
+    it('stamps the time of the millisecond it is made in (nowIso, cached per millisecond)', () => {
+      for (const ms of [0, 1_700_000_000_000, 1_700_000_000_000, 1_700_000_000_001, Date.now()]) assert.equal(nowIso(ms), new Date(ms).toISOString());
+      const before = Date.now();
+      const ack = createAck('CAM001', 'det-123', 'received');
+      const at = Date.parse(ack.timestamp);
+      assert.ok(at >= before && at <= Date.now());
+    });
+
     it('refuses a bad camera id or an empty ack id', () => {
       throwsNaming(() => createAck('CAM#1', 'det-123', 'received'), ['camera_id']);
       throwsNaming(() => createAck('CAM001', '', 'received'), ['ack_id']);

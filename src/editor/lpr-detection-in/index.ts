@@ -38,6 +38,9 @@ RED.nodes.registerType('lpr-detection-in', {
     dedupe: { value: 300, label: 'Dedupe window', validate: numberValidator({ min: 0, max: 604800, unit: 's' }) },
     dedupeSize: { value: 100000, label: 'Dedupe memory', validate: numberValidator({ min: 1, max: 10000000, unit: 'ids' }) },
     split: { value: false },
+    // Flows saved before batches existed send one message per detection.
+    batch: { value: 0, label: 'Batch', validate: orMissing(numberValidator({ min: 0, max: 10000, unit: 'entries' })) },
+    batchWindow: { value: 50, label: 'Batch wait', validate: orMissing(numberValidator({ min: 1, max: 60000, integer: false, unit: 'ms' })) },
     maxBytes: { value: 262144, label: 'Max size', validate: numberValidator({ min: 1, max: 67108864, unit: 'bytes' }) },
     rateLimit: { value: 20, label: 'Rate limit', validate: orMissing(numberValidator({ min: 0, max: 1000000, integer: false, unit: 'detections/s' })) },
     rateBurst: { value: 1000, label: 'Burst', validate: orMissing(numberValidator({ min: 1, max: 10000000, unit: 'detections' })) },
@@ -61,7 +64,9 @@ RED.nodes.registerType('lpr-detection-in', {
     return this.name ? 'node_label_italic' : '';
   },
   outputLabels: function (this: any) {
-    return translatorOf(this)(isTrue(this.split) ? 'lpr-detection-in.outputLabel.split' : 'lpr-detection-in.outputLabel.detection');
+    const batched = Number(this.batch) > 1;
+    const key = batched ? (isTrue(this.split) ? 'batchSplit' : 'batch') : isTrue(this.split) ? 'split' : 'detection';
+    return translatorOf(this)(`lpr-detection-in.outputLabel.${key}`);
   },
   oneditprepare: function (this: any) {
     const prefix = 'node-input';
@@ -71,7 +76,7 @@ RED.nodes.registerType('lpr-detection-in', {
     const split = $('#node-input-split');
     const rate = $('#node-input-rateLimit');
     // Nodes saved before the rate limit existed have no value: show the default the runtime uses.
-    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 1000], ['rateAlertInterval', 60], ['ackWhen', 'handover'], ['ackTimeout', 30], ['imageCount', 200], ['imageMemory', 32]] as const) {
+    for (const [key, value] of [['rateLimit', 20], ['rateBurst', 1000], ['rateAlertInterval', 60], ['ackWhen', 'handover'], ['ackTimeout', 30], ['imageCount', 200], ['imageMemory', 32], ['batch', 0], ['batchWindow', 50]] as const) {
       if (node[key] === undefined) $(`#node-input-${key}`).val(value);
     }
     const ackWhen = $('#node-input-ackWhen');
@@ -90,6 +95,10 @@ RED.nodes.registerType('lpr-detection-in', {
     const showAck = () => {
       $('#lpr-detection-in-ack-complete').toggle(ackWhen.val() === 'complete');
     };
+    const batch = $('#node-input-batch');
+    const showBatch = () => {
+      $('#lpr-detection-in-row-batchWindow, #lpr-detection-in-batch-hint').toggle(Number(String(batch.val()).trim()) > 1);
+    };
     const images = $('#node-input-images');
     const showImages = () => {
       $('#lpr-detection-in-row-imageCount, #lpr-detection-in-row-imageMemory, #lpr-detection-in-images-hint').toggle(images.is(':checked'));
@@ -107,6 +116,7 @@ RED.nodes.registerType('lpr-detection-in', {
     rate.on('change keyup', showRate);
     ackWhen.on('change', showAck);
     images.on('change', showImages);
+    batch.on('change keyup', showBatch);
     $('#node-input-broker, #node-input-camera, #node-input-sharedGroup').on('change keyup paste', showSubscription);
 
     showDedupe();
@@ -114,6 +124,7 @@ RED.nodes.registerType('lpr-detection-in', {
     showRate();
     showAck();
     showImages();
+    showBatch();
     showSubscription();
   },
   // Set before the editor reads the inputs: it then finds the list unchanged. (For a property with a
