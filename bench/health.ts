@@ -9,46 +9,15 @@ import { startMosquitto } from '../test/fixtures/mosquitto';
 import { startNodeRed } from './lib/node-red-host';
 import { cpuShare, sample } from './lib/proc-stats';
 import { printTable, saveResult } from './lib/report';
+import { startHealth } from './lib/site';
 
 const CAMERAS = Number(process.env.BENCH_CAMERAS ?? 10_000);
 const PERIOD_MS = 10_000;
 const MEASURE_S = Number(process.env.BENCH_SECONDS ?? 30);
 
-function healthPayload(camera: string, cpu: number): string {
-  return JSON.stringify({
-    message_id: `${camera}-${Date.now()}`,
-    timestamp: new Date().toISOString(),
-    camera_id: camera,
-    health_status: 'healthy',
-    health_details: { cpu_usage: cpu, memory_usage: 55.1, disk_usage: 23.1, network_status: 'connected', camera_status: 'active', uptime_seconds: 86400, temperature: 42.5 },
-    alerts: [],
-  });
-}
-
-/** Publishes every camera's health once per period, spread evenly; about 1 % run hot now and then. */
+/** Every camera's health once per period, spread evenly; about 1 % of reports run hot. */
 function startCameras(url: string) {
-  const client = mqtt.connect(url, { clientId: 'bench-cameras' });
-  const ids = Array.from({ length: CAMERAS }, (_, i) => `CAM${String(i).padStart(5, '0')}`);
-  const tickMs = 50;
-  const perTick = Math.ceil((CAMERAS * tickMs) / PERIOD_MS);
-  let next = 0;
-  let sent = 0;
-  const timer = setInterval(() => {
-    for (let i = 0; i < perTick; i++) {
-      const id = ids[next]!;
-      next = (next + 1) % ids.length;
-      const cpu = Math.random() < 0.01 ? 85 + Math.random() * 14 : 30 + Math.random() * 30;
-      client.publish(`lprserver/cameras/${id}/health`, healthPayload(id, Math.round(cpu * 10) / 10), { qos: 0, retain: true });
-      sent++;
-    }
-  }, tickMs);
-  return {
-    sent: () => sent,
-    stop: async () => {
-      clearInterval(timer);
-      await client.endAsync();
-    },
-  };
+  return startHealth(url, Array.from({ length: CAMERAS }, (_, i) => `CAM${String(i).padStart(5, '0')}`), PERIOD_MS);
 }
 
 const tab = { id: 'tab', type: 'tab', label: 'bench' };

@@ -44,17 +44,19 @@ export interface NodeRedHost {
 
 const NODES_DIR = path.join(__dirname, 'red-nodes');
 
-export async function startNodeRed(flows: unknown[], options: { nodeArgs?: string[]; dist?: string } = {}): Promise<NodeRedHost> {
+export async function startNodeRed(flows: unknown[], options: { nodeArgs?: string[]; dist?: string; port?: number; settings?: string } = {}): Promise<NodeRedHost> {
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-red-'));
   mkdirSync(path.join(userDir, 'node_modules/@lprserver'), { recursive: true });
   symlinkSync(packageSnapshot(options.dist), path.join(userDir, 'node_modules/@lprserver/node-red-lpr'), 'dir');
-  writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bench', private: true }));
+  // As `npm install <path>` leaves it: the dependency listed is what lets a function node load the
+  // package (Setup › Modules, e.g. the SQLite example's `lpr`) without Node-RED trying to install it.
+  writeFileSync(path.join(userDir, 'package.json'), JSON.stringify({ name: 'bench', private: true, dependencies: { '@lprserver/node-red-lpr': 'file:../package' } }));
   writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   writeFileSync(
     path.join(userDir, 'settings.js'),
-    `module.exports = { flowFile: 'flows.json', credentialSecret: false, nodesDir: ${JSON.stringify(NODES_DIR)}, uiHost: '127.0.0.1', logging: { console: { level: 'warn' } }, editorTheme: { tours: false } };\n`,
+    `module.exports = { flowFile: 'flows.json', credentialSecret: false, nodesDir: ${JSON.stringify(NODES_DIR)}, uiHost: '127.0.0.1', logging: { console: { level: 'warn' } }, editorTheme: { tours: false }${options.settings ? `, ${options.settings}` : ''} };\n`,
   );
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   let log = '';
   const child: ChildProcess = spawn(
     process.execPath,

@@ -1,16 +1,17 @@
 /**
  * Remembers message ids for `windowMs`, at most `maxEntries` of them (the oldest go first), so
- * QoS 1 redeliveries and camera resends are emitted once. A Map keeps insertion order, which is
- * arrival order, so expiry and eviction only ever look at the front: O(1) amortised per message.
+ * QoS 1 redeliveries and camera resends are emitted once. Expiry and eviction only ever look at the
+ * oldest: a queue of (id, time) in arrival order beside the Map, consumed from `head`. Not the Map's
+ * own order: V8 keeps a deleted entry's slot at the Map's front until it rehashes, and every look
+ * at the oldest steps over all of them, so a window full or expiring one id per message cost
+ * 55 µs to 0.9 ms per check at 100,000 ids (measured), against O(1) amortised with the queue.
+ * A queue entry whose id was forgotten or seen again later is stale, skipped when it comes up.
  */
 export class DedupeWindow {
   private readonly seen = new Map<string, number>();
-  /**
-   * The first entry's time, or -Infinity when unknown (after anything that may have removed the
-   * first entry). While it is past the cutoff, expiry has nothing to do and skips the Map
-   * iterator it would otherwise allocate per message (twice: `has`, then `check`).
-   */
-  private firstAt = -Infinity;
+  private ids: Array<string | undefined> = [];
+  private times: number[] = [];
+  private head = 0;
 
   constructor(
     private readonly windowMs: number,
@@ -33,36 +34,62 @@ export class DedupeWindow {
     const at = this.seen.get(id);
     if (at !== undefined) return true;
     this.seen.set(id, now);
-    if (this.seen.size === 1) this.firstAt = now;
-    if (this.seen.size > this.maxEntries) {
-      const oldest = this.seen.keys().next().value as string;
-      this.seen.delete(oldest);
-      this.firstAt = -Infinity;
+    this.ids.push(id);
+    this.times.push(now);
+    if (this.seen.size > this.maxEntries) this.dropOldest();
+    if (this.ids.length - this.head > 2 * this.seen.size + 1024) this.rebuildQueue();
+    return false;
+  }
+
+  /** Skips stale queue entries; true when the entry at `head` is a live id. */
+  private live(): boolean {
+    while (this.head < this.ids.length) {
+      if (this.seen.get(this.ids[this.head]!) === this.times[this.head]) return true;
+      this.ids[this.head++] = undefined;
     }
     return false;
   }
 
+  private dropOldest(): void {
+    if (!this.live()) return;
+    this.seen.delete(this.ids[this.head]!);
+    this.ids[this.head++] = undefined;
+    this.compact();
+  }
+
   private expire(now: number): void {
     const cutoff = now - this.windowMs;
-    if (this.firstAt > cutoff) return;
-    this.firstAt = Infinity;
-    for (const [id, at] of this.seen) {
-      if (at > cutoff) {
-        this.firstAt = at;
-        break;
-      }
-      this.seen.delete(id);
+    while (this.live() && this.times[this.head]! <= cutoff) {
+      this.seen.delete(this.ids[this.head]!);
+      this.ids[this.head++] = undefined;
     }
+    this.compact();
+  }
+
+  /** The consumed front of the queue, given back now and then rather than shifted per message. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.ids.length) {
+      this.ids = this.ids.slice(this.head);
+      this.times = this.times.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** The queue again from the Map (in arrival order): one entry per id. */
+  private rebuildQueue(): void {
+    this.ids = [...this.seen.keys()];
+    this.times = [...this.seen.values()];
+    this.head = 0;
   }
 
   /** Drops `id`, e.g. an accepted detection whose output was never delivered. */
   forget(id: string): void {
-    if (this.seen.delete(id)) this.firstAt = -Infinity;
+    this.seen.delete(id);
   }
 
   clear(): void {
     this.seen.clear();
-    this.firstAt = -Infinity;
+    this.rebuildQueue();
   }
 
   /**
@@ -94,8 +121,8 @@ export class DedupeWindow {
       this.seen.clear();
       for (const [id, at] of list) this.seen.set(id, at);
     }
-    while (this.seen.size > this.maxEntries) this.seen.delete(this.seen.keys().next().value as string);
-    this.firstAt = -Infinity;
+    this.rebuildQueue();
+    while (this.seen.size > this.maxEntries) this.dropOldest();
     return taken;
   }
 }

@@ -3,6 +3,62 @@ import fc from 'fast-check';
 import { DedupeWindow } from '../../src/runtime/dedupe';
 
 describe('runtime/dedupe', () => {
+  it('property: the same answers, size and entries as a Map read from its front (the former implementation), with forget, clear and restore mixed in', () => {
+    class Reference {
+      seen = new Map<string, number>();
+      constructor(readonly windowMs: number, readonly max: number) {}
+      expire(now: number) {
+        for (const [id, at] of this.seen) {
+          if (at > now - this.windowMs) break;
+          this.seen.delete(id);
+        }
+      }
+      check(id: string, now: number): boolean {
+        this.expire(now);
+        if (this.seen.has(id)) return true;
+        this.seen.set(id, now);
+        if (this.seen.size > this.max) this.seen.delete(this.seen.keys().next().value as string);
+        return false;
+      }
+    }
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 500 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.array(fc.tuple(fc.constantFrom('check', 'check', 'check', 'forget', 'restore', 'clear'), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 50 })), { maxLength: 2500 }),
+        (windowMs, max, ops) => {
+          const w = new DedupeWindow(windowMs, max);
+          const ref = new Reference(windowMs, max);
+          let now = 0;
+          for (const [op, k, gap] of ops) {
+            now += gap;
+            const id = `m${k}`;
+            if (op === 'check') assert.equal(w.check(id, now), ref.check(id, now), `${id} at ${now}`);
+            else if (op === 'forget') {
+              w.forget(id);
+              ref.seen.delete(id);
+            } else if (op === 'clear') {
+              w.clear();
+              ref.seen.clear();
+            } else {
+              // A restart: what was saved, taken back by a fresh window.
+              const saved = w.entries(now);
+              ref.expire(now);
+              assert.deepEqual(saved, [...ref.seen]);
+              const fresh = new DedupeWindow(windowMs, max);
+              fresh.restore(saved, now);
+              assert.deepEqual(fresh.entries(now), saved);
+            }
+            assert.equal(w.size, ref.seen.size);
+          }
+          ref.expire(now);
+          assert.deepEqual(w.entries(now), [...ref.seen]);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
   it('reports a duplicate within the window and not after it', () => {
     const w = new DedupeWindow(1000, 100);
     assert.equal(w.check('a', 0), false);

@@ -146,6 +146,53 @@ describe('runtime/rate-limit', () => {
       );
     });
 
+    it('property: the same answers and the same number of buckets as a Map kept in order of use (the order is a queue beside it, rebuilt now and then)', () => {
+      // The reference: the former implementation, a Map re-inserted on every use.
+      class Reference {
+        readonly buckets = new Map<string, { tokens: number; at: number; booked: number }>();
+        constructor(readonly rate: number, readonly burst: number, readonly maxKeys: number) {}
+        take(key: string, now: number): boolean {
+          const refillMs = (this.burst / this.rate) * 1000;
+          for (const [k, b] of this.buckets) {
+            if (now - b.at < refillMs || b.booked > now) break;
+            this.buckets.delete(k);
+          }
+          let b = this.buckets.get(key);
+          if (b === undefined) b = { tokens: this.burst, at: now, booked: 0 };
+          else {
+            b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) * this.rate) / 1000);
+            b.at = Math.max(b.at, now);
+            this.buckets.delete(key);
+          }
+          this.buckets.set(key, b);
+          if (this.buckets.size > this.maxKeys) this.buckets.delete(this.buckets.keys().next().value as string);
+          if (b.tokens < 1) return false;
+          b.tokens -= 1;
+          return true;
+        }
+      }
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 50 }),
+          fc.integer({ min: 1, max: 5 }),
+          fc.integer({ min: 1, max: 40 }),
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 200 }), fc.integer({ min: 0, max: 60 })), { minLength: 1, maxLength: 3000 }),
+          (rate, burst, maxKeys, steps) => {
+            const limiter = new RateLimiter({ ratePerSec: rate, burst, maxKeys });
+            const reference = new Reference(rate, burst, maxKeys);
+            let t = 0;
+            for (const [gap, k] of steps) {
+              t += gap;
+              const key = `CAM${k}`;
+              assert.equal(limiter.take(key, t), reference.take(key, t), `${key} at ${t}`);
+              assert.equal(limiter.size, reference.buckets.size, `buckets at ${t}`);
+            }
+          },
+        ),
+        { numRuns: 200 },
+      );
+    });
+
     it('property: a key sending at or under the rate is never refused', () => {
       fc.assert(
         fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 10 }), fc.integer({ min: 1, max: 500 }), (rate, burst, n) => {

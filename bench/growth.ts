@@ -1,0 +1,209 @@
+/**
+ * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 20] [--rate 1000]
+ * [--counts 100,1000,10000,100000] [--dashboard 1]`.
+ *
+ * This package's nodes of the demo dashboard's flow (examples/flows/demo-dashboard.json, read at run
+ * time: two lpr-detection-in, lpr-blacklist-match on a 100,000-entry watch list, lpr-health-monitor,
+ * lpr-checkpoint-analytics, lpr-system-monitor; with `--dashboard 1` the whole flow, its function
+ * nodes and widgets too; no database) in a fresh Node-RED and Mosquitto per
+ * camera count, fed a fixed total of `--rate` detections/s (QoS 1, one client, the camera ids in
+ * turn) and 200 health messages/s, both spread over 100 ... 100,000 camera ids. Acks go to each
+ * camera's own topic; one client subscribed to them all counts them.
+ *
+ * So that every camera is known before measuring: first every id's health once (5,000/s), and
+ * max(N, 20,000) detections at 1,000/s (every id at least once, and the same count of warm-up
+ * detections below 20,000 ids), then 5 s at the measured rate, then `--duration` s measured: Node-RED's CPU
+ * per detection taken (µs, /proc, the whole process including health; detections taken counted
+ * from the system monitor's /lpr/metrics, so a Node-RED falling behind is not flattered), its RSS,
+ * Mosquitto's CPU per
+ * detection, each with its ratio to the 100-camera figure (the goal: flat).
+ *
+ * Two caps are raised, and said so: the health monitor's maxCameras (10,000 in the example) to
+ * 200,000 and its offlineAfter (90 s) to 3,600 s, so that 100,000 ids reporting once per 500 s are
+ * all tracked and none goes offline: with the example's cap the monitor would keep 10,000 and the
+ * growth would be hidden, not measured.
+ */
+import os from 'node:os';
+import mqtt from 'mqtt';
+import { freePort } from '../test/fixtures/mosquitto';
+import { option } from './lib/args';
+import { startBenchBroker } from './lib/broker';
+import { TOPIC_ROOT } from './lib/detections';
+import { startNodeRed, type NodeRedHost } from './lib/node-red-host';
+import { cpuShare, sample } from './lib/proc-stats';
+import { printTable, saveResult } from './lib/report';
+import { cameraIdList, median, SiteDetections, siteFlow, startHealth, watchList } from './lib/site';
+
+const DURATION_S = option('duration', 20);
+const RATE = option('rate', 1000);
+const ROUNDS = option('rounds', 1);
+const HEALTH_RATE = 200;
+const countsAt = process.argv.indexOf('--counts');
+const COUNTS = (process.argv.find((a) => a.startsWith('--counts='))?.slice(9) ?? (countsAt > 0 ? process.argv[countsAt + 1] : undefined) ?? '100,1000,10000,100000')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
+const WATCH = 100_000;
+/** `--dashboard 1`: the demo flow whole (its function nodes and widgets too), not only this package's nodes. */
+const DASHBOARD = option('dashboard', 0) === 1;
+const WARM_DETECTIONS = 20_000;
+const WARM_RATE = 1000;
+const COMMAND = 'npm run bench -- growth';
+const SETTINGS = "contextStorage: { default: 'memory', memory: { module: 'memory' }, file: { module: 'localfilesystem' } }, telemetry: { enabled: false }";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Publishes `rate`/s detections over the factory's cameras until `total` (or stopped); resolves when done. */
+function pace(client: mqtt.MqttClient, factory: SiteDetections, rate: number, total = Infinity) {
+  const start = performance.now();
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let finish: () => void = () => undefined;
+  const done = new Promise<void>((r) => (finish = r));
+  const tick = () => {
+    const due = Math.min(total, Math.floor(((performance.now() - start) * rate) / 1000));
+    while (sent < due) {
+      const d = factory.make();
+      client.publish(`${TOPIC_ROOT}/cameras/${d.cameraId}/detection`, JSON.stringify(d.body), { qos: 1 });
+      sent++;
+    }
+    if (sent >= total) finish();
+    else timer = setTimeout(tick, 2);
+  };
+  tick();
+  return { sent: () => sent, done, stop: () => { clearTimeout(timer); finish(); } };
+}
+
+interface GrowthResult {
+  cameras: number;
+  sentPerSec: number;
+  detPerSec: number;
+  loadAverage: number;
+  nodeRedUsPerDet: number;
+  nodeRedCores: number;
+  nodeRedRssMB: number;
+  mosquittoUsPerDet: number;
+  acksPerDet: number;
+  warnings: string[];
+}
+
+/**
+ * The demo flow's own nodes of this package (lpr-*: detection in, blacklist match and its list, health
+ * monitor, analytics, system monitor, the broker) wired as in the demo, without the function nodes,
+ * widgets and dashboard config that hang off them: what a site's cost per camera comes from in this
+ * package, apart from what a flow author builds around it.
+ */
+function packageNodesOnly(flow: ReturnType<typeof siteFlow>): ReturnType<typeof siteFlow> {
+  const kept = flow.filter((n) => n.type === 'tab' || n.type.startsWith('lpr-'));
+  const ids = new Set(kept.map((n) => n.id));
+  return kept.map((n) => (Array.isArray(n.wires) ? { ...n, wires: (n.wires as string[][]).map((w) => w.filter((id) => ids.has(id))) } : n));
+}
+
+/**
+ * Detections the flow's lpr-detection-in nodes have taken so far: the demo's system monitor serves
+ * /lpr/metrics, whose detection latency histogram counts one per detection per node.
+ */
+async function processed(red: NodeRedHost, nodes = 2): Promise<number> {
+  const res = await fetch(`http://127.0.0.1:${red.port}/lpr/metrics`, { signal: AbortSignal.timeout(60_000) });
+  const text = await res.text();
+  const m = /^lpr_latency_seconds_count\{[^}]*kind="detection"[^}]*\} (\d+)/m.exec(text);
+  if (!m) throw new Error('no detection count in /lpr/metrics');
+  return Number(m[1]) / nodes;
+}
+
+async function measure(n: number, entries: ReturnType<typeof watchList>): Promise<GrowthResult> {
+  const broker = await startBenchBroker();
+  const uiPort = await freePort();
+  const demo = siteFlow(
+    { port: broker.port, uiPort, dbFile: ':memory:', entries, overrides: { 'lpr-dash-health': { maxCameras: 200_000, offlineAfter: 3600 } } },
+    ['demo-dashboard.json'],
+  );
+  const flow = DASHBOARD ? demo : packageNodesOnly(demo);
+  const red = await startNodeRed(flow, { port: uiPort, settings: SETTINGS });
+  const dins = flow.filter((node) => node.type === 'lpr-detection-in').length;
+  const ids = cameraIdList(n, 6);
+  const client = await mqtt.connectAsync(broker.url, { clientId: `bench-growth-${process.pid}`, clean: true, reconnectPeriod: 0 });
+  let acks = 0;
+  client.on('message', () => acks++);
+  await client.subscribeAsync(`${TOPIC_ROOT}/cameras/+/detection/ack`, { qos: 1 });
+  let health: ReturnType<typeof startHealth> | undefined;
+  let steady: ReturnType<typeof pace> | undefined;
+  try {
+    const factory = new SiteDetections(ids, entries.slice(0, 50).map((e) => e.plate_number), 0.01);
+    // Every camera known: its health once, fast, and at least one detection from each.
+    const warmHealth = startHealth(broker.url, ids, (n / 5000) * 1000);
+    const warm = pace(client, factory, WARM_RATE, Math.max(n, WARM_DETECTIONS));
+    while (warmHealth.sent() < n) await sleep(100);
+    await warmHealth.stop();
+    await warm.done;
+    health = startHealth(broker.url, ids, (n / HEALTH_RATE) * 1000);
+    steady = pace(client, factory, RATE);
+    await sleep(5000);
+    const a = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
+    await sleep(DURATION_S * 1000);
+    const b = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
+    // Per detection the flow took in (not per one sent): a Node-RED that falls behind is not flattered.
+    const dets = b.done - a.done;
+    const log = red.log();
+    return {
+      cameras: n,
+      sentPerSec: (b.sent - a.sent) / ((b.red.at - a.red.at) / 1000),
+      detPerSec: dets / ((b.red.at - a.red.at) / 1000),
+      loadAverage: os.loadavg()[0]!,
+      nodeRedUsPerDet: ((b.red.cpuSeconds - a.red.cpuSeconds) * 1e6) / dets,
+      nodeRedCores: cpuShare(a.red, b.red),
+      nodeRedRssMB: b.red.rssBytes / 2 ** 20,
+      mosquittoUsPerDet: a.mq && b.mq ? ((b.mq.cpuSeconds - a.mq.cpuSeconds) * 1e6) / dets : NaN,
+      acksPerDet: (b.acks - a.acks) / dets,
+      // What the flow said while it ran (caps reached, rate limits): a capped map shows up here.
+      warnings: [...new Set(log.split('\n').filter((l) => /\[(warn|error)\]/.test(l) && !/Projects disabled|unencrypted credentials|reading 'flows'/.test(l)).map((l) => l.replace(/^.*?\[(warn|error)\]/, '[$1]').slice(0, 200)))].slice(0, 10),
+    };
+  } catch (err) {
+    throw new Error(`${n} cameras: ${(err as Error).message}\n${red.log().slice(-3000)}`);
+  } finally {
+    steady?.stop();
+    await health?.stop();
+    await client.endAsync();
+    await red.stop();
+    await broker.stop();
+  }
+}
+
+async function main() {
+  const entries = watchList(WATCH);
+  const results: GrowthResult[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const n of COUNTS) {
+      const res = await measure(n, entries);
+      results.push(res);
+      console.log(`round ${r + 1}, ${n} cameras: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
+    }
+  }
+  const med = (n: number, key: keyof GrowthResult) => median(results.filter((r) => r.cameras === n).map((r) => r[key] as number));
+  const base = COUNTS[0]!;
+  const rows = COUNTS.map((n) => ({
+    'camera ids': n.toLocaleString('en-US'),
+    'sent/s': med(n, 'sentPerSec').toFixed(0),
+    'taken/s': med(n, 'detPerSec').toFixed(0),
+    'Node-RED cores': med(n, 'nodeRedCores').toFixed(3),
+    'Node-RED µs/det': med(n, 'nodeRedUsPerDet').toFixed(0),
+    [`ratio to ${base}`]: (med(n, 'nodeRedUsPerDet') / med(base, 'nodeRedUsPerDet')).toFixed(2),
+    'RSS MB': med(n, 'nodeRedRssMB').toFixed(0),
+    [`RSS ratio to ${base}`]: (med(n, 'nodeRedRssMB') / med(base, 'nodeRedRssMB')).toFixed(2),
+    'Mosquitto µs/det': med(n, 'mosquittoUsPerDet').toFixed(0),
+    [`Mosquitto ratio to ${base}`]: (med(n, 'mosquittoUsPerDet') / med(base, 'mosquittoUsPerDet')).toFixed(2),
+    'acks/det': med(n, 'acksPerDet').toFixed(2),
+    'load avg': med(n, 'loadAverage').toFixed(1),
+  }));
+  printTable(
+    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''})`,
+    rows,
+  );
+  const file = saveResult('growth', { dashboard: DASHBOARD, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
+  console.log(`saved ${file}`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
