@@ -62,6 +62,14 @@ describe('npm start: the demo flows', function () {
     assert.deepEqual(disabled.sort(), ['lpr-mail-tab', 'lpr-pg-tab']);
   });
 
+  it('ack from the SQLite store alone (on completion), so a camera keeps a detection until its row is written', function () {
+    const disabled = new Set(flows.filter((n) => n.type === 'tab' && n.disabled).map((n) => n.id));
+    const live = flows.filter((n) => n.type === 'lpr-detection-in' && !disabled.has(n.z as string));
+    assert.ok(live.length >= 4, `${live.length} detection-in nodes in enabled tabs`);
+    const ackers = live.filter((n) => n.ack !== false);
+    assert.deepEqual(ackers.map((n) => [n.z, n.ackWhen]), [['lpr-sql-tab', 'complete']]);
+  });
+
   it('leave only the debug node of rejected dashboard input on', function () {
     const on = flows.filter((n) => n.type === 'debug' && n.active !== false).map((n) => n.id);
     assert.deepEqual(on, ['lpr-dash-debug-rejected']);

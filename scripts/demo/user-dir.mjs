@@ -54,6 +54,22 @@ function disableOutsideServiceTabs(entries) {
   return entries.map((e) => e.node);
 }
 
+/**
+ * One acker per camera. A camera drops a detection at the first ack it gets, and every
+ * lpr-detection-in with `ack` on acks on its own: with all the examples deployed together, the
+ * dashboard's and the other tabs' acks on hand-over would reach the cameras before the SQLite tab
+ * has stored the rows it acks on completion, so a failed write would never be resent. When an
+ * enabled tab's detection-in acks on completion, the other enabled detection-in nodes stay silent.
+ */
+function oneAcker(nodes) {
+  const disabled = new Set(nodes.filter((n) => n.type === 'tab' && n.disabled).map((n) => n.id));
+  const live = nodes.filter((n) => n.type === 'lpr-detection-in' && !disabled.has(n.z) && n.ack !== false);
+  const storing = live.filter((n) => n.ackWhen === 'complete');
+  if (storing.length === 0) return nodes;
+  for (const n of live) if (!storing.includes(n)) n.ack = false;
+  return nodes;
+}
+
 /** Debug nodes off in the demo, but for DEMO_DEBUG_ON. */
 function quietDebugNodes(nodes) {
   for (const node of nodes) if (node.type === 'debug') node.active = DEMO_DEBUG_ON.has(node.id);
@@ -111,7 +127,7 @@ export function prepareUserDir({ root, userDir, host, pkg }, brokerUrl, login, u
   // brokers and local URLs, whose ports may differ.
   const saved = existsSync(flowFile) ? JSON.parse(readFileSync(flowFile, 'utf8')) : [];
   const have = new Set(saved.map((n) => n.id));
-  const added = quietDebugNodes(disableOutsideServiceTabs(exampleNodes(root).filter((e) => !have.has(e.node.id))));
+  const added = oneAcker(quietDebugNodes(disableOutsideServiceTabs(exampleNodes(root).filter((e) => !have.has(e.node.id)))));
   const flows = pointAtDemo([...saved, ...added], brokerUrl, uiPort);
   writeFileSync(flowFile, JSON.stringify(flows, null, 2));
   writeUserPackage(userDir, root, pkg, linkFunctionModules(root, userDir, flows));
