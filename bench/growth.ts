@@ -23,7 +23,9 @@
  * all tracked and none goes offline: with the example's cap the monitor would keep 10,000 and the
  * growth would be hidden, not measured.
  */
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import mqtt from 'mqtt';
 import { freePort } from '../test/fixtures/mosquitto';
 import { option } from './lib/args';
@@ -31,6 +33,8 @@ import { startBenchBroker } from './lib/broker';
 import { TOPIC_ROOT } from './lib/detections';
 import { startNodeRed, type NodeRedHost } from './lib/node-red-host';
 import { cpuShare, sample } from './lib/proc-stats';
+import { packageSnapshot } from './lib/node-red-host';
+import { setDistDir, summarise, type CpuProfile } from './lib/profile-summary';
 import { printTable, saveResult } from './lib/report';
 import { cameraIdList, median, SiteDetections, siteFlow, startHealth, watchList } from './lib/site';
 
@@ -46,6 +50,8 @@ const COUNTS = (process.argv.find((a) => a.startsWith('--counts='))?.slice(9) ??
 const WATCH = 100_000;
 /** `--dashboard 1`: the demo flow whole (its function nodes and widgets too), not only this package's nodes. */
 const DASHBOARD = option('dashboard', 0) === 1;
+/** `--profile 1`: Node-RED under `--cpu-prof`; the measured window's top functions printed per count. */
+const PROFILE = option('profile', 0) === 1;
 const WARM_DETECTIONS = 20_000;
 const WARM_RATE = 1000;
 const COMMAND = 'npm run bench -- growth';
@@ -85,6 +91,8 @@ interface GrowthResult {
   mosquittoUsPerDet: number;
   acksPerDet: number;
   warnings: string[];
+  /** With `--profile 1`: the measured window's self time by function (top 40) and the kept .cpuprofile. */
+  profile?: { file: string; sampledMs: number; top: Array<{ name: string; owner: string; usPerDet: number }> };
 }
 
 /**
@@ -119,7 +127,12 @@ async function measure(n: number, entries: ReturnType<typeof watchList>): Promis
     ['demo-dashboard.json'],
   );
   const flow = DASHBOARD ? demo : packageNodesOnly(demo);
-  const red = await startNodeRed(flow, { port: uiPort, settings: SETTINGS });
+  const profDir = PROFILE ? mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-growth-prof-')) : '';
+  const red = await startNodeRed(flow, { port: uiPort, settings: SETTINGS, nodeArgs: PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500'] : [] });
+  // process.hrtime is the profile's clock, and one monotonic clock for every process here.
+  const hrUs = () => Number(process.hrtime.bigint() / 1000n);
+  const window = { fromUs: 0, toUs: 0 };
+  let result: GrowthResult;
   const dins = flow.filter((node) => node.type === 'lpr-detection-in').length;
   const ids = cameraIdList(n, 6);
   const client = await mqtt.connectAsync(broker.url, { clientId: `bench-growth-${process.pid}`, clean: true, reconnectPeriod: 0 });
@@ -139,13 +152,15 @@ async function measure(n: number, entries: ReturnType<typeof watchList>): Promis
     health = startHealth(broker.url, ids, (n / HEALTH_RATE) * 1000);
     steady = pace(client, factory, RATE);
     await sleep(5000);
+    window.fromUs = hrUs();
     const a = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
     await sleep(DURATION_S * 1000);
+    window.toUs = hrUs();
     const b = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
     // Per detection the flow took in (not per one sent): a Node-RED that falls behind is not flattered.
     const dets = b.done - a.done;
     const log = red.log();
-    return {
+    result = {
       cameras: n,
       sentPerSec: (b.sent - a.sent) / ((b.red.at - a.red.at) / 1000),
       detPerSec: dets / ((b.red.at - a.red.at) / 1000),
@@ -167,6 +182,29 @@ async function measure(n: number, entries: ReturnType<typeof watchList>): Promis
     await red.stop();
     await broker.stop();
   }
+  // Node-RED writes its profile as it exits.
+  if (PROFILE) result.profile = profileOf(profDir, n, window, result.detPerSec * ((window.toUs - window.fromUs) / 1e6));
+  return result;
+}
+
+/** The measured window of the run's profile, per detection; the .cpuprofile kept in bench/results/. */
+function profileOf(dir: string, n: number, window: { fromUs: number; toUs: number }, dets: number): GrowthResult['profile'] {
+  try {
+    const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+    if (!file) return undefined;
+    setDistDir(path.join(packageSnapshot(), 'dist'));
+    const summary = summarise(JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile, window);
+    mkdirSync(path.resolve(__dirname, 'results'), { recursive: true });
+    const kept = path.resolve(__dirname, 'results', `growth-${n}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
+    copyFileSync(path.join(dir, file), kept);
+    return {
+      file: kept,
+      sampledMs: summary.sampledMs,
+      top: summary.byFunction.slice(0, 40).map((r) => ({ name: r.name, owner: r.owner, usPerDet: (r.ms * 1000) / dets })),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main() {
@@ -177,6 +215,10 @@ async function main() {
       const res = await measure(n, entries);
       results.push(res);
       console.log(`round ${r + 1}, ${n} cameras: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
+      if (res.profile) {
+        console.log(`  profile ${res.profile.file}: ${res.profile.sampledMs.toFixed(0)} ms sampled; top functions, µs/detection:`);
+        for (const f of res.profile.top.slice(0, 25)) console.log(`  ${f.usPerDet.toFixed(1).padStart(7)}  ${f.name}  [${f.owner}]`);
+      }
     }
   }
   const med = (n: number, key: keyof GrowthResult) => median(results.filter((r) => r.cameras === n).map((r) => r[key] as number));

@@ -44,6 +44,14 @@ export interface NodeRedHost {
 
 const NODES_DIR = path.join(__dirname, 'red-nodes');
 
+/**
+ * BENCH_NODE_ARGS: node options for every Node-RED a scenario starts, e.g.
+ * `--heapsnapshot-signal=SIGUSR2` to take a heap snapshot of a running one (`kill -USR2 <pid>`).
+ */
+function extraNodeArgs(): string[] {
+  return (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 export async function startNodeRed(flows: unknown[], options: { nodeArgs?: string[]; dist?: string; port?: number; settings?: string } = {}): Promise<NodeRedHost> {
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-red-'));
   mkdirSync(path.join(userDir, 'node_modules/@lprserver'), { recursive: true });
@@ -60,7 +68,7 @@ export async function startNodeRed(flows: unknown[], options: { nodeArgs?: strin
   let log = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), require.resolve('node-red/red.js'), '--userDir', userDir, '--port', String(port)],
+    [...(options.nodeArgs ?? []), ...extraNodeArgs(), require.resolve('node-red/red.js'), '--userDir', userDir, '--port', String(port)],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const untrack = track(child.pid);
