@@ -11,6 +11,7 @@ import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
+import { Throttled } from './shared/status';
 
 /** How long an edge-raised notification is remembered for its detection (a camera offline longer resends both, in order). */
 const EDGE_RAISED_WINDOW_MS = 3600_000;
@@ -39,7 +40,7 @@ export = function register(RED: NodeAPI): void {
     let edgeHits = 0;
     let hits = 0;
     let suppressed = 0;
-    const showStatus = () =>
+    const status = new Throttled(() =>
       node.status({
         fill: 'green',
         shape: 'dot',
@@ -50,7 +51,10 @@ export = function register(RED: NodeAPI): void {
         ]
           .filter(Boolean)
           .join(' · '),
-      });
+      }),
+    );
+    // Counts change with every plate (and the list with every update): shown at most once a second.
+    const showStatus = () => status.touch();
     showStatus();
     const stopWatching = list.onChange(showStatus);
     /**
@@ -165,6 +169,7 @@ export = function register(RED: NodeAPI): void {
 
     node.on('close', (removed: boolean, done: () => void) => {
       stopWatching();
+      status.stop();
       for (const release of releaseEdge) release({ keep: !removed });
       done();
     });

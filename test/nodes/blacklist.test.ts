@@ -117,6 +117,20 @@ describe('blacklist nodes on a real Mosquitto', function () {
     assert.equal(strict.length, 0);
   });
 
+  it('a busy match node sets its status at most about once a second, and the last counts still show', async () => {
+    await helper.load(nodes, flow());
+    const hit = collect('hit');
+    const miss = collect('miss');
+    await waitReady('broker', 3);
+    const match = helper.getNode('match') as any;
+    match.status.resetHistory();
+    for (let i = 0; i < 500; i++) match.receive({ payload: i % 5 === 0 ? 'ABC1234' : `NOPE${i}` });
+    await waitUntil(() => hit.length + miss.length === 500, '500 plates judged');
+    // The editor is told of the counts, not of every plate: each status goes to every open editor.
+    assert.ok(match.status.callCount <= 3, `${match.status.callCount} status updates for 500 plates`);
+    await waitUntil(() => /100/.test(match.status.lastCall?.args[0]?.text ?? ''), 'the final hit count shown', 3000);
+  });
+
   it('suppresses the same plate and entry within the window', async () => {
     await helper.load(nodes, flow({ suppress: 60 }));
     const hit = collect('hit');

@@ -17,32 +17,25 @@ export function connectionStatus(state: ConnectionState, counts?: string, t: Tra
   return { ...STATE_STATUS[state], text: counts ? t('lpr-common.status.withCounts', { state: text, counts }) : text };
 }
 
-export class StatusReporter {
-  private state: ConnectionState = 'idle';
+/**
+ * Runs `render` at once, then at most once per `intervalMs` while touched again: a busy node tells
+ * the editor (every open one, over its websocket) of its counts, not of every message.
+ */
+export class Throttled {
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
-  /** What the broker lacks for this node (broker-needs.ts), shown while connected. */
-  private warning: string | null = null;
 
   constructor(
-    private readonly node: Node,
-    private readonly counts: () => string,
+    private readonly render: () => void,
     private readonly intervalMs = 1000,
-    private readonly t: Translate = ENGLISH,
   ) {}
 
-  /** The connection changed state: show it at once. */
-  setState(state: ConnectionState): void {
-    this.state = state;
-    this.render();
-  }
-
-  /** A count changed: show it within `intervalMs`, so a busy node does not flood the editor. */
   touch(): void {
     if (this.timer) {
       this.dirty = true;
       return;
     }
+    this.dirty = false;
     this.render();
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -51,10 +44,48 @@ export class StatusReporter {
     this.timer.unref?.();
   }
 
+  /** Renders now (a change the user should see at once); a pending render is still due. */
+  now(): void {
+    this.dirty = false;
+    this.render();
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+}
+
+export class StatusReporter {
+  private state: ConnectionState = 'idle';
+  private readonly throttle: Throttled;
+  /** What the broker lacks for this node (broker-needs.ts), shown while connected. */
+  private warning: string | null = null;
+
+  constructor(
+    private readonly node: Node,
+    private readonly counts: () => string,
+    intervalMs = 1000,
+    private readonly t: Translate = ENGLISH,
+  ) {
+    this.throttle = new Throttled(() => this.render(), intervalMs);
+  }
+
+  /** The connection changed state: show it at once. */
+  setState(state: ConnectionState): void {
+    this.state = state;
+    this.throttle.now();
+  }
+
+  /** A count changed: show it within `intervalMs`, so a busy node does not flood the editor. */
+  touch(): void {
+    this.throttle.touch();
+  }
+
   /** A standing warning (null: none) shown after the counts, with a yellow ring while connected. */
   setWarning(text: string | null): void {
     this.warning = text;
-    this.render();
+    this.throttle.now();
   }
 
   error(text: string): void {
@@ -62,12 +93,10 @@ export class StatusReporter {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    this.throttle.stop();
   }
 
   private render(): void {
-    this.dirty = false;
     const status = connectionStatus(this.state, this.counts(), this.t);
     if (this.warning && this.state === 'connected') {
       this.node.status({ fill: 'yellow', shape: 'ring', text: `${status.text} · ⚠ ${this.warning}` });
