@@ -100,7 +100,7 @@ for (const cameras of SIZES) {
   const now = Date.now();
   for (let i = 0; i < cameras; i++) tracker.ingest(health(cameraId(i)), now);
   const states = (): ReadonlyMap<string, CameraHealthState> => tracker.states();
-  registerHealthSource('bench', { state: (c) => tracker.get(c)?.status, states });
+  registerHealthSource('bench', { state: (c) => tracker.get(c)?.status, counts: () => tracker.counts(), states });
   // The old path costs O(cameras) per detection: fewer detections at large sizes keep the run short.
   const oldDetections = Math.min(DETECTIONS, Math.max(50, Math.round(2e7 / cameras)));
   before(cameras, 10); // warm-up

@@ -74,15 +74,6 @@ export function sampleOf(entry: BrokerEntry): BrokerSample {
   };
 }
 
-export function countCameras(states: ReadonlyMap<string, CameraHealthState>): CameraCounts {
-  const counts: CameraCounts = { healthy: 0, warning: 0, critical: 0, offline: 0, total: 0 };
-  for (const state of states.values()) {
-    counts[state]++;
-    counts.total++;
-  }
-  return counts;
-}
-
 export function summarizeLatency(h: LatencyHistogram): LatencySummary {
   return {
     count: h.count,
@@ -131,7 +122,7 @@ export class SnapshotBuilder {
    * The snapshot at `now`. With `advance` (default) the next one's rates start from here; without
    * (e.g. a Prometheus scrape), the interval in progress is left alone.
    */
-  build(samples: readonly BrokerSample[], cameras: ReadonlyMap<string, CameraHealthState>, now: number, advance = true): Snapshot {
+  build(samples: readonly BrokerSample[], cameras: CameraCounts, now: number, advance = true): Snapshot {
     const brokers = samples.map((s) => {
       // A broker that appeared since the previous snapshot counted everything since then: from zero.
       const before = this.baselines.get(s.id) ?? (this.lastAt === null ? undefined : zeroBaseline(this.lastAt));
@@ -145,7 +136,7 @@ export class SnapshotBuilder {
     }
     const intervalS = this.lastAt === null ? 0 : Math.max(0, (now - this.lastAt) / 1000);
     if (advance) this.lastAt = now;
-    return { timestamp: new Date(now).toISOString(), interval_s: round(intervalS), brokers, cameras: countCameras(cameras) };
+    return { timestamp: new Date(now).toISOString(), interval_s: round(intervalS), brokers, cameras: { ...cameras } };
   }
 }
 

@@ -167,7 +167,7 @@ export = function register(RED: NodeAPI): void {
     // All cameras: their last state comes as retained messages on a wildcard subscription.
     const unwatchNeeds = watchBrokerNeeds(node, broker, { retainedWildcards: settings.camera === null, dotsInTopicLevels: settings.camera === null }, t, (w) => status.setWarning(w));
 
-    registerHealthSource(node.id, { state: (camera) => tracker.get(camera)?.status, states: () => tracker.states() });
+    registerHealthSource(node.id, { state: (camera) => tracker.get(camera)?.status, counts: () => tracker.counts(), states: () => tracker.states() });
     const tickEvery = Math.max(100, Math.min(1000, settings.rules.offlineAfterMs / 4));
     const ticker = setInterval(() => report(tracker.tick(Date.now())), tickEvery);
     const summaries = settings.summaryIntervalMs > 0 ? setInterval(() => sendSummary(), settings.summaryIntervalMs) : null;

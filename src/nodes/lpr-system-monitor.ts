@@ -7,7 +7,7 @@ import type { IPublishPacket } from 'mqtt';
 import type { Release } from '../runtime/broker-connection';
 import { createMessage, decodePayload, ValidationError } from '../protocol';
 import { PROMETHEUS_CONTENT_TYPE, readSystemMonitorSettings, renderPrometheus, sampleOf, SnapshotBuilder, type Snapshot, type SystemMonitorSettings as Settings } from '../monitor';
-import { brokers, cameraHealthStates } from '../runtime/registry';
+import { brokers, cameraHealthCounts } from '../runtime/registry';
 import ownCatalog from '../../locales/en-US/lpr-system-monitor.json';
 import { siteTime } from '../runtime/site-time';
 import { resolveBroker } from './shared/broker-api';
@@ -98,7 +98,7 @@ export = function register(RED: NodeAPI): void {
 
     /** A snapshot now: sent on the output (keeping `msg`'s other properties) and published when set to. */
     const report = (msg: NodeMessage = {}, send: (m: NodeMessage) => void = (m) => node.send(m)) => {
-      last = builder.build(brokers().map(sampleOf), cameraHealthStates(), Date.now());
+      last = builder.build(brokers().map(sampleOf), cameraHealthCounts(), Date.now());
       const payload = createMessage('systemMonitoring', { timestamp: last.timestamp, interval_s: last.interval_s, brokers: last.brokers, cameras: last.cameras });
       if (settings.publish) warnOnFailure(broker.publishMessage('systemMonitoring', undefined, payload), t('lpr-system-monitor.error.whatSnapshot'));
       // The snapshot's time on the site clock (lpr-broker's time zone), e.g. for a chart's axis.
@@ -136,7 +136,7 @@ export = function register(RED: NodeAPI): void {
       else {
         handler = (_req, res) => {
           try {
-            const snapshot = builder.build(brokers().map(sampleOf), cameraHealthStates(), Date.now(), false);
+            const snapshot = builder.build(brokers().map(sampleOf), cameraHealthCounts(), Date.now(), false);
             const byId = new Map(brokers().map((b) => [b.id, b]));
             const body = renderPrometheus({
               brokers: snapshot.brokers.map((report) => ({ report, latency: byId.get(report.id)?.latency ?? emptyLatency() })),

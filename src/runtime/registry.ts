@@ -33,9 +33,12 @@ export interface BrokerEntry {
 
 export type CameraHealthState = 'healthy' | 'warning' | 'critical' | 'offline';
 
-/** What a health monitor offers the other nodes: one camera's state (O(1)), or all of them. */
+export type CameraHealthCounts = Record<CameraHealthState, number> & { total: number };
+
+/** What a health monitor offers the other nodes: one camera's state and the counts (O(1)), or every state. */
 export interface HealthSource {
   state(camera: string): CameraHealthState | undefined;
+  counts(): CameraHealthCounts;
   states(): ReadonlyMap<string, CameraHealthState>;
 }
 
@@ -117,6 +120,23 @@ export function cameraHealthState(camera: string): CameraHealthState | undefined
     if (state && (!worst || RANK[state] > RANK[worst])) worst = state;
   }
   return worst;
+}
+
+/**
+ * How many cameras are in each state across the health monitors: one monitor's own counts (O(1), so a
+ * snapshot or a metrics scrape costs the same at 100,000 cameras), or, with several, counted from
+ * every camera's worst state.
+ */
+export function cameraHealthCounts(): CameraHealthCounts {
+  const sources = [...registry().healthSources.values()];
+  if (sources.length === 1) return sources[0]!.counts();
+  const counts: CameraHealthCounts = { healthy: 0, warning: 0, critical: 0, offline: 0, total: 0 };
+  if (sources.length === 0) return counts;
+  for (const state of cameraHealthStates().values()) {
+    counts[state]++;
+    counts.total++;
+  }
+  return counts;
 }
 
 /** Every camera's state across the health monitors (the worst wins when two monitors disagree). */

@@ -154,6 +154,7 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
       const asked = { one: 0, all: 0 };
       registerHealthSource('test-source', {
         state: (camera) => (asked.one++, states.get(camera)),
+        counts: () => (asked.all++, { healthy: 0, warning: 0, critical: 0, offline: 0, total: 0 }),
         states: () => (asked.all++, states),
       });
       try {

@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { escapeLabelValue, renderPrometheus, SnapshotBuilder, type BrokerSample, type PrometheusInput } from '../../src/monitor';
-import { LATENCY_BUCKETS_MS, type CameraHealthState, type LatencyHistogram } from '../../src/runtime/registry';
+import { LATENCY_BUCKETS_MS, type LatencyHistogram } from '../../src/runtime/registry';
 
 interface Family {
   name: string;
@@ -62,11 +62,7 @@ function input(): PrometheusInput {
   const b = new SnapshotBuilder();
   const first = samples().map((s) => ({ ...s, metrics: { ...s.metrics, messagesSent: 0, messagesReceived: 0 } }));
   b.prime(first, T0 - 10_000);
-  const cameras = new Map<string, CameraHealthState>([
-    ['A', 'healthy'],
-    ['B', 'critical'],
-    ['C', 'offline'],
-  ]);
+  const cameras = { healthy: 1, warning: 0, critical: 1, offline: 1, total: 3 };
   const snapshot = b.build(samples(), cameras, T0);
   return { brokers: snapshot.brokers.map((report, i) => ({ report, latency: samples()[i]!.latency })), cameras: snapshot.cameras };
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { healthCheck, healthStatus, QUEUE_DEGRADED, readSystemMonitorSettings, SnapshotBuilder, type BrokerSample } from '../../src/monitor';
 import { MonitoringSnapshot } from '../../src/protocol';
-import { LATENCY_BUCKETS_MS, type CameraHealthState, type LatencyHistogram } from '../../src/runtime/registry';
+import { LATENCY_BUCKETS_MS, type LatencyHistogram } from '../../src/runtime/registry';
 
 function histogram(values: number[] = []): LatencyHistogram {
   const h: LatencyHistogram = { counts: new Array(LATENCY_BUCKETS_MS.length + 1).fill(0), count: 0, sumMs: 0, maxMs: 0, lastMs: null };
@@ -46,7 +46,7 @@ function sample(overrides: Partial<BrokerSample['metrics']> = {}, extra: Partial
 }
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
-const none = new Map<string, CameraHealthState>();
+const none = { healthy: 0, warning: 0, critical: 0, offline: 0, total: 0 };
 
 describe('monitor snapshots', function () {
   it('copies the counters exactly and computes throughput from the change since the previous snapshot', function () {
@@ -103,13 +103,8 @@ describe('monitor snapshots', function () {
     assert.equal(empty.brokers[0]!.health_check.latency_ms, null);
   });
 
-  it('counts cameras by state and validates as a MonitoringSnapshot', function () {
-    const cameras = new Map<string, CameraHealthState>([
-      ['A', 'healthy'],
-      ['B', 'healthy'],
-      ['C', 'warning'],
-      ['D', 'offline'],
-    ]);
+  it('carries the camera counts and validates as a MonitoringSnapshot', function () {
+    const cameras = { healthy: 2, warning: 1, critical: 0, offline: 1, total: 4 };
     const s = new SnapshotBuilder().build([sample({ lastMessageReceived: T0 - 5000 })], cameras, T0);
     assert.deepEqual(s.cameras, { healthy: 2, warning: 1, critical: 0, offline: 1, total: 4 });
     assert.equal(s.brokers[0]!.health_check.last_message_received, '2025-12-31T23:59:55.000Z');
