@@ -53,6 +53,23 @@ export interface CameraRecord {
   lastSeen: number;
   reasons: string[];
   levels: Record<Metric, Level>;
+  /** `since` and `lastSeen` as ISO text, kept for the summary while they do not change. */
+  iso?: { since: number; sinceText: string; lastSeen: number; lastSeenText: string };
+}
+
+/** The record's times as ISO text, made again only for a time that changed since the last summary. */
+function isoTimes(r: CameraRecord): { since: string; last_seen: string } {
+  let iso = r.iso;
+  if (!iso) iso = r.iso = { since: NaN, sinceText: '', lastSeen: NaN, lastSeenText: '' };
+  if (iso.since !== r.since) {
+    iso.since = r.since;
+    iso.sinceText = new Date(r.since).toISOString();
+  }
+  if (iso.lastSeen !== r.lastSeen) {
+    iso.lastSeen = r.lastSeen;
+    iso.lastSeenText = new Date(r.lastSeen).toISOString();
+  }
+  return { since: iso.sinceText, last_seen: iso.lastSeenText };
 }
 
 type Level = 0 | 1 | 2;
@@ -266,13 +283,8 @@ export class HealthTracker {
     const byState: Summary['cameras'][] = [[], [], [], []];
     for (const id of this.sortedIds) {
       const r = this.cameras.get(id)!;
-      byState[3 - SEVERITY[r.status]]!.push({
-        camera_id: r.camera_id,
-        status: r.status,
-        since: new Date(r.since).toISOString(),
-        last_seen: new Date(r.lastSeen).toISOString(),
-        reasons: r.reasons,
-      });
+      const times = isoTimes(r);
+      byState[3 - SEVERITY[r.status]]!.push({ camera_id: r.camera_id, status: r.status, since: times.since, last_seen: times.last_seen, reasons: r.reasons });
     }
     return { timestamp: new Date(now).toISOString(), counts: this.counts(), cameras: byState.flat() };
   }

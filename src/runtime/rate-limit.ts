@@ -11,7 +11,9 @@
  * at the oldest then steps over them all (measured: 25 µs per take at 10,000 cameras, 87 µs at
  * 100,000, against 0.7 µs at 100). Queue entries of a key used again since are skipped when they
  * reach the front, and the queue is rebuilt when it holds more than twice the live buckets, so
- * each take costs O(1) amortised whatever the number of keys.
+ * each take costs O(1) amortised whatever the number of keys. The queue is two arrays (the bucket's
+ * own key, a use number) so that a take allocates nothing: with 100,000 cameras an entry waits
+ * minutes for the front, and an object per take would all be promoted to the old generation.
  * Past `maxKeys` live buckets the least recently used one is dropped even if not full; that key
  * starts again with a full bucket (a bounded leniency, only with more keys than `maxKeys`).
  *
@@ -34,6 +36,8 @@ export interface RateLimitOptions {
 }
 
 interface Bucket {
+  /** The key as first stored (the queue keeps this one string, not each caller's copy). */
+  key: string;
   tokens: number;
   /** When `tokens` was last brought up to date (ms). */
   at: number;
@@ -53,7 +57,8 @@ export class RateLimiter {
   readonly maxWaitMs: number;
   private readonly buckets = new Map<string, Bucket>();
   /** Keys and use numbers in order of use, from `head`; entries older than their bucket's `use` are stale. */
-  private order: Array<{ key: string; use: number } | undefined> = [];
+  private orderKeys: Array<string | undefined> = [];
+  private orderUses: number[] = [];
   private head = 0;
   private uses = 0;
 
@@ -111,7 +116,8 @@ export class RateLimiter {
 
   clear(): void {
     this.buckets.clear();
-    this.order = [];
+    this.orderKeys = [];
+    this.orderUses = [];
     this.head = 0;
   }
 
@@ -120,32 +126,35 @@ export class RateLimiter {
     this.evictIdle(now);
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
-      bucket = { tokens: this.burst, at: now, booked: 0, use: 0 };
+      bucket = { key, tokens: this.burst, at: now, booked: 0, use: 0 };
       this.buckets.set(key, bucket);
     } else {
       bucket.tokens = this.level(bucket, now);
       bucket.at = Math.max(bucket.at, now);
     }
     bucket.use = ++this.uses;
-    this.order.push({ key, use: bucket.use });
+    this.orderKeys.push(bucket.key);
+    this.orderUses.push(bucket.use);
     if (this.buckets.size > this.maxKeys) this.buckets.delete(this.oldest()!);
-    if (this.order.length - this.head > 2 * this.buckets.size + 1024) this.rebuildOrder();
+    if (this.orderKeys.length - this.head > 2 * this.buckets.size + 1024) this.rebuildOrder();
     return bucket;
   }
 
   /** The least recently used key (stale queue entries in front of it dropped), or undefined. */
   private oldest(): string | undefined {
-    while (this.head < this.order.length) {
-      const { key, use } = this.order[this.head]!;
-      if (this.buckets.get(key)?.use === use) return key;
-      this.order[this.head++] = undefined;
+    while (this.head < this.orderKeys.length) {
+      const key = this.orderKeys[this.head]!;
+      if (this.buckets.get(key)?.use === this.orderUses[this.head]) return key;
+      this.orderKeys[this.head++] = undefined;
     }
     return undefined;
   }
 
   /** The queue again with one entry per live bucket, in order of use. */
   private rebuildOrder(): void {
-    this.order = [...this.buckets].map(([key, b]) => ({ key, use: b.use })).sort((a, b) => a.use - b.use);
+    const live = [...this.buckets.values()].sort((a, b) => a.use - b.use);
+    this.orderKeys = live.map((b) => b.key);
+    this.orderUses = live.map((b) => b.use);
     this.head = 0;
   }
 
@@ -164,8 +173,9 @@ export class RateLimiter {
       this.head++;
     }
     // The consumed front of the queue, given back now and then rather than shifted per take.
-    if (this.head > 1024 && this.head * 2 > this.order.length) {
-      this.order = this.order.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.orderKeys.length) {
+      this.orderKeys = this.orderKeys.slice(this.head);
+      this.orderUses = this.orderUses.slice(this.head);
       this.head = 0;
     }
   }
