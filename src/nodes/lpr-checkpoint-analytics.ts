@@ -59,16 +59,24 @@ export = function register(RED: NodeAPI): void {
     const publish = (promise: Promise<void>, what: string) =>
       promise.catch((err: Error) => node.warn(t('lpr-checkpoint-analytics.error.notPublished', { what, detail: err.message })));
 
-    /** Last published "online/offline/total" per checkpoint: the status is republished on change. */
-    const lastCounts = new Map<string, string>();
-    const publishStatus = (force: boolean, ids: readonly string[] = agg.checkpointIds()) => {
+    /**
+     * What each checkpoint's published status said: its camera counts, and its last detection. The
+     * retained status is republished when the counts change (checked as events come), and at a
+     * window end when its last detection moved too: not for every checkpoint at every window end
+     * (an idle checkpoint's retained status still holds; at 100,000 checkpoints republishing them
+     * all was most of the node's work), nor at every detection.
+     */
+    const published = new Map<string, { counts: string; last: string }>();
+    const publishStatus = (ids: readonly string[] = agg.checkpointIds(), windowEnd = false) => {
       if (!settings.status) return;
       for (const id of ids) {
         const s = agg.status(id);
         if (!s) continue;
-        const key = `${s.cameras.online}/${s.cameras.offline}/${s.cameras.total}`;
-        if (!force && lastCounts.get(id) === key) continue;
-        lastCounts.set(id, key);
+        const counts = `${s.cameras.online}/${s.cameras.offline}/${s.cameras.total}`;
+        const last = s.last_detection ?? '';
+        const before = published.get(id);
+        if (before && before.counts === counts && (!windowEnd || before.last === last)) continue;
+        published.set(id, { counts, last });
         try {
           publish(broker.publishMessage('checkpointStatus', id, createMessage('checkpointStatus', { ...s })), t('lpr-checkpoint-analytics.error.whatStatus', { checkpoint: id }));
         } catch (err) {
@@ -94,7 +102,7 @@ export = function register(RED: NodeAPI): void {
         const lpr = { site: { ...site, windowStart: siteTime(Date.parse(r.window_start), site), windowEnd: siteTime(Date.parse(r.window_end), site) } };
         send({ topic: r.checkpoint_id, payload: message, lpr } as NodeMessage);
       }
-      publishStatus(true);
+      publishStatus(undefined, true);
       status.touch();
     };
     const sendOut = (msg: NodeMessage | NodeMessage[]) => node.send(msg);
@@ -115,7 +123,7 @@ export = function register(RED: NodeAPI): void {
     // the checkpoints concerned, checked once a second.
     const stopListening = onCameraHealth((camera) => (camera === null ? agg.healthSourcesChanged() : agg.healthChanged(camera)));
     const statusTicker = setInterval(() => {
-      publishStatus(false, agg.changedStatus());
+      publishStatus(agg.changedStatus());
       if (agg.camerasForgotten > 0 && !forgottenWarned) {
         forgottenWarned = true;
         node.warn(t('lpr-checkpoint-analytics.error.camerasForgotten', { max: settings.maxCameras }));
@@ -146,7 +154,7 @@ export = function register(RED: NodeAPI): void {
             ? agg.addBlacklistHit(checkpoint)
             : agg.addDetection(checkpoint, input.cameraId, input.plates, input.processingTimeMs, input.countsDetection);
         emit(closed, send);
-        if (isNew || input.kind === 'detection') publishStatus(false, [checkpoint]);
+        if (isNew || input.kind === 'detection') publishStatus([checkpoint]);
         status.touch();
         done();
       } catch (err) {

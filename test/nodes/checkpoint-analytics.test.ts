@@ -105,6 +105,40 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
     await mosquittoPub(mosquitto.port, 'lprserver/checkpoints/CP001/status', '', 1, true);
   });
 
+  it('at a window end the status is republished for the checkpoints whose status changed, not for every idle one', async function () {
+    this.timeout(30_000);
+    await helper.load([...allNodes, analyticsNode], flow(mosquitto, { publish: false }));
+    const broker = helper.getNode('broker') as any;
+    await waitUntil(() => broker.connection.state === 'connected', 'broker connected');
+    const sub = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/+/status');
+    const node = helper.getNode('ca');
+    try {
+      await startOfSecond();
+      node.receive({ payload: detection('BUSY1', 'CPBUSY', [['AB1', 0.9]], 10) });
+      node.receive({ payload: detection('IDLE1', 'CPIDLE', [['CD2', 0.9]], 10) });
+      // Three more windows: CPBUSY sends a detection in each, CPIDLE none.
+      for (let i = 0; i < 3; i++) {
+        await startOfSecond();
+        node.receive({ payload: detection('BUSY1', 'CPBUSY', [['AB1', 0.9]], 10) });
+      }
+      await sleep(1100);
+      const of = (cp: string) => sub.messages.filter((m: any) => m.topic === `lprserver/checkpoints/${cp}/status`).map((m: any) => JSON.parse(m.payload));
+      // The busy one each time its last detection moved; the idle one when its camera went quiet
+      // (a change of counts), not again at each window end: its retained status still holds.
+      const said = (s: any) => JSON.stringify([s.cameras, s.last_detection]);
+      assert.ok(of('CPBUSY').length >= 4, `${of('CPBUSY').length} statuses of the busy checkpoint`);
+      for (const cp of ['CPBUSY', 'CPIDLE']) {
+        const statuses = of(cp).map(said);
+        assert.deepEqual(statuses.filter((x, i) => x === statuses[i - 1]), [], `${cp}: a status republished unchanged`);
+      }
+      assert.ok(of('CPIDLE').length <= 2, `${of('CPIDLE').length} statuses of the idle checkpoint`);
+    } finally {
+      sub.stop();
+      await mosquittoPub(mosquitto.port, 'lprserver/checkpoints/CPBUSY/status', '', 1, true);
+      await mosquittoPub(mosquitto.port, 'lprserver/checkpoints/CPIDLE/status', '', 1, true);
+    }
+  });
+
   it('flush emits at once; a split detection counts once; other checkpoints are filtered out', async function () {
     this.timeout(30_000);
     await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 3600, publish: false, status: false, checkpoint: 'CP002' }));
