@@ -6,13 +6,21 @@
  * A camera is online when the health monitors give it a state other than `offline`; with no state,
  * when it sent a detection to the checkpoint within the last `windowMs`. The counts change only on
  * events: a detection, a camera falling silent (found by `expire`, which only ever looks at the
- * front of a Map kept in detection order), a health change (`healthChanged`), and a change of the
+ * front of a queue in detection order), a health change (`healthChanged`), and a change of the
  * health sources themselves (`recomputeAll`, the one full pass, on a redeploy).
+ *
+ * The detection order is a queue of (pair, number) beside the Maps, not the Map's own order: moving
+ * a pair to the back of a Map on every detection leaves a deleted slot at its front until V8
+ * rehashes, and every look at the oldest then steps over them all (growth bench: 1.7 µs per
+ * detection at 100 cameras, 9.9 µs at 10,000). A pair's queue entries older than its `seq` are
+ * skipped when they reach the front.
  *
  * Bounds: at most `maxPerCheckpoint` cameras per checkpoint (further ones are not counted, as
  * before) and `maxCameras` (camera, checkpoint) pairs in all; a new pair beyond that forgets the
  * pair silent the longest.
  */
+import { Fifo } from '../runtime/fifo';
+
 export type HealthState = 'healthy' | 'warning' | 'critical' | 'offline';
 
 export interface CameraCounts {
@@ -30,11 +38,17 @@ interface Entry {
   /** Detected within the last windowMs (in `recent`, else in `silent`). */
   recent: boolean;
   online: boolean;
+  /** The number of its latest entry in the detection queue; 0 once forgotten. */
+  seq: number;
 }
 
 export class CheckpointCameras {
-  /** Pairs detected within the window, oldest detection first. */
+  /** Pairs detected within the window (in no order: `queue` has it). */
   private readonly recent = new Map<string, Entry>();
+  /** Pairs (and their `seq` then) in order of detection; SMI numbers, so a detection allocates nothing. */
+  private readonly queue = new Fifo<Entry>();
+  private readonly queueSeq = new Fifo<number>();
+  private seq = 0;
   /** Pairs silent longer, silent the longest first (they leave `recent` in detection order). */
   private readonly silent = new Map<string, Entry>();
   private readonly byCamera = new Map<string, Entry[]>();
@@ -68,7 +82,7 @@ export class CheckpointCameras {
     const key = `${checkpoint}\u0000${camera}`;
     let e = this.recent.get(key) ?? this.silent.get(key);
     if (e) {
-      (e.recent ? this.recent : this.silent).delete(key);
+      if (!e.recent) this.silent.delete(key);
     } else {
       let c = this.perCheckpoint.get(checkpoint);
       if (c && c.total >= this.maxPerCheckpoint) {
@@ -77,7 +91,7 @@ export class CheckpointCameras {
       }
       if (this.size >= this.maxCameras) this.evict();
       if (!c) this.perCheckpoint.set(checkpoint, (c = { online: 0, offline: 0, total: 0 }));
-      e = { key, checkpoint, camera, last: now, recent: true, online: false };
+      e = { key, checkpoint, camera, last: now, recent: false, online: false, seq: 0 };
       c.total++;
       c.offline++;
       const list = this.byCamera.get(camera);
@@ -86,15 +100,31 @@ export class CheckpointCameras {
       this.changed.add(checkpoint);
     }
     e.last = now;
-    e.recent = true;
-    this.recent.set(key, e);
+    if (!e.recent) {
+      e.recent = true;
+      this.recent.set(key, e);
+    }
+    e.seq = ++this.seq;
+    this.queue.push(e);
+    this.queueSeq.push(e.seq);
     this.update(e);
+  }
+
+  /** The pair detected the longest ago that is still in `recent` (stale queue entries in front of it dropped). */
+  private oldestRecent(): Entry | undefined {
+    for (let e = this.queue.peek(); e !== undefined; e = this.queue.peek()) {
+      if (e.seq === this.queueSeq.peek() && e.recent) return e;
+      this.queue.shift();
+      this.queueSeq.shift();
+    }
+    return undefined;
   }
 
   /** Moves the pairs silent for windowMs out of `recent`: amortised O(1) per detection. */
   expire(now: number): void {
-    for (const e of this.recent.values()) {
-      if (now - e.last < this.windowMs) break;
+    for (let e = this.oldestRecent(); e !== undefined && now - e.last >= this.windowMs; e = this.oldestRecent()) {
+      this.queue.shift();
+      this.queueSeq.shift();
       this.recent.delete(e.key);
       e.recent = false;
       this.silent.set(e.key, e);
@@ -139,9 +169,11 @@ export class CheckpointCameras {
 
   /** Forgets the pair silent the longest. */
   private evict(): void {
-    const e = this.silent.values().next().value ?? this.recent.values().next().value;
+    const e = this.silent.values().next().value ?? this.oldestRecent();
     if (!e) return;
     (e.recent ? this.recent : this.silent).delete(e.key);
+    e.recent = false;
+    e.seq = 0;
     const list = this.byCamera.get(e.camera)!;
     if (list.length === 1) this.byCamera.delete(e.camera);
     else list.splice(list.indexOf(e), 1);

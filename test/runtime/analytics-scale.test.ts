@@ -4,6 +4,7 @@
  * detection (and the status it republishes) touches, at 1,000 and at 100,000 cameras.
  */
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { WindowAggregator, type HealthState } from '../../src/analytics/aggregator';
 
 const T0 = Date.UTC(2024, 0, 15, 10, 30, 0);
@@ -75,5 +76,47 @@ describe('analytics/aggregator at scale', () => {
     states.delete('C');
     agg.healthChanged('C');
     assert.deepEqual(agg.status('CP2')!.cameras, { online: 2, offline: 0, total: 2 });
+  });
+
+  it('property: after any detections, silences, health changes and forgets, each checkpoint counts what the rules say', () => {
+    const cams = ['A', 'B', 'C', 'D'];
+    const cps = ['CP1', 'CP2'];
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('detect' as const), cp: fc.constantFrom(...cps), cam: fc.constantFrom(...cams), advance: fc.integer({ min: 0, max: 6000 }) }),
+      fc.record({ kind: fc.constant('health' as const), cam: fc.constantFrom(...cams), state: fc.constantFrom<HealthState | null>('healthy', 'offline', null) }),
+      fc.record({ kind: fc.constant('wait' as const), advance: fc.integer({ min: 0, max: 15_000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 50 }), fc.integer({ min: 1, max: 8 }), (ops, max) => {
+        const c = { t: T0 };
+        const states = new Map<string, HealthState>();
+        const agg = new WindowAggregator({ windowMs: 10_000, now: () => c.t, maxCameras: max, health: (x) => states.get(x) });
+        // The model: each pair's last detection, in order of last detection; the one silent the longest is forgotten past max.
+        const last = new Map<string, number>();
+        for (const o of ops) {
+          if (o.kind === 'detect') {
+            c.t += o.advance;
+            const key = `${o.cp}|${o.cam}`;
+            if (!last.has(key) && last.size >= max) last.delete([...last].sort((a, b) => a[1] - b[1])[0]![0]);
+            last.set(key, c.t);
+            agg.addDetection(o.cp, o.cam, [], 1);
+          } else if (o.kind === 'health') {
+            if (o.state) states.set(o.cam, o.state);
+            else states.delete(o.cam);
+            agg.healthChanged(o.cam);
+          } else c.t += o.advance;
+          for (const cp of cps) {
+            const pairs = [...last].filter(([k]) => k.startsWith(`${cp}|`));
+            const online = pairs.filter(([k, at]) => {
+              const s = states.get(k.split('|')[1]!);
+              return s ? s !== 'offline' : c.t - at < 10_000;
+            }).length;
+            const got = agg.status(cp)?.cameras ?? { online: 0, offline: 0, total: 0 };
+            assert.deepEqual(got, { online, offline: pairs.length - online, total: pairs.length });
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
