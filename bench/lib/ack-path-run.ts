@@ -25,12 +25,8 @@ async function main() {
   // As the bench's flows set lpr-detection-in: the rate limit out of reach.
   const intake = new DetectionIntake(topics, readDetectionInSettings({ ack: ACK, rateLimit: 0 }));
   const ackOptions = { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain };
-  const ackTopics = new Map<string, string>();
-  const ackTopic = (cameraId: string) => {
-    let topic = ackTopics.get(cameraId);
-    if (topic === undefined) ackTopics.set(cameraId, (topic = topics.topic('detectionAck', cameraId)));
-    return topic;
-  };
+  // Built per ack, as the node does.
+  const ackTopic = (cameraId: string) => topics.topic('detectionAck', cameraId);
   let failed = 0;
   const noWait = typeof (connection as { publishNoWait?: unknown }).publishNoWait === 'function';
   const onError = () => failed++;

@@ -14,10 +14,13 @@ export interface RateResult {
   cpuCores: number;
 }
 
-/** Runs `script` (TypeScript, through tsx) with `args`; resolves with the last line it printed, parsed. */
+/**
+ * Runs `script` (TypeScript, through tsx) with `args`; resolves with the last line it printed, parsed.
+ * BENCH_CHILD_ARGS: node options for the child, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p` to profile each run.
+ */
 export function runJsonChild<T>(script: string, args: string[], what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_CHILD_ARGS ?? '').split(/\s+/).filter(Boolean), '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const untrack = track(child.pid);
     let out = '';
     let err = '';
