@@ -13,7 +13,7 @@ import { backoffDelay } from './backoff';
 import { capabilitiesFromConnack, missingFeatures, unknownCapabilities, type BrokerCapabilities, type BrokerNeeds, type MissingFeature } from './broker-capabilities';
 import { BrokerSelfTest } from './broker-self-test';
 import { Fifo } from './fifo';
-import { stripShare, topicMatches } from './topic-match';
+import { stripShare, TopicFilter } from './topic-match';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
 export type QoS = 0 | 1 | 2;
@@ -117,6 +117,8 @@ interface Handler {
 
 interface Subscription {
   filter: string;
+  /** The filter, split once for matching. */
+  matcher: TopicFilter;
   qos: QoS;
   id: number;
   handlers: Set<Handler>;
@@ -337,7 +339,7 @@ export class BrokerConnection extends EventEmitter {
     let sub = this.subs.get(filter);
     if (!sub) {
       this.staleFilters.delete(filter);
-      sub = { filter, qos, id: this.allocateSubId(), handlers: new Set(), away: new Map(), active: false };
+      sub = { filter, matcher: new TopicFilter(filter), qos, id: this.allocateSubId(), handlers: new Set(), away: new Map(), active: false };
       this.subs.set(filter, sub);
       this.matchCache.clear();
       this.subsById.set(sub.id, sub);
@@ -709,7 +711,7 @@ export class BrokerConnection extends EventEmitter {
     let found = this.matchCache.get(topic);
     if (found === undefined) {
       found = [];
-      for (const sub of this.subs.values()) if (topicMatches(sub.filter, topic)) found.push(sub);
+      for (const sub of this.subs.values()) if (sub.matcher.matches(topic)) found.push(sub);
       if (this.matchCache.size >= MATCH_CACHE_LIMIT) this.matchCache.clear();
       this.matchCache.set(topic, found);
     }
@@ -755,7 +757,7 @@ export class BrokerConnection extends EventEmitter {
    * every handler whose filter matches. False when nobody is there for it.
    */
   private handOver(m: Held): boolean {
-    const matching = [...this.subs.values()].filter((sub) => topicMatches(sub.filter, m.topic));
+    const matching = [...this.subs.values()].filter((sub) => sub.matcher.matches(m.topic));
     if (m.owner === null) {
       let delivered = false;
       for (const sub of matching) {
