@@ -115,7 +115,7 @@ export = function register(RED: NodeAPI): void {
     const sendSummary = (msg: NodeMessage = {}) => {
       const now = Date.now();
       const lpr = { ...(msg.lpr as object | undefined), site: { ...site, at: siteTime(now, site) } };
-      node.send([null, { ...msg, topic: 'summary', payload: tracker.summary(now), lpr }]);
+      node.send([null, { ...msg, topic: 'summary', payload: tracker.summary(now, settings.summaryMax), lpr }]);
     };
 
     const onMessage = (topic: string, payload: Buffer, packet: IPublishPacket) => {

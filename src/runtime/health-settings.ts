@@ -8,6 +8,8 @@ export interface HealthMonitorSettings {
   rules: HealthRules;
   /** 0 = no periodic summary. */
   summaryIntervalMs: number;
+  /** Cameras a summary lists at most, worst first (0 = all). */
+  summaryMax: number;
   publishSystemHealth: boolean;
   publishAlerts: boolean;
   /** Cameras tracked at most: past it, the one offline / silent the longest is forgotten. */
@@ -68,6 +70,7 @@ export function readHealthMonitorSettings(props: Record<string, unknown>): Healt
       networkStatus: { warning: readList(props, 'networkStatusWarning'), critical: readList(props, 'networkStatusCritical') },
     },
     summaryIntervalMs: readNumber(props, 'summaryInterval', 60, { min: 0, max: 86_400 }) * 1000,
+    summaryMax: readNumber(props, 'summaryMax', 0, { min: 0, max: 10_000_000, integer: true }),
     publishSystemHealth: readBoolean(props, 'publishSystemHealth', false),
     publishAlerts: readBoolean(props, 'publishAlerts', false),
     maxCameras: readNumber(props, 'maxCameras', DEFAULT_MAX_CAMERAS, { min: 1, max: 10_000_000, integer: true }),

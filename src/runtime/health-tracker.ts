@@ -89,6 +89,8 @@ export interface Summary {
   timestamp: string;
   counts: Record<CameraState, number> & { total: number };
   cameras: Array<{ camera_id: string; status: CameraState; since: string; last_seen: string; reasons: string[] }>;
+  /** Cameras not listed (a summary limited to the worst `max`): `counts.total - cameras.length`. */
+  omitted: number;
 }
 
 export const DEFAULT_MAX_CAMERAS = 10_000;
@@ -276,17 +278,31 @@ export class HealthTracker {
     return { ...this.stateCounts, total: this.cameras.size };
   }
 
-  /** Every camera, worst first, then by id (as `localeCompare` orders them). */
-  summary(now: number): Summary {
+  /**
+   * The cameras worst first, then by id (as `localeCompare` orders them): all of them, or with `max`
+   * (> 0) the first `max`, so that a site of 100,000 cameras does not build 100,000 rows for a table
+   * that shows the few that need someone.
+   */
+  summary(now: number, max = 0): Summary {
     this.sortedIds ??= [...this.cameras.keys()].sort(byId);
-    // One pass over the ids in order, into one list per state: worst first without sorting again.
-    const byState: Summary['cameras'][] = [[], [], [], []];
+    const limit = max > 0 ? max : Infinity;
+    // One pass over the ids in order, into one list per state (worst first without sorting again);
+    // a state's list stops growing at the limit, as nothing after it could be listed.
+    const byState: CameraRecord[][] = [[], [], [], []];
     for (const id of this.sortedIds) {
       const r = this.cameras.get(id)!;
-      const times = isoTimes(r);
-      byState[3 - SEVERITY[r.status]]!.push({ camera_id: r.camera_id, status: r.status, since: times.since, last_seen: times.last_seen, reasons: r.reasons });
+      const list = byState[3 - SEVERITY[r.status]]!;
+      if (list.length < limit) list.push(r);
     }
-    return { timestamp: new Date(now).toISOString(), counts: this.counts(), cameras: byState.flat() };
+    const cameras: Summary['cameras'] = [];
+    for (const list of byState) {
+      for (const r of list) {
+        if (cameras.length >= limit) break;
+        const times = isoTimes(r);
+        cameras.push({ camera_id: r.camera_id, status: r.status, since: times.since, last_seen: times.last_seen, reasons: r.reasons });
+      }
+    }
+    return { timestamp: new Date(now).toISOString(), counts: this.counts(), cameras, omitted: this.cameras.size - cameras.length };
   }
 
   /** The state a message says the camera is in, and why; updates the metric levels (hysteresis). */

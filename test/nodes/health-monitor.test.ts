@@ -219,6 +219,24 @@ describe('lpr-health-monitor on a real Mosquitto', function () {
     assert.deepEqual(changes.map((m) => [m.topic, m.payload.status]), [['GOOD', 'healthy'], ['GOOD', 'critical']]);
   });
 
+  it('summaryMax: a summary lists the worst cameras only; its counts cover them all and omitted says how many are left out', async () => {
+    await helper.load(allNodes, flow(mosquitto, { summaryMax: 2 }));
+    const summary = collect('summary');
+    const changes = collect('changes');
+    await waitReady();
+    await mosquittoPub(mosquitto.port, topic('OK1'), JSON.stringify(health('OK1')), 1);
+    await mosquittoPub(mosquitto.port, topic('OK2'), JSON.stringify(health('OK2')), 1);
+    await mosquittoPub(mosquitto.port, topic('HOT'), JSON.stringify(health('HOT', { cpu_usage: 99 })), 1);
+    await mosquittoPub(mosquitto.port, topic('WARM'), JSON.stringify(health('WARM', { cpu_usage: 85 })), 1);
+    await waitUntil(() => changes.length === 4, 'four cameras known');
+    helper.getNode('mon').receive({ payload: 'summary' });
+    await waitUntil(() => summary.length === 1, 'a summary');
+    const p = summary[0].payload;
+    assert.deepEqual(p.cameras.map((c: any) => [c.camera_id, c.status]), [['HOT', 'critical'], ['WARM', 'warning']]);
+    assert.deepEqual(p.counts, { healthy: 2, warning: 1, critical: 1, offline: 0, total: 4 });
+    assert.equal(p.omitted, 2);
+  });
+
   it('forgets a camera whose retained health is cleared (an empty message), without an error', async () => {
     await helper.load(allNodes, flow(mosquitto));
     const summary = collect('summary');

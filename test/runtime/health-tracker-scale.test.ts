@@ -61,6 +61,17 @@ describe('HealthTracker at scale', () => {
     assert.deepEqual(critical, [...critical].sort((a, b) => a.localeCompare(b)));
   });
 
+  it('a summary limited to the worst 200 of 100,000 cameras lists exactly the first 200 of the full one', () => {
+    const t = new HealthTracker(rules(), 'UTC', { maxCameras: 200_000 });
+    for (let i = 0; i < 100_000; i++) t.ingest(health(`CAM${i}`, i % 997 === 0 ? 99 : i % 1009 === 0 ? 85 : 10), T0);
+    const all = t.summary(T0);
+    const worst = t.summary(T0, 200);
+    assert.deepEqual(worst.cameras, all.cameras.slice(0, 200));
+    assert.deepEqual([worst.counts, worst.omitted, all.omitted], [all.counts, 100_000 - 200, 0]);
+    // More than there are: all of them.
+    assert.deepEqual(t.summary(T0, 1_000_000).cameras, all.cameras);
+  });
+
   it('property: counts, summary and ticks agree with the rules after any sequence of messages, silences and forgets', () => {
     const cameras = ['A', 'B', 'C', 'D', 'E'];
     const op = fc.oneof(
@@ -90,6 +101,7 @@ describe('HealthTracker at scale', () => {
           const summary = t.summary(now);
           assert.deepEqual(summary.counts, t.counts());
           assert.equal(summary.cameras.length, t.size);
+          assert.deepEqual(t.summary(now, 2).cameras, summary.cameras.slice(0, 2));
         }
       }),
       { numRuns: 300 },

@@ -38,6 +38,7 @@ RED.nodes.registerType('lpr-health-monitor', {
     camera: { value: '', label: 'Camera', validate: validateCameraFilter },
     offlineAfter: { value: 90, label: 'Offline after', validate: numberValidator({ min: 1, max: 86400, unit: 's' }) },
     summaryInterval: { value: 60, label: 'Summary every', validate: numberValidator({ min: 0, max: 86400, unit: 's' }) },
+    summaryMax: { value: 0, label: 'Summary lists', validate: orMissing(numberValidator({ min: 0, max: 10000000, integer: true })) },
     maxCameras: { value: 10000, label: 'Cameras tracked', validate: orMissing(numberValidator({ min: 1, max: 10000000, integer: true })) },
     cpuWarning: { value: 80, label: 'CPU warning', validate: decimalValidator({ min: 0, max: 100, unit: '%' }) },
     cpuCritical: { value: 95, label: 'CPU critical', validate: criticalValidator('cpuWarning', { min: 0, max: 100, unit: '%' }) },
