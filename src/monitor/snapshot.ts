@@ -6,7 +6,7 @@
  * Pure: no Node-RED, no timers; the caller passes the clock (`now`, ms since the epoch).
  */
 import type { ConnectionMetrics, ConnectionState } from '../runtime/broker-connection';
-import type { BrokerEntry, CameraHealthState, LatencyHistogram, LatencyKind } from '../runtime/registry';
+import type { BrokerEntry, LatencyHistogram, LatencyKind } from '../runtime/registry';
 import { healthCheck, type HealthCheck } from './health-check';
 
 /** What the snapshot needs of one broker: a copy of its figures at one moment. */

@@ -44,7 +44,7 @@ export class Throttled {
     this.timer.unref?.();
   }
 
-  /** Renders now (a change the user should see at once); a pending render is still due. */
+  /** Renders now (a change the user should see at once); a render pending from earlier touches is then not needed. */
   now(): void {
     this.dirty = false;
     this.render();
