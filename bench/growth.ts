@@ -1,6 +1,8 @@
 /**
  * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 20] [--rate 1000]
- * [--counts 100,1000,10000,100000] [--dashboard 1]`.
+ * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1]`. With `--profile 1`
+ * Node-RED runs under `--cpu-prof`, and each count's measured window is summarised by function in µs
+ * per detection (the .cpuprofile kept in bench/results/): compare two counts to see what grows.
  *
  * This package's nodes of the demo dashboard's flow (examples/flows/demo-dashboard.json, read at run
  * time: two lpr-detection-in, lpr-blacklist-match on a 100,000-entry watch list, lpr-health-monitor,
@@ -31,9 +33,8 @@ import { freePort } from '../test/fixtures/mosquitto';
 import { option } from './lib/args';
 import { startBenchBroker } from './lib/broker';
 import { TOPIC_ROOT } from './lib/detections';
-import { startNodeRed, type NodeRedHost } from './lib/node-red-host';
+import { packageSnapshot, startNodeRed, type NodeRedHost } from './lib/node-red-host';
 import { cpuShare, sample } from './lib/proc-stats';
-import { packageSnapshot } from './lib/node-red-host';
 import { setDistDir, summarise, type CpuProfile } from './lib/profile-summary';
 import { printTable, saveResult } from './lib/report';
 import { cameraIdList, median, SiteDetections, siteFlow, startHealth, watchList } from './lib/site';
