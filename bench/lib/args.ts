@@ -9,3 +9,8 @@ export function option(name: string, fallback: number): number {
   const env = process.env[`BENCH_${name.toUpperCase()}`];
   return env ? Number(env) : fallback;
 }
+
+/** Node options from an environment variable (e.g. BENCH_NODE_ARGS), split at white space. */
+export function nodeArgsFrom(variable: string): string[] {
+  return (process.env[variable] ?? '').split(/\s+/).filter(Boolean);
+}

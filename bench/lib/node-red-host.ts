@@ -9,6 +9,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } fr
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../test/fixtures/mosquitto';
+import { nodeArgsFrom } from './args';
 import { track } from './cleanup';
 
 const root = path.resolve(__dirname, '../..');
@@ -48,9 +49,7 @@ const NODES_DIR = path.join(__dirname, 'red-nodes');
  * BENCH_NODE_ARGS: node options for every Node-RED a scenario starts, e.g.
  * `--heapsnapshot-signal=SIGUSR2` to take a heap snapshot of a running one (`kill -USR2 <pid>`).
  */
-function extraNodeArgs(): string[] {
-  return (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-}
+const extraNodeArgs = () => nodeArgsFrom('BENCH_NODE_ARGS');
 
 export async function startNodeRed(flows: unknown[], options: { nodeArgs?: string[]; dist?: string; port?: number; settings?: string } = {}): Promise<NodeRedHost> {
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-red-'));

@@ -4,6 +4,7 @@
  * over its CPU time: on a shared machine the steadier measure of cost), with ratios per run.
  */
 import { spawn } from 'node:child_process';
+import { nodeArgsFrom } from './args';
 import { track } from './cleanup';
 import { median } from './drain-run';
 import { printTable } from './report';
@@ -20,7 +21,7 @@ export interface RateResult {
  */
 export function runJsonChild<T>(script: string, args: string[], what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_CHILD_ARGS ?? '').split(/\s+/).filter(Boolean), '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--expose-gc', ...nodeArgsFrom('BENCH_CHILD_ARGS'), '--import', 'tsx', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     const untrack = track(child.pid);
     let out = '';
     let err = '';
