@@ -14,6 +14,7 @@
  * message and per second is the same at 100 cameras as at 100,000.
  */
 import { readTimestamp, type Health } from '../protocol';
+import { Fifo } from './fifo';
 
 export type CameraState = 'healthy' | 'warning' | 'critical' | 'offline';
 export const CAMERA_STATES: readonly CameraState[] = ['healthy', 'warning', 'critical', 'offline'];
@@ -55,6 +56,8 @@ export interface CameraRecord {
   levels: Record<Metric, Level>;
   /** `since` and `lastSeen` as ISO text, kept for the summary while they do not change. */
   iso?: { since: number; sinceText: string; lastSeen: number; lastSeenText: string };
+  /** The number of its live entry in the tracker's due queue; 0 or absent when it has none. */
+  dueSeq?: number;
 }
 
 /** The record's times as ISO text, made again only for a time that changed since the last summary. */
@@ -111,13 +114,19 @@ export class HealthTracker {
   /** The offline cameras, in the order they went offline (the first is offline the longest). */
   private readonly offline = new Map<string, CameraRecord>();
   /**
-   * The online cameras whose `lastSeen` is at least every earlier one's here (so the first is the
-   * next to go offline, and a tick stops at the first that is not due), and in `late` the few that
-   * are not: a retained message restores a camera last seen before others already heard.
+   * The online cameras in order of `lastSeen` (so the first is the next to go offline, and a tick
+   * stops at the first that is not due), and in `late` the few that arrived out of that order: a
+   * retained message restores a camera last seen before others already heard. A queue of (record,
+   * number) beside the Map, not a Map moved to the back per message: V8 keeps a deleted slot at a
+   * Map's front until it rehashes, and every walk from the front steps over them. An entry whose
+   * number is no longer its record's `dueSeq` is stale, dropped when it reaches the front; the queue
+   * holds at most the health messages of one offlineAfter.
    */
-  private readonly due = new Map<string, CameraRecord>();
+  private readonly due = new Fifo<CameraRecord>();
+  private readonly dueSeqs = new Fifo<number>();
+  private lastDueSeq = 0;
   private readonly late = new Map<string, CameraRecord>();
-  /** The latest `lastSeen` ever put in `due`. */
+  /** The latest `lastSeen` ever queued in `due`. */
   private dueUntil = -Infinity;
   private readonly stateCounts: Record<CameraState, number> = { healthy: 0, warning: 0, critical: 0, offline: 0 };
   /** The camera ids sorted for a summary; null once a camera came or went. */
@@ -209,7 +218,7 @@ export class HealthTracker {
       out.push({ camera_id: record.camera_id, status: 'offline', previous, reasons: record.reasons, health: null, since: new Date(now).toISOString() });
     };
     // In order of lastSeen: the first camera not yet due ends the walk (going offline takes a camera out of `due`).
-    for (const record of this.due.values()) {
+    for (let record = this.nextDue(); record !== undefined; record = this.nextDue()) {
       this.tickVisits++;
       if (now - record.lastSeen < limit) break;
       silence(record);
@@ -233,8 +242,7 @@ export class HealthTracker {
     if (!record) return false;
     this.cameras.delete(cameraId);
     this.offline.delete(cameraId);
-    this.due.delete(cameraId);
-    this.late.delete(cameraId);
+    this.unschedule(record);
     this.stateCounts[record.status]--;
     this.sortedIds = null;
     return true;
@@ -245,8 +253,7 @@ export class HealthTracker {
     if (status === 'offline' && (record.status !== 'offline' || !this.offline.has(record.camera_id))) {
       this.offline.delete(record.camera_id);
       this.offline.set(record.camera_id, record);
-      this.due.delete(record.camera_id);
-      this.late.delete(record.camera_id);
+      this.unschedule(record);
     } else if (status !== 'offline') this.offline.delete(record.camera_id);
     this.stateCounts[record.status]--;
     this.stateCounts[status]++;
@@ -255,14 +262,30 @@ export class HealthTracker {
 
   /** Where a camera heard from waits to go offline: the back of `due` when in order, else `late`; an offline one nowhere. */
   private schedule(record: CameraRecord): void {
-    const id = record.camera_id;
-    this.due.delete(id);
-    this.late.delete(id);
+    this.unschedule(record);
     if (record.status === 'offline') return;
     if (record.lastSeen >= this.dueUntil) {
-      this.due.set(id, record);
+      record.dueSeq = ++this.lastDueSeq;
+      this.due.push(record);
+      this.dueSeqs.push(record.dueSeq);
       this.dueUntil = record.lastSeen;
-    } else this.late.set(id, record);
+    } else this.late.set(record.camera_id, record);
+  }
+
+  /** Takes a camera out of both due orders (its queue entry goes stale). */
+  private unschedule(record: CameraRecord): void {
+    record.dueSeq = 0;
+    this.late.delete(record.camera_id);
+  }
+
+  /** The queue's first live camera, the stale entries in front of it dropped. */
+  private nextDue(): CameraRecord | undefined {
+    for (let record = this.due.peek(); record !== undefined; record = this.due.peek()) {
+      if (record.dueSeq === this.dueSeqs.peek()) return record;
+      this.due.shift();
+      this.dueSeqs.shift();
+    }
+    return undefined;
   }
 
   /** Forgets the camera offline the longest, else the one silent the longest. */
