@@ -1,17 +1,14 @@
 /**
  * Remembers message ids for `windowMs`, at most `maxEntries` of them (the oldest go first), so
  * QoS 1 redeliveries and camera resends are emitted once. Expiry and eviction only ever look at the
- * oldest: a queue of (id, time) in arrival order beside the Map, consumed from `head`. Not the Map's
- * own order: V8 keeps a deleted entry's slot at the Map's front until it rehashes, and every look
- * at the oldest steps over all of them, so a window full or expiring one id per message cost
- * 55 µs to 0.9 ms per check at 100,000 ids (measured), against O(1) amortised with the queue.
- * A queue entry whose id was forgotten or seen again later is stale, skipped when it comes up.
+ * oldest, in arrival order kept by a TouchOrder beside the Map (an id's time is its stamp: an id
+ * forgotten, or forgotten and seen again, leaves a stale entry that is skipped).
  */
+import { TouchOrder } from './touch-order';
+
 export class DedupeWindow {
   private readonly seen = new Map<string, number>();
-  private ids: Array<string | undefined> = [];
-  private times: number[] = [];
-  private head = 0;
+  private readonly order = new TouchOrder<string>((id, at) => this.seen.get(id) === at);
 
   constructor(
     private readonly windowMs: number,
@@ -34,52 +31,31 @@ export class DedupeWindow {
     const at = this.seen.get(id);
     if (at !== undefined) return true;
     this.seen.set(id, now);
-    this.ids.push(id);
-    this.times.push(now);
+    this.order.push(id, now);
     if (this.seen.size > this.maxEntries) this.dropOldest();
-    if (this.ids.length - this.head > 2 * this.seen.size + 1024) this.rebuildQueue();
-    return false;
-  }
-
-  /** Skips stale queue entries; true when the entry at `head` is a live id. */
-  private live(): boolean {
-    while (this.head < this.ids.length) {
-      if (this.seen.get(this.ids[this.head]!) === this.times[this.head]) return true;
-      this.ids[this.head++] = undefined;
-    }
+    this.order.prune(this.seen.size);
     return false;
   }
 
   private dropOldest(): void {
-    if (!this.live()) return;
-    this.seen.delete(this.ids[this.head]!);
-    this.ids[this.head++] = undefined;
-    this.compact();
+    const id = this.order.first();
+    if (id === undefined) return;
+    this.seen.delete(id);
+    this.order.shift();
   }
 
   private expire(now: number): void {
     const cutoff = now - this.windowMs;
-    while (this.live() && this.times[this.head]! <= cutoff) {
-      this.seen.delete(this.ids[this.head]!);
-      this.ids[this.head++] = undefined;
-    }
-    this.compact();
-  }
-
-  /** The consumed front of the queue, given back now and then rather than shifted per message. */
-  private compact(): void {
-    if (this.head > 1024 && this.head * 2 > this.ids.length) {
-      this.ids = this.ids.slice(this.head);
-      this.times = this.times.slice(this.head);
-      this.head = 0;
+    for (let id = this.order.first(); id !== undefined && this.order.firstStamp() <= cutoff; id = this.order.first()) {
+      this.seen.delete(id);
+      this.order.shift();
     }
   }
 
-  /** The queue again from the Map (in arrival order): one entry per id. */
-  private rebuildQueue(): void {
-    this.ids = [...this.seen.keys()];
-    this.times = [...this.seen.values()];
-    this.head = 0;
+  /** The order again from the Map (in arrival order): one entry per id. */
+  private rebuildOrder(): void {
+    this.order.clear();
+    for (const [id, at] of this.seen) this.order.push(id, at);
   }
 
   /** Drops `id`, e.g. an accepted detection whose output was never delivered. */
@@ -89,7 +65,7 @@ export class DedupeWindow {
 
   clear(): void {
     this.seen.clear();
-    this.rebuildQueue();
+    this.order.clear();
   }
 
   /**
@@ -121,7 +97,7 @@ export class DedupeWindow {
       this.seen.clear();
       for (const [id, at] of list) this.seen.set(id, at);
     }
-    this.rebuildQueue();
+    this.rebuildOrder();
     while (this.seen.size > this.maxEntries) this.dropOldest();
     return taken;
   }

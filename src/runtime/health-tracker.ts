@@ -14,7 +14,7 @@
  * message and per second is the same at 100 cameras as at 100,000.
  */
 import { readTimestamp, type Health } from '../protocol';
-import { Fifo } from './fifo';
+import { TouchOrder } from './touch-order';
 
 export type CameraState = 'healthy' | 'warning' | 'critical' | 'offline';
 export const CAMERA_STATES: readonly CameraState[] = ['healthy', 'warning', 'critical', 'offline'];
@@ -116,14 +116,11 @@ export class HealthTracker {
   /**
    * The online cameras in order of `lastSeen` (so the first is the next to go offline, and a tick
    * stops at the first that is not due), and in `late` the few that arrived out of that order: a
-   * retained message restores a camera last seen before others already heard. A queue of (record,
-   * number) beside the Map, not a Map moved to the back per message: V8 keeps a deleted slot at a
-   * Map's front until it rehashes, and every walk from the front steps over them. An entry whose
-   * number is no longer its record's `dueSeq` is stale, dropped when it reaches the front; the queue
-   * holds at most the health messages of one offlineAfter.
+   * retained message restores a camera last seen before others already heard. A TouchOrder of
+   * (record, number), not a Map moved to the back per message; an entry whose number is no longer
+   * its record's `dueSeq` is stale.
    */
-  private readonly due = new Fifo<CameraRecord>();
-  private readonly dueSeqs = new Fifo<number>();
+  private readonly due = new TouchOrder<CameraRecord>((record, seq) => record.dueSeq === seq);
   private lastDueSeq = 0;
   private readonly late = new Map<string, CameraRecord>();
   /** The latest `lastSeen` ever queued in `due`. */
@@ -218,7 +215,7 @@ export class HealthTracker {
       out.push({ camera_id: record.camera_id, status: 'offline', previous, reasons: record.reasons, health: null, since: new Date(now).toISOString() });
     };
     // In order of lastSeen: the first camera not yet due ends the walk (going offline takes a camera out of `due`).
-    for (let record = this.nextDue(); record !== undefined; record = this.nextDue()) {
+    for (let record = this.due.first(); record !== undefined; record = this.due.first()) {
       this.tickVisits++;
       if (now - record.lastSeen < limit) break;
       silence(record);
@@ -266,8 +263,8 @@ export class HealthTracker {
     if (record.status === 'offline') return;
     if (record.lastSeen >= this.dueUntil) {
       record.dueSeq = ++this.lastDueSeq;
-      this.due.push(record);
-      this.dueSeqs.push(record.dueSeq);
+      this.due.push(record, record.dueSeq);
+      this.due.prune(this.cameras.size);
       this.dueUntil = record.lastSeen;
     } else this.late.set(record.camera_id, record);
   }
@@ -276,16 +273,6 @@ export class HealthTracker {
   private unschedule(record: CameraRecord): void {
     record.dueSeq = 0;
     this.late.delete(record.camera_id);
-  }
-
-  /** The queue's first live camera, the stale entries in front of it dropped. */
-  private nextDue(): CameraRecord | undefined {
-    for (let record = this.due.peek(); record !== undefined; record = this.due.peek()) {
-      if (record.dueSeq === this.dueSeqs.peek()) return record;
-      this.due.shift();
-      this.dueSeqs.shift();
-    }
-    return undefined;
   }
 
   /** Forgets the camera offline the longest, else the one silent the longest. */

@@ -6,13 +6,10 @@
  *
  * Memory stays bounded without a timer per key: a bucket that has been idle long enough to be full
  * again is indistinguishable from a new one, so it is dropped the next time anything is taken. The
- * order of last use is a queue of (key, use) beside the Map, not the Map's own order: re-inserting
- * a key on every use leaves a deleted slot at the Map's front until V8 rehashes it, and every look
- * at the oldest then steps over them all (measured: 25 µs per take at 10,000 cameras, 87 µs at
- * 100,000, against 0.7 µs at 100). Queue entries of a key used again since are skipped when they
- * reach the front, and the queue is rebuilt when it holds more than twice the live buckets, so
- * each take costs O(1) amortised whatever the number of keys. The queue is two arrays (the bucket's
- * own key, a use number) so that a take allocates nothing: with 100,000 cameras an entry waits
+ * order of last use is a TouchOrder of (key, use number) beside the Map, not the Map's own order
+ * (re-inserting a key per use cost 25 µs per take at 10,000 cameras, 87 µs at 100,000, against 0.7
+ * µs at 100), so each take costs O(1) amortised whatever the number of keys. It holds the bucket's
+ * own key string and a number, so a take allocates nothing: with 100,000 cameras an entry waits
  * minutes for the front, and an object per take would all be promoted to the old generation.
  * Past `maxKeys` live buckets the least recently used one is dropped even if not full; that key
  * starts again with a full bucket (a bounded leniency, only with more keys than `maxKeys`).
@@ -21,6 +18,7 @@
  * next free slot (one per 1/rate after the last one booked) and says how long to wait for it, so
  * a backlog sent all at once comes back spread at the rate instead of all at the same moment.
  */
+import { TouchOrder } from './touch-order';
 
 export interface RateLimitOptions {
   /** Tokens added per second (sustained events per second per key); > 0. */
@@ -43,7 +41,7 @@ interface Bucket {
   at: number;
   /** The latest slot `acquire` booked (ms; 0 = none). */
   booked: number;
-  /** Its last use: the queue entry with this number is the bucket's place in the order of use. */
+  /** Its last use: the order's entry with this number is the bucket's place in it. */
   use: number;
 }
 
@@ -56,10 +54,8 @@ export class RateLimiter {
   readonly minWaitMs: number;
   readonly maxWaitMs: number;
   private readonly buckets = new Map<string, Bucket>();
-  /** Keys and use numbers in order of use, from `head`; entries older than their bucket's `use` are stale. */
-  private orderKeys: Array<string | undefined> = [];
-  private orderUses: number[] = [];
-  private head = 0;
+  /** Keys in order of last use; an entry older than its bucket's `use` is stale. */
+  private readonly order = new TouchOrder<string>((key, use) => this.buckets.get(key)?.use === use);
   private uses = 0;
 
   constructor(options: RateLimitOptions) {
@@ -116,9 +112,7 @@ export class RateLimiter {
 
   clear(): void {
     this.buckets.clear();
-    this.orderKeys = [];
-    this.orderUses = [];
-    this.head = 0;
+    this.order.clear();
   }
 
   /** The key's bucket brought up to `now`, created full when new, moved to the back (last used). */
@@ -133,29 +127,10 @@ export class RateLimiter {
       bucket.at = Math.max(bucket.at, now);
     }
     bucket.use = ++this.uses;
-    this.orderKeys.push(bucket.key);
-    this.orderUses.push(bucket.use);
-    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.oldest()!);
-    if (this.orderKeys.length - this.head > 2 * this.buckets.size + 1024) this.rebuildOrder();
+    this.order.push(bucket.key, bucket.use);
+    if (this.buckets.size > this.maxKeys) this.buckets.delete(this.order.first()!);
+    this.order.prune(this.buckets.size);
     return bucket;
-  }
-
-  /** The least recently used key (stale queue entries in front of it dropped), or undefined. */
-  private oldest(): string | undefined {
-    while (this.head < this.orderKeys.length) {
-      const key = this.orderKeys[this.head]!;
-      if (this.buckets.get(key)?.use === this.orderUses[this.head]) return key;
-      this.orderKeys[this.head++] = undefined;
-    }
-    return undefined;
-  }
-
-  /** The queue again with one entry per live bucket, in order of use. */
-  private rebuildOrder(): void {
-    const live = [...this.buckets.values()].sort((a, b) => a.use - b.use);
-    this.orderKeys = live.map((b) => b.key);
-    this.orderUses = live.map((b) => b.use);
-    this.head = 0;
   }
 
   /** The bucket's tokens at `now` (a clock that went backwards adds nothing). */
@@ -165,18 +140,12 @@ export class RateLimiter {
   }
 
   private evictIdle(now: number): void {
-    for (let key = this.oldest(); key !== undefined; key = this.oldest()) {
+    for (let key = this.order.first(); key !== undefined; key = this.order.first()) {
       const bucket = this.buckets.get(key)!;
       // Slots booked ahead keep a bucket: those callers come back expecting their tokens.
       if (now - bucket.at < this.refillMs || bucket.booked > now) break;
       this.buckets.delete(key);
-      this.head++;
-    }
-    // The consumed front of the queue, given back now and then rather than shifted per take.
-    if (this.head > 1024 && this.head * 2 > this.orderKeys.length) {
-      this.orderKeys = this.orderKeys.slice(this.head);
-      this.orderUses = this.orderUses.slice(this.head);
-      this.head = 0;
+      this.order.shift();
     }
   }
 }
