@@ -5,7 +5,8 @@
  *   (b) Node-RED's core `mqtt in` (json) wired to a counting node,
  *   (i) what an integrator builds without this package: mqtt in (json) → function (camera id vs
  *       topic, dedupe by message_id, the ack) → mqtt out (issue 19; the ratio c'/i, goal ≥ 2.5),
- *   (c) lpr-detection-in (validation + dedupe), ack off, and (c') ack on, wired to the same node,
+ *   (c) lpr-detection-in (validation + dedupe), ack off, and (c') ack on, wired to the same node
+ *       (issue 19: c'/c >= 0.85),
  *   (d) lpr-detection-in with batches (500 detections or 50 ms), ack off, and (d') ack on (issue 19:
  *       d'/b >= 2, d'/a >= 0.8); the counter counts each entry of a batch,
  * each in its own process, in interleaved order (a, b, c, c', a, b, ...), median of 3 runs.
@@ -93,11 +94,11 @@ async function main() {
     median: med(x) / med(y),
     perRun: results[x]!.map((r, i) => r.rate / results[y]![i]!.rate),
   });
-  const ratios: Record<string, { median: number; perRun: number[] }> = { "c'/i": ratio("c'", 'i'), 'c/b': ratio('c', 'b'), 'c/a': ratio('c', 'a'), "c'/b": ratio("c'", 'b'), "c'/a": ratio("c'", 'a'), 'b/a': ratio('b', 'a'), 'd/b': ratio('d', 'b'), 'd/a': ratio('d', 'a'), "d'/b": ratio("d'", 'b'), "d'/a": ratio("d'", 'a'), "d'/i": ratio("d'", 'i'), 'd/c': ratio('d', 'c'), "d'/c'": ratio("d'", "c'") };
+  const ratios: Record<string, { median: number; perRun: number[] }> = { "c'/i": ratio("c'", 'i'), "c'/c": ratio("c'", 'c'), "d'/d": ratio("d'", 'd'), 'c/b': ratio('c', 'b'), 'c/a': ratio('c', 'a'), "c'/b": ratio("c'", 'b'), "c'/a": ratio("c'", 'a'), 'b/a': ratio('b', 'a'), 'd/b': ratio('d', 'b'), 'd/a': ratio('d', 'a'), "d'/b": ratio("d'", 'b'), "d'/a": ratio("d'", 'a'), "d'/i": ratio("d'", 'i'), 'd/c': ratio('d', 'c'), "d'/c'": ratio("d'", "c'") };
   if (RAW_ACK) Object.assign(ratios, { "c'/a'": ratio("c'", "a'") });
   if (distB) Object.assign(ratios, { 'cB/b': ratio('cB', 'b'), 'cB/a': ratio('cB', 'a'), "c'B/b": ratio("c'B", 'b'), "c'B/a": ratio("c'B", 'a'), 'cB/c': ratio('cB', 'c'), "c'B/c'": ratio("c'B", "c'") });
   printTable(
-    "drain ratios (targets with ack off: c/b >= 1.3, c/a >= 0.8; with batches: d'/b >= 2, d'/a >= 0.8; with acks: c'/i >= 2.5)",
+    "drain ratios (targets with ack off: c/b >= 1.3, c/a >= 0.8; with batches: d'/b >= 2, d'/a >= 0.8; with acks: c'/i >= 2.5, acks on against off c'/c >= 0.85)",
     Object.entries(ratios).map(([k, v]) => ({ ratio: k, median: v.median.toFixed(2), 'per run': v.perRun.map((x) => x.toFixed(2)).join(' / ') })),
   );
   const file = saveResult('drain', { distA: process.env.BENCH_DIST ?? 'dist', distB: distB ?? null, n: N, runs: RUNS, cameras: CAMERAS, sizes, publishSeconds, brokerConfig: broker.config, results, ratios });

@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { nodeArgsFrom } from './args';
 import type { BenchBroker } from './broker';
 import { track } from './cleanup';
 import { EMPTY_FLOW } from './flows';
@@ -116,7 +117,7 @@ export async function drainNodeRed(
 /** Contender (a): the bare MQTT.js consumer (raw-consumer.ts) in its own process. */
 export async function drainRaw(label: string, clientId: string, broker: BenchBroker, target: number, options: { ack?: boolean; timeoutMs?: number } = {}): Promise<DrainResult> {
   const timeoutMs = options.timeoutMs ?? 300_000;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'raw-consumer.ts'), broker.url, clientId, String(target), String(timeoutMs), options.ack ? 'ack' : 'noack'], {
+  const child = spawn(process.execPath, [...nodeArgsFrom('BENCH_CHILD_ARGS'), '--import', 'tsx', path.join(__dirname, 'raw-consumer.ts'), broker.url, clientId, String(target), String(timeoutMs), options.ack ? 'ack' : 'noack'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const untrack = track(child.pid);
