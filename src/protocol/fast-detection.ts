@@ -57,7 +57,8 @@ function vehicle(v: unknown): boolean {
   );
 }
 
-function plate(p: unknown): boolean {
+/** True only when `p` certainly passes the Plate schema (one entry of `detection_data.plates`). */
+export function isCertainlyPlate(p: unknown): boolean {
   if (!isObj(p)) return false;
   return (
     count(p.plate_index) &&
@@ -96,6 +97,6 @@ export function isCertainlyDetection(data: unknown): boolean {
     score(d.confidence_score) &&
     str(d.detection_type, 1, 64) &&
     every(d.vehicles, 256, vehicle) &&
-    every(d.plates, 256, plate)
+    every(d.plates, 256, isCertainlyPlate)
   );
 }
