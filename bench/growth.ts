@@ -1,6 +1,7 @@
 /**
  * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 20] [--rate 1000]
- * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1]`. With `--profile 1`
+ * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1] [--without <types>]`
+ * (`--without lpr-checkpoint-analytics`: those node types left out). With `--profile 1`
  * Node-RED runs under `--cpu-prof`, and each count's measured window is summarised by function in µs
  * per detection (the .cpuprofile kept in bench/results/): compare two counts to see what grows.
  *
@@ -30,7 +31,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
 import { freePort } from '../test/fixtures/mosquitto';
-import { option } from './lib/args';
+import { option, textOption } from './lib/args';
 import { startBenchBroker } from './lib/broker';
 import { TOPIC_ROOT } from './lib/detections';
 import { packageSnapshot, startNodeRed, type NodeRedHost } from './lib/node-red-host';
@@ -43,14 +44,15 @@ const DURATION_S = option('duration', 20);
 const RATE = option('rate', 1000);
 const ROUNDS = option('rounds', 1);
 const HEALTH_RATE = 200;
-const countsAt = process.argv.indexOf('--counts');
-const COUNTS = (process.argv.find((a) => a.startsWith('--counts='))?.slice(9) ?? (countsAt > 0 ? process.argv[countsAt + 1] : undefined) ?? '100,1000,10000,100000')
+const COUNTS = (textOption('counts') ?? '100,1000,10000,100000')
   .split(',')
   .map(Number)
   .filter((n) => n > 0);
 const WATCH = 100_000;
 /** `--dashboard 1`: the demo flow whole (its function nodes and widgets too), not only this package's nodes. */
 const DASHBOARD = option('dashboard', 0) === 1;
+/** `--without lpr-checkpoint-analytics,…`: those node types left out of the flow, to see what a step in the cost comes from. */
+const WITHOUT = new Set((textOption('without') ?? '').split(',').filter(Boolean));
 /** `--profile 1`: Node-RED under `--cpu-prof`; the measured window's top functions printed per count. */
 const PROFILE = option('profile', 0) === 1;
 const WARM_DETECTIONS = 20_000;
@@ -103,7 +105,7 @@ interface GrowthResult {
  * package, apart from what a flow author builds around it.
  */
 function packageNodesOnly(flow: ReturnType<typeof siteFlow>): ReturnType<typeof siteFlow> {
-  const kept = flow.filter((n) => n.type === 'tab' || n.type.startsWith('lpr-'));
+  const kept = flow.filter((n) => n.type === 'tab' || (n.type.startsWith('lpr-') && !WITHOUT.has(n.type)));
   const ids = new Set(kept.map((n) => n.id));
   return kept.map((n) => (Array.isArray(n.wires) ? { ...n, wires: (n.wires as string[][]).map((w) => w.filter((id) => ids.has(id))) } : n));
 }
@@ -239,10 +241,10 @@ async function main() {
     'load avg': med(n, 'loadAverage').toFixed(1),
   }));
   printTable(
-    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''})`,
+    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''})`,
     rows,
   );
-  const file = saveResult('growth', { dashboard: DASHBOARD, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
+  const file = saveResult('growth', { dashboard: DASHBOARD, without: [...WITHOUT], rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
   console.log(`saved ${file}`);
 }
 
