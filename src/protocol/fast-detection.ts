@@ -3,8 +3,9 @@
  * seed-format detection costs ~10-15 µs, this ~1 µs. It only ever answers "certainly valid":
  * anything it does not accept goes through the zod schema, which decides and words the error. So it
  * must never accept what the schema rejects (a property test holds the two together; change both
- * when changing schemas/detection.ts). The value it accepts is the parsed object itself: it came
- * from JSON.parse, so nobody else holds it.
+ * when changing schemas/detection.ts). The value it accepts is the checked object itself (the schema
+ * would return a copy equal to it): in decodePayload it came from JSON.parse, so nobody else holds
+ * it; lpr-blacklist-match checks a detection from a flow the same way, and hands it on unchanged.
  */
 import { isTimestamp } from './timestamp';
 import { IDENTIFIER_PATTERN } from './identifiers';
