@@ -44,7 +44,10 @@ export class CheckpointCameras {
   /** Pairs detected within the window (in no order: `order` has it). */
   private readonly recent = new Map<string, Entry>();
   /** The pairs in `recent` in order of detection (stamped with their `seq` then). */
-  private readonly order = new TouchOrder<Entry>((e, seq) => e.seq === seq && e.recent);
+  private readonly order = new TouchOrder<Entry>(
+    (e, seq) => e.seq === seq && e.recent,
+    () => this.recent.size,
+  );
   private seq = 0;
   /** Pairs silent longer, silent the longest first (they leave `recent` in detection order). */
   private readonly silent = new Map<string, Entry>();
@@ -103,7 +106,6 @@ export class CheckpointCameras {
     }
     e.seq = ++this.seq;
     this.order.push(e, e.seq);
-    this.order.prune(this.recent.size);
     this.update(e);
   }
 

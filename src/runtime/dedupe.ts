@@ -8,7 +8,10 @@ import { TouchOrder } from './touch-order';
 
 export class DedupeWindow {
   private readonly seen = new Map<string, number>();
-  private readonly order = new TouchOrder<string>((id, at) => this.seen.get(id) === at);
+  private readonly order = new TouchOrder<string>(
+    (id, at) => this.seen.get(id) === at,
+    () => this.seen.size,
+  );
 
   constructor(
     private readonly windowMs: number,
@@ -33,7 +36,6 @@ export class DedupeWindow {
     this.seen.set(id, now);
     this.order.push(id, now);
     if (this.seen.size > this.maxEntries) this.dropOldest();
-    this.order.prune(this.seen.size);
     return false;
   }
 

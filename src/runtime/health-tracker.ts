@@ -120,7 +120,10 @@ export class HealthTracker {
    * (record, number), not a Map moved to the back per message; an entry whose number is no longer
    * its record's `dueSeq` is stale.
    */
-  private readonly due = new TouchOrder<CameraRecord>((record, seq) => record.dueSeq === seq);
+  private readonly due = new TouchOrder<CameraRecord>(
+    (record, seq) => record.dueSeq === seq,
+    () => this.cameras.size,
+  );
   private lastDueSeq = 0;
   private readonly late = new Map<string, CameraRecord>();
   /** The latest `lastSeen` ever queued in `due`. */
@@ -264,7 +267,6 @@ export class HealthTracker {
     if (record.lastSeen >= this.dueUntil) {
       record.dueSeq = ++this.lastDueSeq;
       this.due.push(record, record.dueSeq);
-      this.due.prune(this.cameras.size);
       this.dueUntil = record.lastSeen;
     } else this.late.set(record.camera_id, record);
   }

@@ -55,7 +55,10 @@ export class RateLimiter {
   readonly maxWaitMs: number;
   private readonly buckets = new Map<string, Bucket>();
   /** Keys in order of last use; an entry older than its bucket's `use` is stale. */
-  private readonly order = new TouchOrder<string>((key, use) => this.buckets.get(key)?.use === use);
+  private readonly order = new TouchOrder<string>(
+    (key, use) => this.buckets.get(key)?.use === use,
+    () => this.buckets.size,
+  );
   private uses = 0;
 
   constructor(options: RateLimitOptions) {
@@ -129,7 +132,6 @@ export class RateLimiter {
     bucket.use = ++this.uses;
     this.order.push(bucket.key, bucket.use);
     if (this.buckets.size > this.maxKeys) this.buckets.delete(this.order.first()!);
-    this.order.prune(this.buckets.size);
     return bucket;
   }
 

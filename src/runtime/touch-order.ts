@@ -8,15 +8,19 @@
  *
  * Touching an item again pushes a new entry; the old one is then stale: its stamp is no longer the
  * item's, which `isCurrent` (given by the owner, who keeps each item's latest stamp) tells. Stale
- * entries are skipped when they reach the front, and `prune` drops them all when they outnumber the
- * live ones. Stamps are numbers (SMIs in practice), so a touch allocates no object.
+ * entries are skipped when they reach the front, and dropped all at once when they outnumber the
+ * live ones (`live`: the owner's count of current items). Stamps are numbers (SMIs in practice), so
+ * a touch allocates no object.
  */
 export class TouchOrder<T> {
   private items: Array<T | undefined> = [];
   private stamps: number[] = [];
   private head = 0;
 
-  constructor(private readonly isCurrent: (item: T, stamp: number) => boolean) {}
+  constructor(
+    private readonly isCurrent: (item: T, stamp: number) => boolean,
+    private readonly live: () => number,
+  ) {}
 
   /** Entries held, stale ones included. */
   get length(): number {
@@ -27,6 +31,7 @@ export class TouchOrder<T> {
   push(item: T, stamp: number): void {
     this.items.push(item);
     this.stamps.push(stamp);
+    this.prune();
   }
 
   /** The oldest current item (the stale entries in front of it dropped), or undefined. */
@@ -50,12 +55,12 @@ export class TouchOrder<T> {
   }
 
   /**
-   * Keeps only the current entries, in order, once the stale ones are more than twice `live` (the
-   * owner's count of current items) plus 1,024: an item touched over and over while never reaching
-   * the front would otherwise keep every one of its entries.
+   * Keeps only the current entries, in order, once there are more than twice `live()` plus 1,024:
+   * an item touched over and over while never reaching the front would otherwise keep every one of
+   * its entries. Each push calls it; it costs a comparison until then.
    */
-  prune(live: number): void {
-    if (this.length <= 2 * live + 1024) return;
+  prune(): void {
+    if (this.length <= 2 * this.live() + 1024) return;
     const items: T[] = [];
     const stamps: number[] = [];
     for (let i = this.head; i < this.items.length; i++) {

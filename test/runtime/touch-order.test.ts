@@ -21,7 +21,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 /** The owner's side: each key's latest stamp, as DedupeWindow keeps its ids' times. */
 function setup() {
   const stamps = new Map<number, number>();
-  const order = new TouchOrder<number>((key, stamp) => stamps.get(key) === stamp);
+  const order = new TouchOrder<number>(
+    (key, stamp) => stamps.get(key) === stamp,
+    () => stamps.size,
+  );
   const plain = new Map<number, true>();
   let next = 0;
   const apply = (o: Op) => {
@@ -47,7 +50,7 @@ function setup() {
         plain.delete(o.key);
         break;
       case 'prune':
-        order.prune(stamps.size);
+        order.prune();
         break;
       case 'clear':
         stamps.clear();
@@ -86,7 +89,6 @@ describe('TouchOrder', () => {
         const { order, plain, stamps, apply } = setup();
         for (const key of keys) {
           apply({ op: 'touch', key });
-          order.prune(stamps.size);
         }
         // Ten live keys touched thousands of times: prune keeps the queue near them, not near the touches.
         assert.ok(order.length <= 2 * stamps.size + 1024, `queue of ${order.length} for ${stamps.size} keys`);
