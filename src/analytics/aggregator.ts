@@ -31,7 +31,7 @@
  * messages).
  */
 import { normalizePlate } from '../blacklist/normalize';
-import { createMessage, type CheckpointAnalytics } from '../protocol';
+import { newMessageId, nowIso, validateMessage, type CheckpointAnalytics } from '../protocol';
 import { CheckpointCameras, type HealthState } from './cameras';
 import type { PlateRead } from './input';
 import { UniqueCounter } from './unique';
@@ -290,12 +290,15 @@ export class WindowAggregator {
 
   private close(start: number, end: number): WindowResult[] {
     const out: WindowResult[] = [];
+    // One pair of texts for every checkpoint's result (10,000 of them at the default bound).
+    const windowStart = iso(start);
+    const windowEnd = iso(end);
     for (const id of this.checkpoints.keys()) {
       const a = this.acc.get(id);
       out.push({
         checkpoint_id: id,
-        window_start: iso(start),
-        window_end: iso(end),
+        window_start: windowStart,
+        window_end: windowEnd,
         detections: a?.detections ?? 0,
         plates: a?.plates ?? 0,
         unique_plates: a ? a.unique.count() : 0,
@@ -310,6 +313,22 @@ export class WindowAggregator {
 }
 
 /** A WindowResult as a validated CheckpointAnalytics message (throws a ValidationError if not valid). */
-export function analyticsMessage(result: WindowResult, now: number = Date.now()): CheckpointAnalytics {
-  return createMessage('checkpointAnalytics', { ...result, timestamp: iso(now) });
+export function analyticsMessage(r: WindowResult, now: number = Date.now()): CheckpointAnalytics {
+  // Written out, not spread into createMessage: one is made per checkpoint at every window end.
+  const message: CheckpointAnalytics = {
+    message_id: newMessageId(),
+    timestamp: nowIso(now),
+    checkpoint_id: r.checkpoint_id,
+    window_start: r.window_start,
+    window_end: r.window_end,
+    detections: r.detections,
+    plates: r.plates,
+    unique_plates: r.unique_plates,
+    avg_confidence: r.avg_confidence,
+    avg_processing_time_ms: r.avg_processing_time_ms,
+    blacklist_hits: r.blacklist_hits,
+  };
+  const checked = validateMessage('checkpointAnalytics', message);
+  if (!checked.ok) throw checked.error;
+  return checked.value;
 }
