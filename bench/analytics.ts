@@ -10,9 +10,13 @@
  *   every health monitor (cameraHealthStates) and scan the checkpoint's cameras for its status.
  * - memory: heap growth of a HealthTracker fed N distinct camera ids, bounded (maxCameras 10,000)
  *   and unbounded (maxCameras = N).
+ * - window end (issue 19): what the node does for every checkpoint when a window closes, made and
+ *   encoded (its CheckpointAnalytics and its retained CheckpointStatus) at 1,000 and 10,000
+ *   checkpoints, against the schema's path (each message parsed by zod when made and again when
+ *   encoded, as before fast-checkpoint.ts) in the same run; medians of `--rounds` (default 7).
  */
-import { WindowAggregator } from '../src/analytics/aggregator';
-import type { Health } from '../src/protocol';
+import { analyticsMessage, WindowAggregator } from '../src/analytics/aggregator';
+import { createMessage, encodeMessage, POLICY, type Health } from '../src/protocol';
 import { readHealthMonitorSettings } from '../src/runtime/health-settings';
 import { HealthTracker } from '../src/runtime/health-tracker';
 import { cameraHealthState, cameraHealthStates, registerHealthSource, unregisterHealthSource, type CameraHealthState } from '../src/runtime/registry';
@@ -114,6 +118,61 @@ for (const cameras of SIZES) {
 }
 printTable(`checkpoint analytics: status upkeep per detection (${DETECTIONS} detections, ${CHECKPOINTS} checkpoints)`, perDetection);
 
+/** A closed window of `checkpoints` checkpoints, one detection each, and the time it closed. */
+function closedWindow(checkpoints: number) {
+  const clock = { t: Date.UTC(2026, 11, 4, 10, 30, 0) };
+  const agg = new WindowAggregator({ windowMs: 60_000, now: () => clock.t, maxCheckpoints: checkpoints });
+  for (let i = 0; i < checkpoints; i++) agg.addDetection(`CP${i}`, cameraId(i), [{ plate_number: `AB${i}`, confidence: 0.9 }], 40 + (i % 20));
+  clock.t += 61_000;
+  return { agg, results: agg.advance(), now: clock.t };
+}
+
+/** Every checkpoint's analytics and status made and encoded; `schema`: each parsed by zod twice, as before. */
+function windowEnd(checkpoints: number, schema: boolean): number {
+  const { agg, results, now } = closedWindow(checkpoints);
+  const ids = agg.checkpointIds();
+  const t0 = performance.now();
+  let bytes = 0;
+  if (schema) {
+    const a = POLICY.checkpointAnalytics.schema;
+    const s = POLICY.checkpointStatus.schema;
+    for (const r of results) {
+      const m = a.parse({ message_id: crypto.randomUUID(), ...r, timestamp: new Date(now).toISOString() });
+      bytes += JSON.stringify(a.parse(m)).length;
+    }
+    for (const id of ids) {
+      const m = s.parse({ message_id: crypto.randomUUID(), timestamp: new Date(now).toISOString(), ...agg.status(id)! });
+      bytes += JSON.stringify(s.parse(m)).length;
+    }
+  } else {
+    for (const r of results) bytes += encodeMessage('checkpointAnalytics', analyticsMessage(r, now)).length;
+    for (const id of ids) bytes += encodeMessage('checkpointStatus', createMessage('checkpointStatus', { ...agg.status(id)! })).length;
+  }
+  const ms = performance.now() - t0;
+  if (bytes === 0) throw new Error('nothing encoded');
+  return ms;
+}
+
+const ROUNDS = option('rounds', 7);
+const windowEnds: Array<Record<string, string>> = [];
+const windowRaw: Array<{ checkpoints: number; schemaMs: number; nowMs: number }> = [];
+for (const checkpoints of [1000, 10_000]) {
+  windowEnd(checkpoints, true); // warm-up
+  windowEnd(checkpoints, false);
+  const before: number[] = [];
+  const after: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    before.push(windowEnd(checkpoints, true));
+    after.push(windowEnd(checkpoints, false));
+  }
+  const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+  const b = med(before);
+  const a = med(after);
+  windowRaw.push({ checkpoints, schemaMs: b, nowMs: a });
+  windowEnds.push({ checkpoints: checkpoints.toLocaleString('en-US'), 'schema twice per message, ms': b.toFixed(1), 'now, ms': a.toFixed(1), ratio: (a / b).toFixed(2) });
+}
+printTable(`checkpoint analytics: a window end, every checkpoint's analytics and status made and encoded (medians of ${ROUNDS})`, windowEnds);
+
 const bounded = flood(10_000);
 const unbounded = flood(FLOOD);
 const memory = [
@@ -121,4 +180,4 @@ const memory = [
   { 'health monitor': `unbounded (maxCameras ${FLOOD.toLocaleString('en-US')})`, 'camera ids fed': FLOOD.toLocaleString('en-US'), kept: unbounded.kept.toLocaleString('en-US'), 'heap growth MiB': unbounded.mib.toFixed(1) },
 ];
 printTable('health monitor: memory under a flood of camera ids', memory);
-console.log(`saved ${saveResult('analytics', { detections: DETECTIONS, checkpoints: CHECKPOINTS, perDetection: raw, flood: FLOOD, bounded, unbounded })}`);
+console.log(`saved ${saveResult('analytics', { detections: DETECTIONS, checkpoints: CHECKPOINTS, perDetection: raw, windowEnd: windowRaw, flood: FLOOD, bounded, unbounded })}`);
