@@ -11,11 +11,15 @@ import { createMessage } from '../protocol';
 import { cameraHealthState, onCameraHealth } from '../runtime/registry';
 import ownCatalog from '../../locales/en-US/lpr-checkpoint-analytics.json';
 import { formatClock, siteTime } from '../runtime/site-time';
+import { Slices } from '../runtime/slices';
 import { resolveBroker } from './shared/broker-api';
 import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
+
+/** Checkpoints' results (then statuses) sent per turn of the event loop at a window end. */
+const EMIT_SLICE = 250;
 
 export = function register(RED: NodeAPI): void {
   const t = translator(RED, ownCatalog);
@@ -85,25 +89,28 @@ export = function register(RED: NodeAPI): void {
       }
     };
 
+    const emitResult = (r: WindowResult, now: number, send: (msg: NodeMessage | NodeMessage[]) => void) => {
+      let message;
+      try {
+        message = analyticsMessage(r, now);
+      } catch (err) {
+        node.error(t('lpr-checkpoint-analytics.error.analytics', { checkpoint: r.checkpoint_id, detail: (err as Error).message }));
+        return;
+      }
+      if (settings.publish) {
+        publish(broker.publishMessage('checkpointAnalytics', r.checkpoint_id, message), t('lpr-checkpoint-analytics.error.whatAnalytics', { checkpoint: r.checkpoint_id }));
+      }
+      const lpr = { site: { ...site, windowStart: siteTime(Date.parse(r.window_start), site), windowEnd: siteTime(Date.parse(r.window_end), site) } };
+      send({ topic: r.checkpoint_id, payload: message, lpr } as NodeMessage);
+    };
+    // A window end goes out EMIT_SLICE items per turn of the event loop: in one go it held the loop
+    // 836–992 ms at 10,000 checkpoints, and every detection and ack with it.
+    const outgoing = new Slices<() => void>({ size: EMIT_SLICE, run: (work) => work(), failed: (err) => node.error(err as Error), drained: () => status.touch() });
     const emit = (results: WindowResult[], send: (msg: NodeMessage | NodeMessage[]) => void) => {
       if (results.length === 0) return;
       const now = Date.now();
-      for (const r of results) {
-        let message;
-        try {
-          message = analyticsMessage(r, now);
-        } catch (err) {
-          node.error(t('lpr-checkpoint-analytics.error.analytics', { checkpoint: r.checkpoint_id, detail: (err as Error).message }));
-          continue;
-        }
-        if (settings.publish) {
-          publish(broker.publishMessage('checkpointAnalytics', r.checkpoint_id, message), t('lpr-checkpoint-analytics.error.whatAnalytics', { checkpoint: r.checkpoint_id }));
-        }
-        const lpr = { site: { ...site, windowStart: siteTime(Date.parse(r.window_start), site), windowEnd: siteTime(Date.parse(r.window_end), site) } };
-        send({ topic: r.checkpoint_id, payload: message, lpr } as NodeMessage);
-      }
-      publishStatus(undefined, true);
-      status.touch();
+      for (const r of results) outgoing.add(() => emitResult(r, now, send));
+      if (settings.status) for (const id of agg.checkpointIds()) outgoing.add(() => publishStatus([id], true));
     };
     const sendOut = (msg: NodeMessage | NodeMessage[]) => node.send(msg);
 
@@ -163,7 +170,9 @@ export = function register(RED: NodeAPI): void {
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
-      // The current partial window is not emitted: a redeploy would otherwise publish a short window.
+      // A closed window still going out is finished; the current partial window is not emitted: a
+      // redeploy would otherwise publish a short window.
+      outgoing.finish();
       if (timer) clearTimeout(timer);
       clearInterval(statusTicker);
       stopListening();

@@ -159,6 +159,41 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
     );
   });
 
+  it('a window end of many checkpoints goes out a slice at a time, other work running in between, every result and status published', async function () {
+    this.timeout(60_000);
+    await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 3600 }));
+    const broker = helper.getNode('broker') as any;
+    await waitUntil(() => broker.connection.state === 'connected', 'broker connected');
+    const analytics = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/+/analytics');
+    const out = collect('out');
+    const node = helper.getNode('ca');
+    const N = 1500;
+    for (let i = 0; i < N; i++) node.receive({ payload: detection(`CAM${i}`, `CP${i}`, [['AB1', 0.9]], 10) });
+    await sleep(300);
+    // Turns of the event loop while the window's outputs arrive: one burst held it for all of them.
+    let turns = 0;
+    let ticking = true;
+    const tick = () => {
+      turns++;
+      if (ticking) setImmediate(tick);
+    };
+    const at = { first: -1, last: -1 };
+    helper.getNode('out').on('input', () => {
+      if (at.first < 0) {
+        at.first = turns;
+        setImmediate(tick);
+      }
+      at.last = turns;
+    });
+    node.receive({ action: 'flush' });
+    await waitUntil(() => out.length >= N, `all ${N} results sent (${out.length})`, 20_000);
+    ticking = false;
+    assert.ok(at.last - at.first >= 2, `${at.last - at.first} turns of the event loop between the first and the last of ${N} results`);
+    assert.equal(new Set(out.map((m) => m.payload.checkpoint_id)).size, N);
+    const published = await analytics.waitFor(N, 20_000);
+    assert.equal(new Set(published.map((m: { topic: string }) => m.topic)).size, N);
+  });
+
   it("one-day windows end at the site's midnight (Asia/Bangkok), shown in the status on the site clock; msg.lpr.site gives the window in site time", async function () {
     this.timeout(30_000);
     await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 86400, publish: false, status: false }, { timeZone: 'Asia/Bangkok' }));
