@@ -71,7 +71,7 @@ export = function register(RED: NodeAPI): void {
      * all was most of the node's work), nor at every detection.
      */
     const published = new Map<string, { counts: string; last: string }>();
-    const publishStatus = (ids: readonly string[] = agg.checkpointIds(), windowEnd = false) => {
+    const publishStatus = (ids: readonly string[], windowEnd = false) => {
       if (!settings.status) return;
       for (const id of ids) {
         const s = agg.status(id);
