@@ -70,10 +70,14 @@ describe('BrokerConnection in-flight window (QoS 1)', function () {
     const firstSeen: number[] = [];
     const seen = new Set<number>();
     const seen2 = new Set<string>();
-    peer.on('message', (topic, p) => {
+    // For a failure's message: whether a message first came as a broker's redelivery, and on which
+    // connection(s) the publisher handed it to MQTT.js.
+    const firstDup = new Set<number>();
+    const handedOn = new Map<number, number[]>();
+    peer.on('message', (topic, p, packet) => {
       if (topic === 'fall/q2') return void seen2.add(p.toString());
       const n = Number(p.toString());
-      if (!seen.has(n)) (seen.add(n), firstSeen.push(n));
+      if (!seen.has(n)) (seen.add(n), firstSeen.push(n), packet.dup && firstDup.add(n));
     });
     await peer.subscribeAsync('fall/#', { qos: 2 });
     const conn = new BrokerConnection({
@@ -95,16 +99,29 @@ describe('BrokerConnection in-flight window (QoS 1)', function () {
         if (i % 100 === 0) conn.publish('fall/q2', `q2-${i}`, { qos: 2 }).then(() => settled++, () => (settled++, failed++));
       }
       conn.start();
+      const client = (conn as any).client;
+      const publish = client.publish.bind(client);
+      client.publish = (topic: string, payload: string, ...rest: unknown[]) => {
+        if (topic === 'fall/q1') handedOn.set(Number(payload), [...(handedOn.get(Number(payload)) ?? []), conn.metrics.connectionsTotal]);
+        return publish(topic, payload, ...rest);
+      };
       await waitUntil(() => settled >= N1 / 4, 'a quarter settled', 30_000);
       // The link falls with publishes in flight and more waiting for a window slot.
-      (conn as any).client.stream.destroy();
+      client.stream.destroy();
+      const seenAtCut = firstSeen.length;
       await waitUntil(() => settled === N1 + N2, `every publish settled (settled ${settled}, queueSize ${conn.queueSize})`, 60_000);
       assert.equal(failed, 0);
       assert.equal(conn.queueSize, 0);
       assert.ok(conn.metrics.connectionsTotal >= 2, 'it reconnected');
       await waitUntil(() => seen.size === N1 && seen2.size === N2, `all at the subscriber (${seen.size}, ${seen2.size})`, 30_000);
       const outOfOrder = firstSeen.findIndex((n, i) => i > 0 && n < firstSeen[i - 1]!);
-      assert.equal(outOfOrder, -1, `QoS 1 out of order at ${outOfOrder}: ${firstSeen.slice(Math.max(0, outOfOrder - 3), outOfOrder + 3)}`);
+      const about = (n: number) => `${n} (at ${firstSeen.indexOf(n)}${firstDup.has(n) ? ', first as a redelivery' : ''}, handed on connection ${handedOn.get(n)?.join(', ')})`;
+      assert.equal(
+        outOfOrder,
+        -1,
+        `QoS 1 out of order at ${outOfOrder}: ${firstSeen.slice(Math.max(0, outOfOrder - 3), outOfOrder + 3)}; ` +
+          `${about(firstSeen[outOfOrder - 1]!)} before ${about(firstSeen[outOfOrder]!)}; ${seenAtCut} seen when the link was cut`,
+      );
     } finally {
       await conn.close();
       await peer.endAsync();
