@@ -1,6 +1,7 @@
 /**
  * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 20] [--rate 1000]
- * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1] [--without <types>]`
+ * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1] [--without <types>] [--per-checkpoint 1]
+ * [--young 0,64]`
  * (`--without lpr-checkpoint-analytics`: those node types left out). With `--profile 1`
  * Node-RED runs under `--cpu-prof`, and each count's measured window is summarised by function in µs
  * per detection (the .cpuprofile kept in bench/results/): compare two counts to see what grows.
@@ -20,6 +21,10 @@
  * from the system monitor's /lpr/metrics, so a Node-RED falling behind is not flattered), its RSS,
  * Mosquitto's CPU per
  * detection, each with its ratio to the 100-camera figure (the goal: flat).
+ *
+ * `--young 0,64`: each count measured once per young-generation size in turn (Node's
+ * `--max-semi-space-size` in MB; 0 = V8's default, 16 MB here), each size's ratios to its own first
+ * count, and the cost against the first size at the same count: the same run, so the same machine.
  *
  * Two caps are raised, and said so: the health monitor's maxCameras (10,000 in the example) to
  * 200,000 and its offlineAfter (90 s) to 3,600 s, so that 100,000 ids reporting once per 500 s are
@@ -55,6 +60,10 @@ const DASHBOARD = option('dashboard', 0) === 1;
 const WITHOUT = new Set((textOption('without') ?? '').split(',').filter(Boolean));
 /** `--profile 1`: Node-RED under `--cpu-prof`; the measured window's top functions printed per count. */
 const PROFILE = option('profile', 0) === 1;
+/** `--per-checkpoint 4`: cameras per checkpoint (a checkpoint's lanes); 1 (the default): each camera its own. */
+const PER_CHECKPOINT = option('per-checkpoint', 1);
+/** `--young 0,64`: young-generation sizes to measure (`--max-semi-space-size`, MB; 0: V8's default). */
+const YOUNG = (textOption('young') ?? '0').split(',').map(Number).filter((mb) => Number.isInteger(mb) && mb >= 0);
 const WARM_DETECTIONS = 20_000;
 const WARM_RATE = 1000;
 const COMMAND = 'npm run bench -- growth';
@@ -85,6 +94,8 @@ function pace(client: mqtt.MqttClient, factory: SiteDetections, rate: number, to
 
 interface GrowthResult {
   cameras: number;
+  /** `--max-semi-space-size` (MB) Node-RED ran with; 0: V8's default. */
+  youngMB: number;
   sentPerSec: number;
   detPerSec: number;
   loadAverage: number;
@@ -122,7 +133,7 @@ async function processed(red: NodeRedHost, nodes = 2): Promise<number> {
   return Number(m[1]) / nodes;
 }
 
-async function measure(n: number, entries: ReturnType<typeof watchList>): Promise<GrowthResult> {
+async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB: number): Promise<GrowthResult> {
   const broker = await startBenchBroker();
   const uiPort = await freePort();
   const demo = siteFlow(
@@ -131,7 +142,7 @@ async function measure(n: number, entries: ReturnType<typeof watchList>): Promis
   );
   const flow = DASHBOARD ? demo : packageNodesOnly(demo);
   const profDir = PROFILE ? mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-growth-prof-')) : '';
-  const red = await startNodeRed(flow, { port: uiPort, settings: SETTINGS, nodeArgs: PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500'] : [] });
+  const red = await startNodeRed(flow, { port: uiPort, settings: SETTINGS, nodeArgs: [...(youngMB > 0 ? [`--max-semi-space-size=${youngMB}`] : []), ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500'] : [])] });
   // process.hrtime is the profile's clock, and one monotonic clock for every process here.
   const hrUs = () => Number(process.hrtime.bigint() / 1000n);
   const window = { fromUs: 0, toUs: 0 };
@@ -145,7 +156,7 @@ async function measure(n: number, entries: ReturnType<typeof watchList>): Promis
   let health: ReturnType<typeof startHealth> | undefined;
   let steady: ReturnType<typeof pace> | undefined;
   try {
-    const factory = new SiteDetections(ids, entries.slice(0, 50).map((e) => e.plate_number), 0.01);
+    const factory = new SiteDetections(ids, entries.slice(0, 50).map((e) => e.plate_number), 0.01, 7, PER_CHECKPOINT);
     // Every camera known: its health once, fast, and at least one detection from each.
     const warmHealth = startHealth(broker.url, ids, (n / 5000) * 1000);
     const warm = pace(client, factory, WARM_RATE, Math.max(n, WARM_DETECTIONS));
@@ -165,6 +176,7 @@ async function measure(n: number, entries: ReturnType<typeof watchList>): Promis
     const log = red.log();
     result = {
       cameras: n,
+      youngMB,
       sentPerSec: (b.sent - a.sent) / ((b.red.at - a.red.at) / 1000),
       detPerSec: dets / ((b.red.at - a.red.at) / 1000),
       loadAverage: os.loadavg()[0]!,
@@ -215,36 +227,44 @@ async function main() {
   const results: GrowthResult[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const n of COUNTS) {
-      const res = await measure(n, entries);
-      results.push(res);
-      console.log(`round ${r + 1}, ${n} cameras: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
-      if (res.profile) {
-        console.log(`  profile ${res.profile.file}: ${res.profile.sampledMs.toFixed(0)} ms sampled; top functions, µs/detection:`);
-        for (const f of res.profile.top.slice(0, 25)) console.log(`  ${f.usPerDet.toFixed(1).padStart(7)}  ${f.name}  [${f.owner}]`);
+      for (const youngMB of YOUNG) {
+        const res = await measure(n, entries, youngMB);
+        results.push(res);
+        console.log(`round ${r + 1}, ${n} cameras${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
+        if (res.profile) {
+          console.log(`  profile ${res.profile.file}: ${res.profile.sampledMs.toFixed(0)} ms sampled; top functions, µs/detection:`);
+          for (const f of res.profile.top.slice(0, 25)) console.log(`  ${f.usPerDet.toFixed(1).padStart(7)}  ${f.name}  [${f.owner}]`);
+        }
       }
     }
   }
-  const med = (n: number, key: keyof GrowthResult) => median(results.filter((r) => r.cameras === n).map((r) => r[key] as number));
+  const med = (n: number, key: keyof GrowthResult, youngMB: number) => median(results.filter((r) => r.cameras === n && r.youngMB === youngMB).map((r) => r[key] as number));
   const base = COUNTS[0]!;
-  const rows = COUNTS.map((n) => ({
-    'camera ids': n.toLocaleString('en-US'),
-    'sent/s': med(n, 'sentPerSec').toFixed(0),
-    'taken/s': med(n, 'detPerSec').toFixed(0),
-    'Node-RED cores': med(n, 'nodeRedCores').toFixed(3),
-    'Node-RED µs/det': med(n, 'nodeRedUsPerDet').toFixed(0),
-    [`ratio to ${base}`]: (med(n, 'nodeRedUsPerDet') / med(base, 'nodeRedUsPerDet')).toFixed(2),
-    'RSS MB': med(n, 'nodeRedRssMB').toFixed(0),
-    [`RSS ratio to ${base}`]: (med(n, 'nodeRedRssMB') / med(base, 'nodeRedRssMB')).toFixed(2),
-    'Mosquitto µs/det': med(n, 'mosquittoUsPerDet').toFixed(0),
-    [`Mosquitto ratio to ${base}`]: (med(n, 'mosquittoUsPerDet') / med(base, 'mosquittoUsPerDet')).toFixed(2),
-    'acks/det': med(n, 'acksPerDet').toFixed(2),
-    'load avg': med(n, 'loadAverage').toFixed(1),
+  const first = YOUNG[0]!;
+  const rows = YOUNG.flatMap((young) => COUNTS.map((n) => {
+    const m = (n2: number, key: keyof GrowthResult) => med(n2, key, young);
+    return {
+      ...(YOUNG.length > 1 ? { 'young gen (MB)': young || 'default' } : {}),
+      'camera ids': n.toLocaleString('en-US'),
+      'sent/s': m(n, 'sentPerSec').toFixed(0),
+      'taken/s': m(n, 'detPerSec').toFixed(0),
+      'Node-RED cores': m(n, 'nodeRedCores').toFixed(3),
+      'Node-RED µs/det': m(n, 'nodeRedUsPerDet').toFixed(0),
+      ...(YOUNG.length > 1 ? { [`against ${first || 'default'}`]: (m(n, 'nodeRedUsPerDet') / med(n, 'nodeRedUsPerDet', first)).toFixed(2) } : {}),
+      [`ratio to ${base}`]: (m(n, 'nodeRedUsPerDet') / m(base, 'nodeRedUsPerDet')).toFixed(2),
+      'RSS MB': m(n, 'nodeRedRssMB').toFixed(0),
+      [`RSS ratio to ${base}`]: (m(n, 'nodeRedRssMB') / m(base, 'nodeRedRssMB')).toFixed(2),
+      'Mosquitto µs/det': m(n, 'mosquittoUsPerDet').toFixed(0),
+      [`Mosquitto ratio to ${base}`]: (m(n, 'mosquittoUsPerDet') / m(base, 'mosquittoUsPerDet')).toFixed(2),
+      'acks/det': m(n, 'acksPerDet').toFixed(2),
+      'load avg': m(n, 'loadAverage').toFixed(1),
+    };
   }));
   printTable(
-    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''})`,
+    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''})`,
     rows,
   );
-  const file = saveResult('growth', { dashboard: DASHBOARD, without: [...WITHOUT], rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
+  const file = saveResult('growth', { dashboard: DASHBOARD, without: [...WITHOUT], perCheckpoint: PER_CHECKPOINT, young: YOUNG, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
   console.log(`saved ${file}`);
 }
 

@@ -110,6 +110,8 @@ export class SiteDetections {
     watched: string[],
     private readonly watchRatio: number,
     seed = 7,
+    /** Cameras per checkpoint (in id order); 1: each camera its own checkpoint. */
+    private readonly perCheckpoint = 1,
   ) {
     this.rng = new Random(seed);
     this.pool = new PlatePool(this.rng, { poolSize: 20_000, thaiRatio: 0.5, blacklisted: watched });
@@ -117,10 +119,11 @@ export class SiteDetections {
 
   /** The next camera's detection; `metadata.bench_sent_at` is set by the caller just before sending. */
   make(now = Date.now()): { cameraId: string; messageId: string; body: Record<string, unknown> & { metadata: Record<string, unknown> } } {
-    const cameraId = this.cameras[this.next++ % this.cameras.length]!;
+    const index = this.next++ % this.cameras.length;
+    const cameraId = this.cameras[index]!;
     const { detection } = generateDetection(this.rng, { cameraId, pool: this.pool, blacklistRatio: this.watchRatio }, { confidenceThreshold: 0.7, maxVehiclesPerFrame: 3 }, now);
     const messageId = randomUUID();
-    const body = { message_id: messageId, timestamp: new Date(now).toISOString(), checkpoint_id: `CP${cameraId.slice(3)}`, ...detection };
+    const body = { message_id: messageId, timestamp: new Date(now).toISOString(), checkpoint_id: this.perCheckpoint === 1 ? `CP${cameraId.slice(3)}` : `CP${Math.floor(index / this.perCheckpoint) + 1}`, ...detection };
     return { cameraId, messageId, body };
   }
 }
