@@ -62,8 +62,10 @@ const WITHOUT = new Set((textOption('without') ?? '').split(',').filter(Boolean)
 const PROFILE = option('profile', 0) === 1;
 /** `--per-checkpoint 4`: cameras per checkpoint (a checkpoint's lanes); 1 (the default): each camera its own. */
 const PER_CHECKPOINT = option('per-checkpoint', 1);
+if (!Number.isInteger(PER_CHECKPOINT) || PER_CHECKPOINT < 1) throw new Error(`--per-checkpoint: a whole number >= 1, got ${textOption('per-checkpoint')}`);
 /** `--young 0,64`: young-generation sizes to measure (`--max-semi-space-size`, MB; 0: V8's default). */
-const YOUNG = (textOption('young') ?? '0').split(',').map(Number).filter((mb) => Number.isInteger(mb) && mb >= 0);
+const YOUNG = (textOption('young') ?? '0').split(',').map(Number);
+if (YOUNG.some((mb) => !Number.isInteger(mb) || mb < 0)) throw new Error(`--young: sizes in MB (0 = V8's default), e.g. 0,64; got ${textOption('young')}`);
 const WARM_DETECTIONS = 20_000;
 const WARM_RATE = 1000;
 const COMMAND = 'npm run bench -- growth';
@@ -261,7 +263,7 @@ async function main() {
     };
   }));
   printTable(
-    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''})`,
+    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${PER_CHECKPOINT > 1 ? ` --per-checkpoint ${PER_CHECKPOINT}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''})`,
     rows,
   );
   const file = saveResult('growth', { dashboard: DASHBOARD, without: [...WITHOUT], perCheckpoint: PER_CHECKPOINT, young: YOUNG, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
