@@ -7,6 +7,7 @@ import type { Ack, Detection, TopicTree } from '../protocol';
 import { normalizePlate } from '../blacklist/normalize';
 import { DedupeWindow } from './dedupe';
 import { RateLimiter } from './rate-limit';
+import { plainConstructor } from './plain-objects';
 import { defaultEra, type Era, type SiteTime } from './site-time';
 import { cachedIsoUtc, cachedSiteTime } from './site-time-cache';
 import { ConfigError, readBoolean, readNumber, readString } from './settings';
@@ -222,7 +223,15 @@ export interface DetectionMsg {
   payload: unknown;
   lpr: DetectionMsgMeta;
   detection?: Detection;
-  parts?: { id: string; index: number; count: number; type: 'array'; len: 1 };
+  parts?: MsgParts;
+}
+
+export interface MsgParts {
+  id: string;
+  index: number;
+  count: number;
+  type: 'array';
+  len: 1;
 }
 
 /**
@@ -231,28 +240,64 @@ export interface DetectionMsg {
  */
 export function detectionMessages(topic: string, detection: Detection, receivedAt: number, split: boolean, timeZone = 'UTC', era: Era = defaultEra(timeZone)): DetectionMsg[] {
   const time = readTimestamp(detection.timestamp, timeZone);
-  const site = { zone: timeZone, era };
-  const lpr: DetectionMsgMeta = {
-    type: 'detection',
-    cameraId: detection.camera_id,
-    checkpointId: detection.checkpoint_id ?? null,
-    messageId: detection.message_id,
-    receivedAt,
-    // The time texts are built once per second (site-time-cache.ts), the same strings as
-    // isoUtc / siteTime write: per message they cost as much as the rest of the node's own work.
-    timestamp: time ? cachedIsoUtc(time.ms) : null,
-    timestampMs: time ? time.ms : null,
-    timestampZoneless: time ? !time.zoned : false,
-    latencyMs: time ? receivedAt - time.ms : null,
-    site: { zone: timeZone, era, detected: time ? cachedSiteTime(time.ms, site) : null, received: cachedSiteTime(receivedAt, site) },
-  };
-  if (!split) return [{ topic, payload: detection, lpr }];
+  const zone = new SiteZone(timeZone, era);
+  // The time texts are built once per second (site-time-cache.ts), the same strings as isoUtc /
+  // siteTime write: per message they cost as much as the rest of the node's own work.
+  const site = new SiteTimes(timeZone, era, time ? cachedSiteTime(time.ms, zone) : null, cachedSiteTime(receivedAt, zone));
+  const lpr = new MsgMeta(detection, receivedAt, time ? cachedIsoUtc(time.ms) : null, time ? time.ms : null, time ? !time.zoned : false, site);
+  if (!split) return Array.of(new WholeMsg(topic, detection, lpr));
   const plates = detection.detection_data.plates;
-  return plates.map((plate, index) => ({
-    topic,
-    payload: plate,
-    detection,
-    lpr: { ...lpr, plateIndex: index, plateKey: normalizePlate(plate.plate_number) },
-    parts: { id: detection.message_id, index, count: plates.length, type: 'array', len: 1 },
-  }));
+  return plates.map((plate, index) => new PlateMsg(topic, plate, detection, { ...lpr, plateIndex: index, plateKey: normalizePlate(plate.plate_number) }, new Parts(detection.message_id, index, plates.length)));
 }
+
+// What detectionMessages makes per detection, by constructors rather than literals, so that V8 never
+// allocates them in the old generation (plain-objects.ts); the property order is the msg's.
+const SiteZone = plainConstructor(function (this: { zone: string; era: Era }, zone: string, era: Era) {
+  this.zone = zone;
+  this.era = era;
+});
+const SiteTimes = plainConstructor(function (this: DetectionSiteTimes, zone: string, era: Era, detected: SiteTime | null, received: SiteTime) {
+  this.zone = zone;
+  this.era = era;
+  this.detected = detected;
+  this.received = received;
+});
+const MsgMeta = plainConstructor(function (
+  this: DetectionMsgMeta,
+  detection: Detection,
+  receivedAt: number,
+  timestamp: string | null,
+  timestampMs: number | null,
+  timestampZoneless: boolean,
+  site: DetectionSiteTimes,
+) {
+  this.type = 'detection';
+  this.cameraId = detection.camera_id;
+  this.checkpointId = detection.checkpoint_id ?? null;
+  this.messageId = detection.message_id;
+  this.receivedAt = receivedAt;
+  this.timestamp = timestamp;
+  this.timestampMs = timestampMs;
+  this.timestampZoneless = timestampZoneless;
+  this.latencyMs = timestampMs === null ? null : receivedAt - timestampMs;
+  this.site = site;
+});
+const WholeMsg = plainConstructor(function (this: DetectionMsg, topic: string, payload: Detection, lpr: DetectionMsgMeta) {
+  this.topic = topic;
+  this.payload = payload;
+  this.lpr = lpr;
+});
+const PlateMsg = plainConstructor(function (this: DetectionMsg, topic: string, payload: Detection['detection_data']['plates'][number], detection: Detection, lpr: DetectionMsgMeta, parts: MsgParts) {
+  this.topic = topic;
+  this.payload = payload;
+  this.detection = detection;
+  this.lpr = lpr;
+  this.parts = parts;
+});
+const Parts = plainConstructor(function (this: MsgParts, id: string, index: number, count: number) {
+  this.id = id;
+  this.index = index;
+  this.count = count;
+  this.type = 'array';
+  this.len = 1;
+});

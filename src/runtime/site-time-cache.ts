@@ -6,6 +6,7 @@
  * message only joins the second's text with its milliseconds. Same strings, byte for byte; the
  * objects handed out are new each time (a flow may change its msg), only the strings are shared.
  */
+import { plainConstructor } from './plain-objects';
 import { offsetAt, siteTime, type Site, type SiteTime } from './site-time';
 
 /** Sets of two seconds each, by UTC second: a detection's time and its receipt time seldom evict each other. */
@@ -82,8 +83,16 @@ export function cachedSiteTime(ms: number, site: Site): SiteTime {
   const second = Math.floor(ms / 1000);
   const s = seconds.get(second);
   if (!s.whole) return siteTime(ms, site);
-  return { iso: s.isoHead + MILLIS[ms - second * 1000]! + s.isoTail, time: s.time, th: s.th, en: s.en };
+  return new SiteTimeText(s.isoHead + MILLIS[ms - second * 1000]! + s.isoTail, s.time, s.th, s.en);
 }
+
+/** A message's SiteTime, by a constructor: never made in the old generation (plain-objects.ts). */
+const SiteTimeText = plainConstructor(function (this: SiteTime, iso: string, time: string, th: string, en: string) {
+  this.iso = iso;
+  this.time = time;
+  this.th = th;
+  this.en = en;
+});
 
 const utc = new Seconds((secondMs) => new Date(secondMs).toISOString().slice(0, -4));
 
