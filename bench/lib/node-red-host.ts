@@ -5,7 +5,7 @@
  * over the admin API once the runtime is up, so a measurement does not include Node-RED's start.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../test/fixtures/mosquitto';
@@ -51,6 +51,12 @@ const NODES_DIR = path.join(__dirname, 'red-nodes');
  */
 const extraNodeArgs = () => nodeArgsFrom('BENCH_NODE_ARGS');
 
+/**
+ * BENCH_NODE_LOG: a directory; each Node-RED's output is written there as red-<pid>.log instead of kept in memory (for
+ * V8's own traces, e.g. BENCH_NODE_ARGS=--trace-pretenuring-statistics, which only print).
+ */
+const logDir = () => process.env.BENCH_NODE_LOG || '';
+
 export async function startNodeRed(flows: unknown[], options: { nodeArgs?: string[]; dist?: string; port?: number; settings?: string } = {}): Promise<NodeRedHost> {
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-red-'));
   mkdirSync(path.join(userDir, 'node_modules/@lprserver'), { recursive: true });
@@ -72,8 +78,13 @@ export async function startNodeRed(flows: unknown[], options: { nodeArgs?: strin
   );
   const untrack = track(child.pid);
   child.once('exit', untrack);
-  child.stdout!.on('data', (d) => (log += d));
-  child.stderr!.on('data', (d) => (log += d));
+  const logFile = logDir() && path.join(logDir(), `red-${child.pid}.log`);
+  const keep = (d: Buffer) => {
+    if (logFile) appendFileSync(logFile, d);
+    else log += d;
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`Node-RED exited:\n${log}`);

@@ -57,26 +57,62 @@ for (let i = 0; i < nodes.length; i += b.n) {
 const label = (i) => {
   const type = b.nodeTypes[nodes[i + b.type]];
   const name = b.s.strings[nodes[i + b.name]];
-  return `${type}:${type.includes('string') ? name.slice(0, 30) : name}`;
+  // Strings by kind only: their texts (one per camera, per plate) would split every group.
+  return type.includes('string') ? type : `${type}:${name}`;
 };
-// Who holds them: edges from objects that are not short-lived themselves.
+// Where each node's edges start (edges are stored in node order).
+const firstEdge = new Uint32Array(nodes.length / b.n + 1);
+for (let i = 0, e = 0; i < nodes.length; i += b.n) {
+  firstEdge[i / b.n] = e;
+  e += nodes[i + b.edges] * b.en;
+}
+firstEdge[nodes.length / b.n] = edges.length;
+const edgeLabel = (e) => {
+  const kind = b.edgeTypes[edges[e + b.edgeType]];
+  return kind === 'element' || kind === 'hidden' ? `[${kind}]` : b.s.strings[edges[e + b.edgeName]];
+};
+// Who holds them: edges from objects that are not short-lived themselves (the roots); then every
+// short-lived object below a root, reached through short-lived objects only, is counted to the
+// first root that reaches it (its "tree"), so that the bytes below new objects are attributed too.
 const holders = new Map();
-let e = 0;
+const owner = new Int32Array(nodes.length / b.n).fill(-1);
+const rootKeys = [];
+const queue = [];
 for (let i = 0; i < nodes.length; i += b.n) {
-  const own = short[i / b.n] === 1;
-  for (let j = 0; j < nodes[i + b.edges]; j++, e += b.en) {
+  if (short[i / b.n] === 1) continue;
+  for (let e = firstEdge[i / b.n]; e < firstEdge[i / b.n + 1]; e += b.en) {
     const to = edges[e + b.to];
-    if (own || !short[to / b.n]) continue;
-    const kind = b.edgeTypes[edges[e + b.edgeType]];
-    const name = kind === 'element' || kind === 'hidden' ? `[${kind}]` : b.s.strings[edges[e + b.edgeName]];
-    const key = `${label(i)} --${name}--> ${label(to)}`;
-    const g = holders.get(key) ?? { count: 0, bytes: 0 };
+    if (!short[to / b.n]) continue;
+    const key = `${label(i)} --${edgeLabel(e)}--> ${label(to)}`;
+    let g = holders.get(key);
+    if (!g) holders.set(key, (g = { count: 0, bytes: 0, treeCount: 0, treeBytes: 0, index: rootKeys.push(key) - 1 }));
     g.count++;
     g.bytes += nodes[to + b.size];
-    holders.set(key, g);
+    if (owner[to / b.n] === -1) {
+      owner[to / b.n] = g.index;
+      queue.push(to);
+    }
   }
 }
-console.log(`made since A and gone by C: ${count} objects, ${(bytes / 1e6).toFixed(2)} MB; held in B by:`);
+for (let q = 0; q < queue.length; q++) {
+  const i = queue[q];
+  const g = holders.get(rootKeys[owner[i / b.n]]);
+  g.treeCount++;
+  g.treeBytes += nodes[i + b.size];
+  for (let e = firstEdge[i / b.n]; e < firstEdge[i / b.n + 1]; e += b.en) {
+    const to = edges[e + b.to];
+    if (short[to / b.n] && owner[to / b.n] === -1) {
+      owner[to / b.n] = owner[i / b.n];
+      queue.push(to);
+    }
+  }
+}
+const unreached = count - queue.length;
+console.log(`made since A and gone by C: ${count} objects, ${(bytes / 1e6).toFixed(2)} MB; held in B by (count, bytes):`);
 for (const [key, g] of [...holders].sort((x, y) => y[1].count - x[1].count).slice(0, 40)) {
   console.log(`${String(g.count).padStart(7)} ${String(g.bytes).padStart(9)} B  ${key.slice(0, 160)}`);
+}
+console.log(`\nthe same roots with everything short-lived below them (objects, bytes), by bytes; ${unreached} objects reached from no older one:`);
+for (const [key, g] of [...holders].sort((x, y) => y[1].treeBytes - x[1].treeBytes).slice(0, 40)) {
+  console.log(`${String(g.treeCount).padStart(7)} ${String(g.treeBytes).padStart(9)} B  ${key.slice(0, 160)}`);
 }
