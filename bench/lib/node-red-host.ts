@@ -52,8 +52,8 @@ const NODES_DIR = path.join(__dirname, 'red-nodes');
 const extraNodeArgs = () => nodeArgsFrom('BENCH_NODE_ARGS');
 
 /**
- * BENCH_NODE_LOG: a directory; each Node-RED's output is written there as red-<pid>.log instead of kept in memory (for
- * V8's own traces, e.g. BENCH_NODE_ARGS=--trace-pretenuring-statistics, which only print).
+ * BENCH_NODE_LOG: a directory; each Node-RED's output is written there as red-<pid>.log instead of
+ * kept in memory (for V8's own traces, e.g. BENCH_NODE_ARGS=--trace-pretenuring-statistics).
  */
 const logDir = () => process.env.BENCH_NODE_LOG || '';
 
