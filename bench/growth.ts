@@ -20,7 +20,10 @@
  * per detection taken (µs, /proc, the whole process including health; detections taken counted
  * from the system monitor's /lpr/metrics, so a Node-RED falling behind is not flattered), its RSS,
  * Mosquitto's CPU per
- * detection, each with its ratio to the 100-camera figure (the goal: flat).
+ * detection, each with its ratio to the 100-camera figure (the goal: flat), and the window's garbage
+ * collection (bench/lib/gc-log.ts): young collections' ms per second and the old generation's growth,
+ * ~15 ms/s and ~2-3 MB/s normally, about twice that and ~6 MB/s in a run where V8 pretenured
+ * per-message objects (docs/performance.md, "The seventh pass").
  *
  * `--young 0,64`: each count measured once per young-generation size in turn (Node's
  * `--max-semi-space-size` in MB; 0 = V8's default, 16 MB here), each size's ratios to its own first
@@ -40,6 +43,7 @@ import { option, textOption } from './lib/args';
 import { startBenchBroker } from './lib/broker';
 import { TOPIC_ROOT } from './lib/detections';
 import { packageSnapshot, startNodeRed, type NodeRedHost } from './lib/node-red-host';
+import { gcLogArgs, gcWindow } from './lib/gc-log';
 import { cpuShare, sample } from './lib/proc-stats';
 import { setDistDir, summarise, type CpuProfile } from './lib/profile-summary';
 import { printTable, saveResult } from './lib/report';
@@ -106,6 +110,9 @@ interface GrowthResult {
   nodeRedRssMB: number;
   mosquittoUsPerDet: number;
   acksPerDet: number;
+  /** Young collections' time per second of the window, and the old generation's growth (bench/lib/gc-log.ts). */
+  youngGcMsPerSec: number;
+  oldMBPerSec: number;
   warnings: string[];
   /** With `--profile 1`: the measured window's self time by function (top 40) and the kept .cpuprofile. */
   profile?: { file: string; sampledMs: number; top: Array<{ name: string; owner: string; usPerDet: number }> };
@@ -144,10 +151,18 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
   );
   const flow = DASHBOARD ? demo : packageNodesOnly(demo);
   const profDir = PROFILE ? mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-growth-prof-')) : '';
-  const red = await startNodeRed(flow, { port: uiPort, settings: SETTINGS, nodeArgs: [...(youngMB > 0 ? [`--max-semi-space-size=${youngMB}`] : []), ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500'] : [])] });
+  // Every collection logged: a run V8 pretenured per-message objects in shows in the window's figures.
+  const gcDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-growth-gc-'));
+  const gcLog = gcLogArgs(gcDir);
+  const red = await startNodeRed(flow, {
+    port: uiPort,
+    settings: SETTINGS,
+    env: gcLog.env,
+    nodeArgs: [...gcLog.nodeArgs, ...(youngMB > 0 ? [`--max-semi-space-size=${youngMB}`] : []), ...(PROFILE ? ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-interval', '500'] : [])],
+  });
   // process.hrtime is the profile's clock, and one monotonic clock for every process here.
   const hrUs = () => Number(process.hrtime.bigint() / 1000n);
-  const window = { fromUs: 0, toUs: 0 };
+  const window = { fromUs: 0, toUs: 0, fromMs: 0, toMs: 0 };
   let result: GrowthResult;
   const dins = flow.filter((node) => node.type === 'lpr-detection-in').length;
   const ids = cameraIdList(n, 6);
@@ -169,9 +184,11 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
     steady = pace(client, factory, RATE);
     await sleep(5000);
     window.fromUs = hrUs();
+    window.fromMs = Date.now();
     const a = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
     await sleep(DURATION_S * 1000);
     window.toUs = hrUs();
+    window.toMs = Date.now();
     const b = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
     // Per detection the flow took in (not per one sent): a Node-RED that falls behind is not flattered.
     const dets = b.done - a.done;
@@ -187,6 +204,8 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
       nodeRedRssMB: b.red.rssBytes / 2 ** 20,
       mosquittoUsPerDet: a.mq && b.mq ? ((b.mq.cpuSeconds - a.mq.cpuSeconds) * 1e6) / dets : NaN,
       acksPerDet: (b.acks - a.acks) / dets,
+      youngGcMsPerSec: NaN,
+      oldMBPerSec: NaN,
       // What the flow said while it ran (caps reached, rate limits): a capped map shows up here.
       warnings: [...new Set(log.split('\n').filter((l) => /\[(warn|error)\]/.test(l) && !/Projects disabled|unencrypted credentials|reading 'flows'/.test(l)).map((l) => l.replace(/^.*?\[(warn|error)\]/, '[$1]').slice(0, 200)))].slice(0, 10),
     };
@@ -198,6 +217,12 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
     await client.endAsync();
     await red.stop();
     await broker.stop();
+  }
+  try {
+    const gc = gcWindow(path.join(gcDir, `gc-${red.pid}.tsv`), window.fromMs, window.toMs);
+    if (gc) Object.assign(result, { youngGcMsPerSec: gc.minorMsPerSec, oldMBPerSec: gc.oldMBPerSec });
+  } finally {
+    rmSync(gcDir, { recursive: true, force: true });
   }
   // Node-RED writes its profile as it exits.
   if (PROFILE) result.profile = profileOf(profDir, n, window, result.detPerSec * ((window.toUs - window.fromUs) / 1e6));
@@ -232,7 +257,7 @@ async function main() {
       for (const youngMB of YOUNG) {
         const res = await measure(n, entries, youngMB);
         results.push(res);
-        console.log(`round ${r + 1}, ${n} cameras${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
+        console.log(`round ${r + 1}, ${n} cameras${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection, young GC ${res.youngGcMsPerSec.toFixed(1)} ms/s, old generation ${res.oldMBPerSec.toFixed(1)} MB/s${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
         if (res.profile) {
           console.log(`  profile ${res.profile.file}: ${res.profile.sampledMs.toFixed(0)} ms sampled; top functions, µs/detection:`);
           for (const f of res.profile.top.slice(0, 25)) console.log(`  ${f.usPerDet.toFixed(1).padStart(7)}  ${f.name}  [${f.owner}]`);
@@ -259,6 +284,8 @@ async function main() {
       'Mosquitto µs/det': m(n, 'mosquittoUsPerDet').toFixed(0),
       [`Mosquitto ratio to ${base}`]: (m(n, 'mosquittoUsPerDet') / m(base, 'mosquittoUsPerDet')).toFixed(2),
       'acks/det': m(n, 'acksPerDet').toFixed(2),
+      'young GC ms/s': m(n, 'youngGcMsPerSec').toFixed(1),
+      'old gen MB/s': m(n, 'oldMBPerSec').toFixed(1),
       'load avg': m(n, 'loadAverage').toFixed(1),
     };
   }));

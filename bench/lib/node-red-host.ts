@@ -57,7 +57,7 @@ const extraNodeArgs = () => nodeArgsFrom('BENCH_NODE_ARGS');
  */
 const logDir = () => process.env.BENCH_NODE_LOG || '';
 
-export async function startNodeRed(flows: unknown[], options: { nodeArgs?: string[]; dist?: string; port?: number; settings?: string } = {}): Promise<NodeRedHost> {
+export async function startNodeRed(flows: unknown[], options: { nodeArgs?: string[]; env?: Record<string, string>; dist?: string; port?: number; settings?: string } = {}): Promise<NodeRedHost> {
   const userDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-red-'));
   mkdirSync(path.join(userDir, 'node_modules/@lprserver'), { recursive: true });
   symlinkSync(packageSnapshot(options.dist), path.join(userDir, 'node_modules/@lprserver/node-red-lpr'), 'dir');
@@ -74,7 +74,7 @@ export async function startNodeRed(flows: unknown[], options: { nodeArgs?: strin
   const child: ChildProcess = spawn(
     process.execPath,
     [...(options.nodeArgs ?? []), ...extraNodeArgs(), require.resolve('node-red/red.js'), '--userDir', userDir, '--port', String(port)],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } },
   );
   const untrack = track(child.pid);
   child.once('exit', untrack);

@@ -1,0 +1,65 @@
+/**
+ * A Node-RED's garbage collections in a window, from `bench/tools/gc-log-preload.cjs`'s log: how long
+ * the young collections took and how fast the old generation grew. Two states show in the growth
+ * bench at 1,000 camera ids (docs/performance.md, "The seventh pass"): young collections ~15 ms/s and
+ * the old generation ~2-3 MB/s, or ~30 ms/s and ~6 MB/s once V8 has pretenured a literal that holds
+ * each message. Also a command: the last `--seconds` (20) before the last 2 s of each log given,
+ *   node --import tsx bench/lib/gc-log.ts [--seconds 20] /tmp/gc/gc-*.tsv
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const GC_LOG_PRELOAD = path.resolve(__dirname, '../tools/gc-log-preload.cjs');
+
+export interface GcWindow {
+  seconds: number;
+  /** Young (minor) collections, and their time per second of the window. */
+  minor: number;
+  minorMsPerSec: number;
+  /** Full (major) collections in the window. */
+  major: number;
+  /** How fast the old generation grew, MB/s (negative when a full collection shrank it). */
+  oldMBPerSec: number;
+}
+
+/** The node options that make a Node-RED write its log into `dir`. */
+export function gcLogArgs(dir: string): { nodeArgs: string[]; env: Record<string, string> } {
+  return { nodeArgs: ['--require', GC_LOG_PRELOAD], env: { LPR_GC_DIR: dir } };
+}
+
+/** The window [fromMs, toMs] (epoch ms) of the log `file`; null with under 2 s of samples in it. */
+export function gcWindow(file: string, fromMs: number, toMs: number): GcWindow | null {
+  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  let minor = 0;
+  let minorMs = 0;
+  let major = 0;
+  const heaps: Array<{ t: number; old: number }> = [];
+  for (const [time, kind, value, spaces] of rows) {
+    const t = Number(time);
+    if (!(t >= fromMs && t <= toMs)) continue;
+    if (kind === 'heap') heaps.push({ t, old: Number(/old_space=([\d.]+)/.exec(spaces ?? '')?.[1]) });
+    else if (kind === 'minor') (minor++, (minorMs += Number(value)));
+    else if (kind === 'major') major++;
+  }
+  const a = heaps[0];
+  const b = heaps[heaps.length - 1];
+  if (!a || !b || b.t - a.t < 2000) return null;
+  const seconds = (b.t - a.t) / 1000;
+  return { seconds, minor, minorMsPerSec: minorMs / seconds, major, oldMBPerSec: (b.old - a.old) / seconds };
+}
+
+if (require.main === module) {
+  const args = process.argv.slice(2);
+  const seconds = args[0] === '--seconds' ? Number(args.splice(0, 2)[1]) : 20;
+  if (!args.length || !(seconds > 0)) throw new Error('usage: gc-log.ts [--seconds 20] gc-<pid>.tsv ...');
+  for (const file of args) {
+    const times = readFileSync(file, 'utf8').trim().split('\n').map((l) => Number(l.split('\t')[0]));
+    const end = Math.max(...times) - 2000;
+    const w = gcWindow(file, end - seconds * 1000, end);
+    console.log(
+      w
+        ? `${path.basename(file)}: ${w.seconds.toFixed(0)} s: ${w.minor} young collections, ${w.minorMsPerSec.toFixed(1)} ms/s; ${w.major} full; old generation ${w.oldMBPerSec.toFixed(1)} MB/s`
+        : `${path.basename(file)}: under 2 s of samples in the window`,
+    );
+  }
+}
