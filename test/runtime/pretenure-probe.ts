@@ -1,6 +1,7 @@
 /**
- * Run as `node --allow-natives-syntax --no-lazy-feedback-allocation --import tsx pretenure-probe.ts`
- * (test/runtime/pretenure.test.ts): tells V8 to pretenure whatever allocation site made each part of
+ * Run as `node --allow-natives-syntax --no-lazy-feedback-allocation --no-concurrent-recompilation
+ * --import tsx pretenure-probe.ts` (test/runtime/pretenure.test.ts; optimizing on the main thread
+ * makes when the decision takes effect certain): tells V8 to pretenure whatever allocation site made each part of
  * a detection's msg (as V8 decides by itself when such objects outlive young collections), then
  * prints, as JSON, how many of the parts of 1,000 msgs made afterwards, by optimized code, are old
  * from birth. The `%` natives are V8's, reachable only through `new Function` under that flag.
@@ -25,6 +26,16 @@ const make = (split: boolean) => detectionMessages(TOPIC, detection, Date.now(),
 const parts = (msgs: ReturnType<typeof make>) => ({ array: msgs, msg: msgs[0]!, lpr: msgs[0]!.lpr, site: msgs[0]!.lpr.site, detected: msgs[0]!.lpr.site.detected! });
 
 const out: Record<string, { marked: number; old: number; of: number }> = {};
+
+// The control: an object literal, which the same steps must make old, or the probe proves nothing.
+const literal = (i: number) => ({ i, text: 'x' });
+literal(1);
+literal(2);
+const controlMarked = pretenure(literal(3));
+collect();
+for (let i = 0; i < 50_000; i++) literal(i);
+out['control literal'] = { marked: controlMarked ? 1 : 0, old: 0, of: 1000 };
+for (let i = 0; i < 1000; i++) if (!young(literal(i))) out['control literal']!.old++;
 for (const split of [false, true]) {
   make(split);
   make(split);
