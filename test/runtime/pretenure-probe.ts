@@ -1,10 +1,11 @@
 /**
  * Run as `node --allow-natives-syntax --no-lazy-feedback-allocation --no-concurrent-recompilation
  * --import tsx pretenure-probe.ts` (test/runtime/pretenure.test.ts; optimizing on the main thread
- * makes when the decision takes effect certain): tells V8 to pretenure whatever allocation site made each part of
- * a detection's msg (as V8 decides by itself when such objects outlive young collections), then
- * prints, as JSON, how many of the parts of 1,000 msgs made afterwards, by optimized code, are old
- * from birth. The `%` natives are V8's, reachable only through `new Function` under that flag.
+ * makes when the decision takes effect certain). Tells V8 to pretenure whatever allocation site made
+ * each part of a detection's msg (as V8 decides by itself when such objects outlive young
+ * collections), then prints, as JSON, how many of the parts of 1,000 msgs made afterwards, by
+ * optimized code, are old from birth. The `%` natives are V8's, reachable only through
+ * `new Function` under that flag.
  */
 import { detectionMessages } from '../../src/runtime/detection-intake';
 import type { Detection } from '../../src/protocol';
