@@ -9,19 +9,14 @@
  */
 import { detectionMessages } from '../../src/runtime/detection-intake';
 import type { Detection } from '../../src/protocol';
+import { seedDetection } from '../fixtures/samples';
 
 const young = new Function('o', 'return %InYoungGeneration(o)') as (o: object) => boolean;
 const pretenure = new Function('o', 'return %PretenureAllocationSite(o)') as (o: object) => boolean;
 const collect = new Function('%CollectGarbage(null)') as () => void;
 
 const TOPIC = 'lprserver/cameras/CAM001/detections';
-const detection = {
-  message_id: 'probe-1',
-  timestamp: '2024-01-15T10:30:00Z',
-  camera_id: 'CAM001',
-  checkpoint_id: 'CP001',
-  detection_data: { plates: [{ plate_number: 'ABC1234', confidence: 0.92 }] },
-} as unknown as Detection;
+const detection = seedDetection() as Detection;
 
 const make = (split: boolean) => detectionMessages(TOPIC, detection, Date.now(), split);
 const parts = (msgs: ReturnType<typeof make>) => ({ array: msgs, msg: msgs[0]!, lpr: msgs[0]!.lpr, site: msgs[0]!.lpr.site, detected: msgs[0]!.lpr.site.detected! });
