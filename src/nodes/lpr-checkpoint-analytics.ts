@@ -51,7 +51,7 @@ export = function register(RED: NodeAPI): void {
     const status = new StatusReporter(
       node,
       () => {
-        const n = agg.checkpointIds().length;
+        const n = agg.checkpointCount;
         const counts = t(n === 1 ? 'lpr-checkpoint-analytics.status.checkpoint' : 'lpr-checkpoint-analytics.status.checkpoints', { n, detections: agg.currentDetections() });
         const until = t('lpr-checkpoint-analytics.status.until', { time: formatClock(agg.windowEnd, site.zone) });
         return counts + until + (noCheckpoint ? t('lpr-checkpoint-analytics.status.withoutCheckpoint', { n: noCheckpoint }) : '');

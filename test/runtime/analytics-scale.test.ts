@@ -119,4 +119,65 @@ describe('analytics/aggregator at scale', () => {
       { numRuns: 300 },
     );
   });
+
+  it('the node status figures (checkpoints, detections this window) are kept as counts, not walks over every checkpoint', () => {
+    // The status text is made once a second: at 10,000 checkpoints a walk made an array of every id
+    // and visited every window's accumulator each time.
+    const c = { t: T0 };
+    const agg = new WindowAggregator({ windowMs: 60_000, now: () => c.t, maxCheckpoints: 3 });
+    assert.equal(agg.checkpointCount, 0);
+    agg.addDetection('CP1', 'CAM1', [], null);
+    agg.addDetection('CP1', 'CAM2', [], null, false); // plates of a split detection: no detection counted
+    agg.addBlacklistHit('CP2');
+    assert.deepEqual([agg.checkpointCount, agg.currentDetections()], [2, 1]);
+    c.t += 60_000;
+    agg.advance();
+    assert.deepEqual([agg.checkpointCount, agg.currentDetections()], [2, 0]);
+  });
+
+  it('property: the status figures equal what the windows hold, through window ends, flushes and the checkpoint bound', () => {
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('detect' as const), cp: fc.integer({ min: 0, max: 5 }), counts: fc.boolean(), advance: fc.integer({ min: 0, max: 30_000 }) }),
+      fc.record({ kind: fc.constant('hit' as const), cp: fc.integer({ min: 0, max: 5 }), advance: fc.integer({ min: 0, max: 30_000 }) }),
+      fc.record({ kind: fc.constant('advance' as const), advance: fc.integer({ min: 0, max: 200_000 }) }),
+      fc.record({ kind: fc.constant('flush' as const), advance: fc.integer({ min: 0, max: 10_000 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), (ops, max) => {
+        const c = { t: T0 };
+        const agg = new WindowAggregator({ windowMs: 60_000, now: () => c.t, maxCheckpoints: max });
+        // The model: checkpoints taken (first come, up to max) and detections since the window began.
+        const taken = new Set<number>();
+        let inWindow = 0;
+        let end = T0 + 60_000;
+        const roll = () => {
+          if (c.t >= end) {
+            inWindow = 0;
+            end = (Math.floor(c.t / 60_000) + 1) * 60_000;
+          }
+        };
+        for (const o of ops) {
+          c.t += o.advance;
+          roll();
+          if (o.kind === 'flush') {
+            agg.flush();
+            inWindow = 0;
+            end = (Math.floor(c.t / 60_000) + 1) * 60_000;
+          } else if (o.kind === 'advance') agg.advance();
+          else {
+            if (!taken.has(o.cp) && taken.size < max) taken.add(o.cp);
+            if (o.kind === 'detect') {
+              agg.addDetection(`CP${o.cp}`, 'CAM1', [], null, o.counts);
+              if (o.counts && taken.has(o.cp)) inWindow++;
+            } else agg.addBlacklistHit(`CP${o.cp}`);
+          }
+          assert.equal(agg.checkpointCount, taken.size);
+          // Read after the aggregator has seen the time (a status is made on a timer, after events).
+          agg.advance();
+          assert.equal(agg.currentDetections(), inWindow);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
