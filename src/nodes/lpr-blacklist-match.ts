@@ -12,6 +12,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { Throttled } from './shared/status';
+import { publishWarnings } from './shared/publish-warnings';
 
 /** How long an edge-raised notification is remembered for its detection (a camera offline longer resends both, in order). */
 const EDGE_RAISED_WINDOW_MS = 3600_000;
@@ -35,6 +36,8 @@ export = function register(RED: NodeAPI): void {
     }
     if (settings.options.fuzzy) list.store.index.prepareFuzzy(settings.options.maxDistance);
     const recent = new AlertSuppression(settings.suppressMs, settings.suppressPer);
+    // A hit per detection of a listed plate: failures of one turn (a closed connection) are one warning.
+    const notPublished = publishWarnings(node, t, 'lpr-blacklist-match.warn.notPublished', 'lpr-blacklist-match.warn.notPublishedMany');
     // Notifications cameras raised themselves (matchAtEdge): not raised a second time here.
     const edgeRaised = new EdgeRaised(EDGE_RAISED_WINDOW_MS, EDGE_RAISED_MAX);
     let edgeHits = 0;
@@ -140,7 +143,7 @@ export = function register(RED: NodeAPI): void {
         hits++;
         const notification = createMessage('blacklistNotifications', notificationFields(ctx, read, match));
         if (settings.publish && list.broker) {
-          list.broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => node.warn(t('lpr-blacklist-match.warn.notPublished', { detail: err.message })));
+          list.broker.publishMessage('blacklistNotifications', undefined, notification).catch((err: Error) => notPublished('', err));
         }
         out.push({
           ...msg,

@@ -17,6 +17,7 @@ import { translator } from './shared/i18n';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
+import { publishWarnings } from './shared/publish-warnings';
 
 /** Checkpoints' results (then statuses) sent per turn of the event loop at a window end. */
 const EMIT_SLICE = 250;
@@ -60,8 +61,9 @@ export = function register(RED: NodeAPI): void {
       t,
     );
 
-    const publish = (promise: Promise<void>, what: string) =>
-      promise.catch((err: Error) => node.warn(t('lpr-checkpoint-analytics.error.notPublished', { what, detail: err.message })));
+    // At a window end every checkpoint's figures go out at once: failures of one turn are one warning.
+    const notPublished = publishWarnings(node, t, 'lpr-checkpoint-analytics.error.notPublished');
+    const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => notPublished(what, err));
 
     /**
      * What each checkpoint's published status said: its camera counts, and its last detection. The
@@ -84,7 +86,7 @@ export = function register(RED: NodeAPI): void {
         try {
           publish(broker.publishMessage('checkpointStatus', id, createMessage('checkpointStatus', { ...s })), t('lpr-checkpoint-analytics.error.whatStatus', { checkpoint: id }));
         } catch (err) {
-          node.warn(t('lpr-checkpoint-analytics.error.notPublished', { what: t('lpr-checkpoint-analytics.error.whatStatus', { checkpoint: id }), detail: (err as Error).message }));
+          notPublished(t('lpr-checkpoint-analytics.error.whatStatus', { checkpoint: id }), err as Error);
         }
       }
     };

@@ -13,6 +13,7 @@ import { DedupeJournal } from '../runtime/dedupe-journal';
 import { HandoverQueue, type Released } from '../runtime/handover-queue';
 import { AlertThrottle } from '../runtime/rate-limit';
 import { recordLatency } from '../runtime/registry';
+import { WarningBurst } from '../runtime/warning-burst';
 import ownCatalog from '../../locales/en-US/lpr-detection-in.json';
 import { batchOutput } from './detection-in-batch';
 import { resolveBroker } from './shared/broker-api';
@@ -118,15 +119,17 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
     // Fire and forget (publishNoWait): no promise per ack, and one error handler for all of them,
     // which reads the ack's id back from the payload in the rare case it is needed.
     const ackOptions = { qos: POLICY.detectionAck.qos, retain: POLICY.detectionAck.retain };
-    const ackNotSent = (err: Error, _topic: string, payload: string | Buffer) => {
+    // A close with a window of acks in flight fails them all at once: one warning with the count.
+    const acksNotSent = new WarningBurst<{ payload: string | Buffer; detail: string }>(({ payload, detail }, n) => {
       let id = '?';
       try {
         id = (JSON.parse(String(payload)) as Ack).ack_id;
       } catch {
         // ours, so always JSON
       }
-      node.warn(t('lpr-detection-in.error.ackNotSent', { id, detail: err.message }));
-    };
+      node.warn(n === 1 ? t('lpr-detection-in.error.ackNotSent', { id, detail }) : t('lpr-detection-in.error.acksNotSent', { n, id, detail }));
+    });
+    const ackNotSent = (err: Error, _topic: string, payload: string | Buffer) => acksNotSent.add({ payload, detail: err.message });
     const publishAck = (ack: Ack): void => {
       broker.connection.publishNoWait(ackTopic(ack.camera_id), JSON.stringify(ack), ackOptions, ackNotSent);
     };

@@ -14,6 +14,7 @@ import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { watchBrokerNeeds } from './shared/broker-needs';
 import { StatusReporter } from './shared/status';
+import { publishWarnings } from './shared/publish-warnings';
 
 type Action = 'summary' | 'request' | 'forget';
 const ACTIONS = new Set<Action>(['summary', 'request', 'forget']);
@@ -74,8 +75,8 @@ export = function register(RED: NodeAPI): void {
       t,
     );
 
-    const publish = (promise: Promise<void>, what: string) =>
-      promise.catch((err: Error) => node.warn(t('lpr-health-monitor.error.notPublished', { what, detail: err.message })));
+    const notPublished = publishWarnings(node, t, 'lpr-health-monitor.error.notPublished');
+    const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => notPublished(what, err));
 
     // SystemHealth is retained: publish when the counts change, at most once a second.
     let systemHealthDue: NodeJS.Timeout | null = null;

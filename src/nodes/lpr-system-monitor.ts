@@ -16,6 +16,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from './shared/red';
 import { reportRejected } from './shared/reject';
 import { failSetup } from './shared/setup';
 import { StatusReporter } from './shared/status';
+import { publishWarnings } from './shared/publish-warnings';
 
 const SOURCE = 'lpr-system-monitor';
 const ALERT_LEVELS = ['info', 'warning', 'critical'] as const;
@@ -93,8 +94,8 @@ export = function register(RED: NodeAPI): void {
       1000,
       t,
     );
-    const warnOnFailure = (promise: Promise<void>, what: string) =>
-      promise.catch((err: Error) => node.warn(t('lpr-system-monitor.error.notPublished', { what, detail: err.message })));
+    const notPublished = publishWarnings(node, t, 'lpr-system-monitor.error.notPublished');
+    const warnOnFailure = (promise: Promise<void>, what: string) => promise.catch((err: Error) => notPublished(what, err));
 
     /** A snapshot now: sent on the output (keeping `msg`'s other properties) and published when set to. */
     const report = (msg: NodeMessage = {}, send: (m: NodeMessage) => void = (m) => node.send(m)) => {

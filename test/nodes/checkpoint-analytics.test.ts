@@ -1,11 +1,11 @@
 /** lpr-checkpoint-analytics on a real Mosquitto: analytics and retained status published with exact counts. */
 import assert from 'node:assert/strict';
-import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
+import { freePort, startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { seedHealth } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
 import { notifyCameraHealth, registerHealthSource, unregisterHealthSource, type CameraHealthState } from '../../src/runtime/registry';
-import { allNodes, brokerConfig, collect, helper, useHelperServer } from './harness';
+import { allNodes, brokerConfig, collect, helper, recordWarnings, useHelperServer } from './harness';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const analyticsNode = require('../../dist/lpr-checkpoint-analytics.js');
@@ -138,6 +138,22 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
       await mosquittoPub(mosquitto.port, 'lprserver/checkpoints/CPBUSY/status', '', 1, true);
       await mosquittoPub(mosquitto.port, 'lprserver/checkpoints/CPIDLE/status', '', 1, true);
     }
+  });
+
+  it('a window end its broker cannot take: one warning counting the figures not published, not one per checkpoint', async function () {
+    this.timeout(30_000);
+    // No broker listening: every figure waits in the offline queue (10), the rest fail at once.
+    const nowhere = { ...mosquitto, port: await freePort() };
+    await helper.load([...allNodes, analyticsNode], flow(nowhere, { window: 3600, status: false }, { queueLimit: 10 }));
+    const out = collect('out');
+    const node = helper.getNode('ca') as any;
+    const warnings = recordWarnings('ca');
+    for (let i = 0; i < 100; i++) node.receive({ payload: detection(`CAM${i}`, `CP${String(i).padStart(3, '0')}`, [['AA1', 0.5]], 5) });
+    node.receive({ action: 'flush' });
+    await waitUntil(() => out.length === 100, '100 checkpoints flushed');
+    await sleep(200);
+    assert.equal(warnings.length, 1, `one warning, got ${warnings.length}: ${warnings.slice(0, 3).join(' | ')}`);
+    assert.match(warnings[0]!, /^90 messages not published \(the first: .*CP000.*\): offline queue full \(10\)/);
   });
 
   it('flush emits at once; a split detection counts once; other checkpoints are filtered out', async function () {

@@ -95,6 +95,21 @@ export function collect(nodeId: string): any[] {
   return seen;
 }
 
+/**
+ * Records what a node warns, also while its flow stops: the test helper stops recording the log
+ * (helper.log()) before it stops the flows, so warnings made on close would be missed there.
+ */
+export function recordWarnings(nodeId: string): string[] {
+  const node = helper.getNode(nodeId) as any;
+  const seen: string[] = [];
+  const warn = node.warn.bind(node);
+  node.warn = (m: unknown) => {
+    seen.push(String(m));
+    warn(m);
+  };
+  return seen;
+}
+
 /** Waits until the lpr-broker is connected and `filters` subscriptions are granted. */
 export async function waitReady(brokerId = 'broker', filters = 1): Promise<void> {
   const broker = helper.getNode(brokerId) as any;
