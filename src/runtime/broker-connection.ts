@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import { backoffDelay } from './backoff';
+import { limitMessagesPerTurn } from './turn-limit';
 import { capabilitiesFromConnack, missingFeatures, unknownCapabilities, type BrokerCapabilities, type BrokerNeeds, type MissingFeature } from './broker-capabilities';
 import { BrokerSelfTest } from './broker-self-test';
 import { Fifo } from './fifo';
@@ -166,6 +167,9 @@ interface Held {
 const MAX_SUBSCRIPTION_ID = 268_435_455;
 
 const MQTTJS_DEBUG = /mqttjs/.test(process.env.DEBUG ?? '');
+
+/** Inbound messages handled per turn of the event loop before the next waits (turn-limit.ts). */
+const MESSAGES_PER_TURN = 100;
 
 /** Topics whose matching subscriptions are remembered at most (a site's cameras' topics); beyond, it starts over. */
 const MATCH_CACHE_LIMIT = 50_000;
@@ -327,6 +331,7 @@ export class BrokerConnection extends EventEmitter {
     });
     client.on('message', (topic, payload, packet) => this.dispatch(topic, payload, packet));
     batchWritesPerRead(client);
+    limitMessagesPerTurn(client, MESSAGES_PER_TURN);
   }
 
   /**
