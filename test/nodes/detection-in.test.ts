@@ -1,10 +1,12 @@
 /** lpr-detection-in end to end: mosquitto_pub -> real Mosquitto -> lpr-broker -> lpr-detection-in -> flow. */
 import assert from 'node:assert/strict';
+import mqtt from 'mqtt';
+import { startFreezeProxy } from '../fixtures/freeze-proxy';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { detection, seedDetection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { allNodes, brokerConfig, collect, helper, waitReady, useHelperServer } from './harness';
+import { allNodes, brokerConfig, collect, helper, recordWarnings, waitReady, useHelperServer } from './harness';
 
 const TOPIC = 'lprserver/cameras/CAM001/detection';
 
@@ -176,6 +178,41 @@ describe('lpr-detection-in on a real Mosquitto', function () {
       assert.match(rejected!.ack.error, /detection_data/);
     } finally {
       acks.stop();
+    }
+  });
+
+  // A full deploy or a restart while the link is slow closes the connection with up to a window's
+  // worth (1,000) of acks in flight: reported as one warning with the count, not one per ack.
+  it('50 acks in flight at a close: one warning that counts them and names the first', async () => {
+    const proxy = await startFreezeProxy(mosquitto.port);
+    try {
+      await helper.load(allNodes, flow(mosquitto, {}, { port: proxy.port }));
+      const out = collect('out');
+      await waitReady();
+      // Node-RED still receives the detections; its acks never reach the broker. Sent at QoS 0, so that
+      // Mosquitto's in-flight limit (20 unconfirmed QoS 1 deliveries) does not hold them back.
+      proxy.freeze('up');
+      const camera = await mqtt.connectAsync(`mqtt://127.0.0.1:${mosquitto.port}`, { clientId: 'acks-not-sent-cam' });
+      try {
+        for (let i = 0; i < 50; i++) await camera.publishAsync(TOPIC, JSON.stringify(detection('CAM001', `unconfirmed-${i}`)), { qos: 0 });
+      } finally {
+        await camera.endAsync();
+      }
+      await waitUntil(() => out.length === 50, '50 detections delivered');
+      const connection = (helper.getNode('broker') as any).connection;
+      // The 50 acks (and the birth message before the freeze, long confirmed) handed to MQTT.js, none confirmed.
+      await waitUntil(() => connection.queueSize >= 50, '50 acks handed to MQTT.js');
+      assert.equal(connection.metrics.messagesFailed, 0);
+      const notSent = recordWarnings('in');
+      await helper.unload();
+      assert.equal(connection.metrics.messagesFailed, 50);
+      await sleep(100);
+      assert.equal(notSent.length, 1, `one warning, got ${notSent.length}: ${notSent.slice(0, 3).join(' | ')}`);
+      assert.match(notSent[0]!, /50 acks not sent/);
+      assert.match(notSent[0]!, /unconfirmed-0\b/);
+      assert.match(notSent[0]!, /connection closed before the broker acknowledged/);
+    } finally {
+      await proxy.close();
     }
   });
 
