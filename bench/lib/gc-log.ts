@@ -27,9 +27,17 @@ export function gcLogArgs(dir: string): { nodeArgs: string[]; env: Record<string
   return { nodeArgs: ['--require', GC_LOG_PRELOAD], env: { LPR_GC_DIR: dir } };
 }
 
+/** The log's lines, split into fields. */
+function readGcLog(file: string): string[][] {
+  return readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+}
+
 /** The window [fromMs, toMs] (epoch ms) of the log `file`; null with under 2 s of samples in it. */
 export function gcWindow(file: string, fromMs: number, toMs: number): GcWindow | null {
-  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split('\t'));
+  return windowOf(readGcLog(file), fromMs, toMs);
+}
+
+function windowOf(rows: string[][], fromMs: number, toMs: number): GcWindow | null {
   let minor = 0;
   let minorMs = 0;
   let major = 0;
@@ -53,9 +61,9 @@ if (require.main === module) {
   const seconds = args[0] === '--seconds' ? Number(args.splice(0, 2)[1]) : 20;
   if (!args.length || !(seconds > 0)) throw new Error('usage: gc-log.ts [--seconds 20] gc-<pid>.tsv ...');
   for (const file of args) {
-    const times = readFileSync(file, 'utf8').trim().split('\n').map((l) => Number(l.split('\t')[0]));
-    const end = Math.max(...times) - 2000;
-    const w = gcWindow(file, end - seconds * 1000, end);
+    const rows = readGcLog(file);
+    const end = Math.max(...rows.map((r) => Number(r[0]))) - 2000;
+    const w = windowOf(rows, end - seconds * 1000, end);
     console.log(
       w
         ? `${path.basename(file)}: ${w.seconds.toFixed(0)} s: ${w.minor} young collections, ${w.minorMsPerSec.toFixed(1)} ms/s; ${w.major} full; old generation ${w.oldMBPerSec.toFixed(1)} MB/s`
