@@ -43,7 +43,7 @@ import { option, textOption } from './lib/args';
 import { startBenchBroker } from './lib/broker';
 import { TOPIC_ROOT } from './lib/detections';
 import { packageSnapshot, startNodeRed, type NodeRedHost } from './lib/node-red-host';
-import { gcLogArgs, gcWindow } from './lib/gc-log';
+import { gcLogArgs, gcWindow, youngSize } from './lib/gc-log';
 import { cpuShare, sample } from './lib/proc-stats';
 import { setDistDir, summarise, type CpuProfile } from './lib/profile-summary';
 import { printTable, saveResult } from './lib/report';
@@ -112,6 +112,9 @@ interface GrowthResult {
   acksPerDet: number;
   /** Young collections' time per second of the window, and the old generation's growth (bench/lib/gc-log.ts). */
   youngGcMsPerSec: number;
+  /** Young collections in the window, and the young generation's size then (bench/lib/gc-log.ts). */
+  youngGcs: number;
+  youngSize: string;
   oldMBPerSec: number;
   warnings: string[];
   /** With `--profile 1`: the measured window's self time by function (top 40) and the kept .cpuprofile. */
@@ -205,6 +208,8 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
       mosquittoUsPerDet: a.mq && b.mq ? ((b.mq.cpuSeconds - a.mq.cpuSeconds) * 1e6) / dets : NaN,
       acksPerDet: (b.acks - a.acks) / dets,
       youngGcMsPerSec: NaN,
+      youngGcs: NaN,
+      youngSize: '',
       oldMBPerSec: NaN,
       // What the flow said while it ran (caps reached, rate limits): a capped map shows up here.
       warnings: [...new Set(log.split('\n').filter((l) => /\[(warn|error)\]/.test(l) && !/Projects disabled|unencrypted credentials|reading 'flows'/.test(l)).map((l) => l.replace(/^.*?\[(warn|error)\]/, '[$1]').slice(0, 200)))].slice(0, 10),
@@ -220,7 +225,7 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
   }
   try {
     const gc = gcWindow(path.join(gcDir, `gc-${red.pid}.tsv`), window.fromMs, window.toMs);
-    if (gc) Object.assign(result, { youngGcMsPerSec: gc.minorMsPerSec, oldMBPerSec: gc.oldMBPerSec });
+    if (gc) Object.assign(result, { youngGcMsPerSec: gc.minorMsPerSec, youngGcs: gc.minor, youngSize: youngSize(gc), oldMBPerSec: gc.oldMBPerSec });
   } finally {
     rmSync(gcDir, { recursive: true, force: true });
   }
@@ -257,7 +262,7 @@ async function main() {
       for (const youngMB of YOUNG) {
         const res = await measure(n, entries, youngMB);
         results.push(res);
-        console.log(`round ${r + 1}, ${n} cameras${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection, young GC ${res.youngGcMsPerSec.toFixed(1)} ms/s, old generation ${res.oldMBPerSec.toFixed(1)} MB/s${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
+        console.log(`round ${r + 1}, ${n} cameras${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection, young GC ${res.youngGcMsPerSec.toFixed(1)} ms/s (${res.youngGcs} collections, young generation ${res.youngSize}), old generation ${res.oldMBPerSec.toFixed(1)} MB/s${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
         if (res.profile) {
           console.log(`  profile ${res.profile.file}: ${res.profile.sampledMs.toFixed(0)} ms sampled; top functions, µs/detection:`);
           for (const f of res.profile.top.slice(0, 25)) console.log(`  ${f.usPerDet.toFixed(1).padStart(7)}  ${f.name}  [${f.owner}]`);

@@ -20,6 +20,9 @@ export interface GcWindow {
   major: number;
   /** How fast the old generation grew, MB/s (negative when a full collection shrank it). */
   oldMBPerSec: number;
+  /** The young generation's size (MB) over the window, smallest and largest (NaN in logs without it). */
+  youngMinMB: number;
+  youngMaxMB: number;
 }
 
 /** The node options that make a Node-RED write its log into `dir`. */
@@ -41,11 +44,11 @@ function windowOf(rows: string[][], fromMs: number, toMs: number): GcWindow | nu
   let minor = 0;
   let minorMs = 0;
   let major = 0;
-  const heaps: Array<{ t: number; old: number }> = [];
+  const heaps: Array<{ t: number; old: number; young: number }> = [];
   for (const [time, kind, value, spaces] of rows) {
     const t = Number(time);
     if (!(t >= fromMs && t <= toMs)) continue;
-    if (kind === 'heap') heaps.push({ t, old: Number(/old_space=([\d.]+)/.exec(spaces ?? '')?.[1]) });
+    if (kind === 'heap') heaps.push({ t, old: Number(/old_space=([\d.]+)/.exec(spaces ?? '')?.[1]), young: Number(/new_capacity=([\d.]+)/.exec(spaces ?? '')?.[1]) });
     else if (kind === 'minor') (minor++, (minorMs += Number(value)));
     else if (kind === 'major') major++;
   }
@@ -53,7 +56,14 @@ function windowOf(rows: string[][], fromMs: number, toMs: number): GcWindow | nu
   const b = heaps[heaps.length - 1];
   if (!a || !b || b.t - a.t < 2000) return null;
   const seconds = (b.t - a.t) / 1000;
-  return { seconds, minor, minorMsPerSec: minorMs / seconds, major, oldMBPerSec: (b.old - a.old) / seconds };
+  const young = heaps.map((h) => h.young);
+  return { seconds, minor, minorMsPerSec: minorMs / seconds, major, oldMBPerSec: (b.old - a.old) / seconds, youngMinMB: Math.min(...young), youngMaxMB: Math.max(...young) };
+}
+
+/** The young generation's size over a window, as text: "16.8 MB", or "8.4-16.8 MB" when it changed. */
+export function youngSize(w: GcWindow): string {
+  if (Number.isNaN(w.youngMinMB)) return 'size not logged';
+  return w.youngMinMB === w.youngMaxMB ? `${w.youngMaxMB.toFixed(1)} MB` : `${w.youngMinMB.toFixed(1)}-${w.youngMaxMB.toFixed(1)} MB`;
 }
 
 if (require.main === module) {
@@ -66,7 +76,7 @@ if (require.main === module) {
     const w = windowOf(rows, end - seconds * 1000, end);
     console.log(
       w
-        ? `${path.basename(file)}: ${w.seconds.toFixed(0)} s: ${w.minor} young collections, ${w.minorMsPerSec.toFixed(1)} ms/s; ${w.major} full; old generation ${w.oldMBPerSec.toFixed(1)} MB/s`
+        ? `${path.basename(file)}: ${w.seconds.toFixed(0)} s: ${w.minor} young collections, ${w.minorMsPerSec.toFixed(1)} ms/s, young generation ${youngSize(w)}; ${w.major} full; old generation ${w.oldMBPerSec.toFixed(1)} MB/s`
         : `${path.basename(file)}: under 2 s of samples in the window`,
     );
   }

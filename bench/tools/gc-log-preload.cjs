@@ -3,7 +3,8 @@
  * to $LPR_GC_DIR/gc-<pid>.tsv (default the working directory), read by bench/lib/gc-log.ts:
  *   LPR_GC_DIR=/tmp/gc BENCH_NODE_ARGS="--require $PWD/bench/tools/gc-log-preload.cjs" npm run bench -- site
  * Lines: `<epoch ms>\t<minor|major|incremental|weak>\t<ms>` per collection, and
- * `<epoch ms>\theap\t<CPU ms since start>\t<space>=<MB used> ...` per second. The growth bench
+ * `<epoch ms>\theap\t<CPU ms since start>\t<space>=<MB used> ... new_capacity=<MB>` per second (the
+ * last: the young generation's size, which V8 grows and shrinks as it goes). The growth bench
  * runs every Node-RED with it (bench/lib/gc-log.ts) and reports the measured window's figures.
  */
 const { PerformanceObserver, constants } = require('node:perf_hooks');
@@ -26,7 +27,10 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) lines.push(`${at(e.startTime)}\t${KINDS[e.detail.kind] ?? e.detail.kind}\t${e.duration.toFixed(2)}`);
 }).observe({ entryTypes: ['gc'] });
 setInterval(() => {
-  const spaces = v8.getHeapSpaceStatistics().map((s) => `${s.space_name}=${(s.space_used_size / 1e6).toFixed(1)}`);
+  const stats = v8.getHeapSpaceStatistics();
+  const spaces = stats.map((s) => `${s.space_name}=${(s.space_used_size / 1e6).toFixed(1)}`);
+  const young = stats.find((s) => s.space_name === 'new_space');
+  if (young) spaces.push(`new_capacity=${(young.space_size / 1e6).toFixed(1)}`);
   const cpu = process.cpuUsage(cpu0);
   lines.push(`${at(performance.now())}\theap\t${((cpu.user + cpu.system) / 1000).toFixed(0)}\t${spaces.join(' ')}`);
   fs.appendFileSync(file, lines.join('\n') + '\n');
