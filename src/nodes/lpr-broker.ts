@@ -227,6 +227,19 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       }
       return connection.publish(topic, payload, { qos: entry.qos, retain: entry.retain, ...(extra ?? {}) });
     };
+    node.publishMessageNoWait = (kind, id, message, onError) => {
+      const entry = POLICY[kind];
+      let topic = '';
+      let payload: string;
+      try {
+        topic = topics.topic(kind, id);
+        payload = encodeMessage(kind, message);
+      } catch (err) {
+        onError(err as Error, topic, '');
+        return;
+      }
+      connection.publishNoWait(topic, payload, { qos: entry.qos, retain: entry.retain }, onError);
+    };
 
     node.on('close', (_removed: boolean, done: () => void) => {
       onFlowsStartedCallbacks.delete(onFlowsStarted);

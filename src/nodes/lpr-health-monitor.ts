@@ -77,6 +77,9 @@ export = function register(RED: NodeAPI): void {
 
     const notPublished = publishWarnings(node, t, 'lpr-health-monitor.error.notPublished');
     const publish = (promise: Promise<void>, what: string) => promise.catch((err: Error) => notPublished(what, err));
+    // A request to every camera is one publish per camera: its words made only if it fails, from its topic.
+    const requestFailed = (err: Error, topic: string) =>
+      notPublished(t('lpr-health-monitor.error.whatRequest', { camera: broker.topics.parse(topic)?.cameraId ?? topic }), err);
 
     // SystemHealth is retained: publish when the counts change, at most once a second.
     let systemHealthDue: NodeJS.Timeout | null = null;
@@ -186,7 +189,7 @@ export = function register(RED: NodeAPI): void {
         } else {
           const cameras = camera ? [camera] : tracker.ids();
           for (const id of cameras) {
-            publish(broker.publishMessage('healthRequest', id, createMessage('healthRequest', { camera_id: id })), t('lpr-health-monitor.error.whatRequest', { camera: id }));
+            broker.publishMessageNoWait('healthRequest', id, createMessage('healthRequest', { camera_id: id }), requestFailed);
           }
         }
         done();

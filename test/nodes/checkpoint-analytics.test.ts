@@ -211,6 +211,36 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
     assert.equal(new Set(published.map((m: { topic: string }) => m.topic)).size, N);
   });
 
+  it('publishing what a window end and new checkpoints send makes no warning text unless a publish fails', async function () {
+    this.timeout(60_000);
+    // Counts the node's translations of its error texts (a warning's words, e.g. "status of CP7"):
+    // made for every publish, whether it failed or not, they cost a window end of 10,000 checkpoints
+    // ~10 % of the node's work (growth bench profile).
+    let translated = 0;
+    const counting = (RED: any) => {
+      const translate = RED._;
+      RED._ = (key: string, params?: object) => {
+        if (String(key).startsWith('lpr-checkpoint-analytics.error.')) translated++;
+        return translate(key, params);
+      };
+      return analyticsNode(RED);
+    };
+    await helper.load([...allNodes, counting], flow(mosquitto, { window: 3600 }));
+    const broker = helper.getNode('broker') as any;
+    await waitUntil(() => broker.connection.state === 'connected', 'broker connected');
+    const analytics = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/+/analytics');
+    const statuses = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/+/status');
+    const out = collect('out');
+    const node = helper.getNode('ca');
+    const N = 1000;
+    for (let i = 0; i < N; i++) node.receive({ payload: detection(`CAM${i}`, `CP${i}`, [['AB1', 0.9]], 10) });
+    node.receive({ action: 'flush' });
+    await waitUntil(() => out.length >= N, `all ${N} results sent (${out.length})`, 20_000);
+    assert.equal((await analytics.waitFor(N, 20_000)).length, N);
+    assert.ok((await statuses.waitFor(N, 20_000)).length >= N);
+    assert.equal(translated, 0, `${translated} error texts made for ${N} checkpoints' publishes, none of which failed`);
+  });
+
   it("one-day windows end at the site's midnight (Asia/Bangkok), shown in the status on the site clock; msg.lpr.site gives the window in site time", async function () {
     this.timeout(30_000);
     await helper.load([...allNodes, analyticsNode], flow(mosquitto, { window: 86400, publish: false, status: false }, { timeZone: 'Asia/Bangkok' }));

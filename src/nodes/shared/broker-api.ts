@@ -1,6 +1,6 @@
 /** What an `lpr-broker` config node offers the flow nodes that use it. */
 import type { MessageKind, MessageOf, TopicTree } from '../../protocol';
-import type { BrokerConnection, ConnectionState, PublishOptions } from '../../runtime/broker-connection';
+import type { BrokerConnection, ConnectionState, PublishErrorHandler, PublishOptions } from '../../runtime/broker-connection';
 import type { BrokerSettings } from '../../runtime/broker-settings';
 import { ENGLISH, type Translate } from './i18n';
 import type { Node, NodeAPI } from './red';
@@ -25,6 +25,12 @@ export interface LprBroker extends Node {
     message: MessageOf<K>,
     extra?: Pick<PublishOptions, 'properties'>,
   ): Promise<void>;
+  /**
+   * publishMessage for a caller that does not wait (a window end's thousands of results): no
+   * promise; `onError` hears of a message that did not validate (topic '' when its id did not), was
+   * dropped or failed, with its topic, so that the caller builds its warning's words only then.
+   */
+  publishMessageNoWait<K extends MessageKind>(kind: K, id: string | undefined, message: MessageOf<K>, onError: PublishErrorHandler): void;
 }
 
 /** The broker a flow node names in its `broker` property, or an error naming what is wrong. */
