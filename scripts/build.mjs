@@ -13,6 +13,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const editorDir = path.join(root, 'src/editor');
 const localesDir = path.join(root, 'locales');
+// The runtime dependencies are left to npm (package.json "dependencies"), never bundled.
+const dependencies = Object.keys(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')).dependencies ?? {});
 
 const types = (await readdir(editorDir, { withFileTypes: true }))
   .filter((d) => d.isDirectory() && d.name.startsWith('lpr-'))
@@ -37,7 +39,7 @@ await build({
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  external: ['mqtt', 'zod', 'csv-parse', 'node-red'],
+  external: [...dependencies, 'node-red'],
   sourcemap: false,
   logLevel: 'warning',
 });
@@ -143,7 +145,7 @@ if (existsSync(binDir)) {
     platform: 'node',
     format: 'cjs',
     target: 'node20',
-    external: ['mqtt', 'zod', 'csv-parse'],
+    external: dependencies,
     banner: { js: '#!/usr/bin/env node' },
     logLevel: 'warning',
   });
