@@ -1,5 +1,5 @@
 /**
- * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 20] [--rate 1000]
+ * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 60] [--rate 1000]
  * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1] [--without <types>] [--per-checkpoint 1]
  * [--young 0,64]`
  * (`--without lpr-checkpoint-analytics`: those node types left out). With `--profile 1`
@@ -16,7 +16,10 @@
  *
  * So that every camera is known before measuring: first every id's health once (5,000/s), and
  * max(N, 20,000) detections at 1,000/s (every id at least once, and the same count of warm-up
- * detections below 20,000 ids), then 5 s at the measured rate, then `--duration` s measured: Node-RED's CPU
+ * detections below 20,000 ids), then 5 s at the measured rate, then `--duration` s measured (60: the
+ * analytics window of the demo flow, so that every round holds exactly one window end, whose work
+ * grows with the checkpoints; with 20 s one round in three held one, and at 10,000 ids those were
+ * the costly rounds, docs/performance.md "The ninth pass"): Node-RED's CPU
  * per detection taken (µs, /proc, the whole process including health; detections taken counted
  * from the system monitor's /lpr/metrics, so a Node-RED falling behind is not flattered), its RSS,
  * Mosquitto's CPU per
@@ -49,7 +52,8 @@ import { setDistDir, summarise, type CpuProfile } from './lib/profile-summary';
 import { printTable, saveResult } from './lib/report';
 import { cameraIdList, median, SiteDetections, siteFlow, startHealth, watchList } from './lib/site';
 
-const DURATION_S = option('duration', 20);
+/** One window of the demo's lpr-checkpoint-analytics (60 s): every round measures one window end. */
+const DURATION_S = option('duration', 60);
 const RATE = option('rate', 1000);
 const ROUNDS = option('rounds', 1);
 const HEALTH_RATE = 200;
