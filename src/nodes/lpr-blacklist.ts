@@ -14,12 +14,15 @@ import { resolveBroker, type LprBroker } from './shared/broker-api';
 import { translator } from './shared/i18n';
 import type { LprBlacklist } from './shared/blacklist-api';
 import type { Node, NodeAPI, NodeDef } from './shared/red';
+import { publishWarnings } from './shared/publish-warnings';
 
 const PURGE_EVERY_MS = 60_000;
 /** Our own updates come back to us on the shared topic: remember their ids to skip them. */
 const OWN_IDS_KEPT = 1000;
 /** How often snapshots in assembly are checked for missing chunks (ms). */
 const STALLED_CHECK_MS = 2000;
+/** A snapshot answer's chunks: the policy's QoS and retain, one object for all. */
+const ANSWER_OPTIONS = { qos: POLICY.blacklistAnswer.qos, retain: POLICY.blacklistAnswer.retain };
 
 export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): void {
   const t = translator(RED, catalog);
@@ -164,6 +167,9 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       // The whole list goes only to the camera that asked, on its own topic (not an MQTT 5 response
       // topic: the requester could name any topic there, and the ACL covers cameras/%u/blacklist).
       const source = (node.name && node.name.trim()) || 'lpr-blacklist';
+      // An answer is a message per chunk: those that fail together (a connection closing) are one warning.
+      const answerNotPublished = publishWarnings(node, t, 'lpr-blacklist.warn.answerNotPublished', 'lpr-blacklist.warn.answerNotPublishedMany');
+      const answerFailed = (err: Error, topic: string) => answerNotPublished(b.topics.parse(topic)?.cameraId ?? topic, err);
       const a = new RequestAnswerer(
         {
           // Every write (tombstones too, so a peer removes what we removed) and the editor entries (revision 0).
@@ -174,9 +180,7 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
             return planSnapshot([...editor, ...writes], { id: newMessageId(), revision: replicated.replica.clock, origin, maxBytes: settings.snapshotMaxBytes });
           },
           publish: (cameraId, body) => {
-            b.connection
-              .publish(b.topics.topic('blacklistAnswer', cameraId), body, { qos: POLICY.blacklistAnswer.qos, retain: POLICY.blacklistAnswer.retain })
-              .catch((err: Error) => node.warn(t('lpr-blacklist.warn.answerNotPublished', { camera: cameraId, detail: err.message })));
+            b.connection.publishNoWait(b.topics.topic('blacklistAnswer', cameraId), body, ANSWER_OPTIONS, answerFailed);
           },
           limited: (cameraId, count, scope) => {
             const what =

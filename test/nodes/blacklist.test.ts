@@ -5,11 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
+import { startFreezeProxy } from '../fixtures/freeze-proxy';
 import { startMosquitto, type Mosquitto } from '../fixtures/mosquitto';
 import { mosquittoPub, mosquittoSub } from '../fixtures/mqtt-cli';
 import { detection } from '../fixtures/samples';
 import { sleep, waitUntil } from '../fixtures/wait';
-import { brokerConfig, collect, helper, waitReady } from './harness';
+import { brokerConfig, collect, helper, recordWarnings, waitReady } from './harness';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nodes = [
@@ -332,6 +333,30 @@ describe('blacklist nodes on a real Mosquitto', function () {
       assert.deepEqual(warnings, []);
     } finally {
       updates.stop();
+    }
+  });
+
+  // A snapshot answer is one message per chunk (567 of them for a million entries): a connection
+  // closing under it is one warning with the count, not one per chunk.
+  it('an answer whose chunks the broker never confirmed: one warning at a close, counting them', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => ({ plate_number: `BIG${String(i).padStart(4, '0')}`, province: 'กรุงเทพมหานคร', reason: 'stolen vehicle report', priority: 'high' }));
+    const proxy = await startFreezeProxy(mosquitto.port);
+    try {
+      await helper.load(nodes, [...flow({}, { entries: many, snapshotKiB: 64 }).filter((n) => n.id !== 'broker'), brokerConfig(mosquitto, { port: proxy.port })]);
+      await waitReady('broker', 3);
+      const warnings = recordWarnings('list');
+      // The request reaches the node; its answer never reaches the broker.
+      proxy.freeze('up');
+      await mosquittoPub(mosquitto.port, 'lprserver/blacklist/request', JSON.stringify({ message_id: 'req-frozen', timestamp: new Date().toISOString(), camera_id: 'CAM001' }));
+      const connection = (helper.getNode('broker') as any).connection;
+      await waitUntil(() => connection.queueSize >= 5, 'the answer handed to MQTT.js');
+      const chunks = connection.queueSize as number;
+      await helper.unload();
+      await sleep(100);
+      assert.equal(warnings.length, 1, `one warning for ${chunks} chunks, got ${warnings.length}: ${warnings.slice(0, 2).join(' | ')}`);
+      assert.match(warnings[0]!, new RegExp(`^${chunks} blacklist answer messages not published \\(the first to CAM001\\): connection closed before the broker acknowledged`));
+    } finally {
+      await proxy.close();
     }
   });
 
