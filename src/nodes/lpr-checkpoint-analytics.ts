@@ -64,7 +64,7 @@ export = function register(RED: NodeAPI): void {
     // At a window end every checkpoint's figures go out at once: failures of one turn are one warning.
     const notPublished = publishWarnings(node, t, 'lpr-checkpoint-analytics.error.notPublished');
     // The words of a failed publish ("status of CP7"), made from its topic when it fails: made for
-    // every publish they were ~10 % of a window end's work at 10,000 checkpoints (growth bench).
+    // every publish, i18next was under each of a window end's 10,000 publishes (growth bench profile).
     const failedPublish = (whatKey: string) => (err: Error, topic: string) =>
       notPublished(t(whatKey, { checkpoint: broker.topics.parse(topic)?.checkpointId ?? topic }), err);
     const statusFailed = failedPublish('lpr-checkpoint-analytics.error.whatStatus');
