@@ -1,6 +1,6 @@
 /** `lpr-broker`: one shared MQTT connection per config node (see runtime/broker-connection.ts). */
 import os from 'node:os';
-import { createMessage, encodeMessage, nowIso, TopicTree } from '../protocol';
+import { createMessage, encodeMessage, nowIso, TopicTree, type MessageKind, type MessageOf } from '../protocol';
 import { POLICY } from '../protocol/policy';
 import type { BrokerCapabilities } from '../runtime/broker-capabilities';
 import { BrokerConnection, type ConnectionState, type TlsOptions } from '../runtime/broker-connection';
@@ -215,30 +215,25 @@ export = function register(RED: NodeAPI & { settings?: { userDir?: string } }): 
       presenceCamera = cameraId;
       return null;
     };
-    node.publishMessage = (kind, id, message, extra) => {
-      const entry = POLICY[kind];
-      let topic: string;
-      let payload: string;
+    // A message's topic and validated payload, or why not (with the topic, '' when the id was wrong).
+    const encoded = <K extends MessageKind>(kind: K, id: string | undefined, message: MessageOf<K>) => {
+      let topic = '';
       try {
         topic = topics.topic(kind, id);
-        payload = encodeMessage(kind, message);
+        return { topic, payload: encodeMessage(kind, message), error: null };
       } catch (err) {
-        return Promise.reject(err);
+        return { topic, payload: '', error: err as Error };
       }
-      return connection.publish(topic, payload, { qos: entry.qos, retain: entry.retain, ...(extra ?? {}) });
+    };
+    node.publishMessage = (kind, id, message, extra) => {
+      const { topic, payload, error } = encoded(kind, id, message);
+      if (error) return Promise.reject(error);
+      return connection.publish(topic, payload, { qos: POLICY[kind].qos, retain: POLICY[kind].retain, ...(extra ?? {}) });
     };
     node.publishMessageNoWait = (kind, id, message, onError) => {
-      const entry = POLICY[kind];
-      let topic = '';
-      let payload: string;
-      try {
-        topic = topics.topic(kind, id);
-        payload = encodeMessage(kind, message);
-      } catch (err) {
-        onError(err as Error, topic, '');
-        return;
-      }
-      connection.publishNoWait(topic, payload, { qos: entry.qos, retain: entry.retain }, onError);
+      const { topic, payload, error } = encoded(kind, id, message);
+      if (error) onError(error, topic, '');
+      else connection.publishNoWait(topic, payload, { qos: POLICY[kind].qos, retain: POLICY[kind].retain }, onError);
     };
 
     node.on('close', (_removed: boolean, done: () => void) => {

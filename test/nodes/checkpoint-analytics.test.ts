@@ -230,15 +230,20 @@ describe('lpr-checkpoint-analytics on a real Mosquitto', function () {
     await waitUntil(() => broker.connection.state === 'connected', 'broker connected');
     const analytics = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/+/analytics');
     const statuses = await mosquittoSub(mosquitto.port, 'lprserver/checkpoints/+/status');
-    const out = collect('out');
-    const node = helper.getNode('ca');
-    const N = 1000;
-    for (let i = 0; i < N; i++) node.receive({ payload: detection(`CAM${i}`, `CP${i}`, [['AB1', 0.9]], 10) });
-    node.receive({ action: 'flush' });
-    await waitUntil(() => out.length >= N, `all ${N} results sent (${out.length})`, 20_000);
-    assert.equal((await analytics.waitFor(N, 20_000)).length, N);
-    assert.ok((await statuses.waitFor(N, 20_000)).length >= N);
-    assert.equal(translated, 0, `${translated} error texts made for ${N} checkpoints' publishes, none of which failed`);
+    try {
+      const out = collect('out');
+      const node = helper.getNode('ca');
+      const N = 1000;
+      for (let i = 0; i < N; i++) node.receive({ payload: detection(`CAM${i}`, `CP${i}`, [['AB1', 0.9]], 10) });
+      node.receive({ action: 'flush' });
+      await waitUntil(() => out.length >= N, `all ${N} results sent (${out.length})`, 20_000);
+      assert.equal((await analytics.waitFor(N, 20_000)).length, N);
+      assert.ok((await statuses.waitFor(N, 20_000)).length >= N);
+      assert.equal(translated, 0, `${translated} error texts made for ${N} checkpoints' publishes, none of which failed`);
+    } finally {
+      analytics.stop();
+      statuses.stop();
+    }
   });
 
   it("one-day windows end at the site's midnight (Asia/Bangkok), shown in the status on the site clock; msg.lpr.site gives the window in site time", async function () {
