@@ -70,10 +70,13 @@ describe('BrokerConnection in-flight window (QoS 1)', function () {
     const firstSeen: number[] = [];
     const seen = new Set<number>();
     const seen2 = new Set<string>();
-    // For a failure's message: whether a message first came as a broker's redelivery, and on which
-    // connection(s) the publisher handed it to MQTT.js.
+    // For a failure's message: whether a message first came as a broker's redelivery, on which
+    // connection(s) the publisher handed it to MQTT.js, and in what place it was first handed over and
+    // first written to the socket: the side that changed the order (ours, MQTT.js's, the broker's).
     const firstDup = new Set<number>();
     const handedOn = new Map<number, number[]>();
+    const handedAt = new Map<number, number>();
+    const writtenAt = new Map<number, number>();
     peer.on('message', (topic, p, packet) => {
       if (topic === 'fall/q2') return void seen2.add(p.toString());
       const n = Number(p.toString());
@@ -102,9 +105,17 @@ describe('BrokerConnection in-flight window (QoS 1)', function () {
       const client = (conn as any).client;
       const publish = client.publish.bind(client);
       client.publish = (topic: string, payload: string, ...rest: unknown[]) => {
-        if (topic === 'fall/q1') handedOn.set(Number(payload), [...(handedOn.get(Number(payload)) ?? []), conn.metrics.connectionsTotal]);
+        if (topic === 'fall/q1') {
+          const n = Number(payload);
+          handedOn.set(n, [...(handedOn.get(n) ?? []), conn.metrics.connectionsTotal]);
+          if (!handedAt.has(n)) handedAt.set(n, handedAt.size);
+        }
         return publish(topic, payload, ...rest);
       };
+      client.on('packetsend', (packet: { cmd: string; topic?: string; payload?: Buffer | string }) => {
+        const n = Number(String(packet.payload));
+        if (packet.cmd === 'publish' && packet.topic === 'fall/q1' && !writtenAt.has(n)) writtenAt.set(n, writtenAt.size);
+      });
       await waitUntil(() => settled >= N1 / 4, 'a quarter settled', 30_000);
       // The link falls with publishes in flight and more waiting for a window slot.
       client.stream.destroy();
@@ -115,7 +126,9 @@ describe('BrokerConnection in-flight window (QoS 1)', function () {
       assert.ok(conn.metrics.connectionsTotal >= 2, 'it reconnected');
       await waitUntil(() => seen.size === N1 && seen2.size === N2, `all at the subscriber (${seen.size}, ${seen2.size})`, 30_000);
       const outOfOrder = firstSeen.findIndex((n, i) => i > 0 && n < firstSeen[i - 1]!);
-      const about = (n: number) => `${n} (at ${firstSeen.indexOf(n)}${firstDup.has(n) ? ', first as a redelivery' : ''}, handed on connection ${handedOn.get(n)?.join(', ')})`;
+      const about = (n: number) =>
+        `${n} (at ${firstSeen.indexOf(n)}${firstDup.has(n) ? ', first as a redelivery' : ''}, handed on connection ${handedOn.get(n)?.join(', ')}, ` +
+        `first handed ${handedAt.get(n)}th, first written ${writtenAt.get(n)}th)`;
       assert.equal(
         outOfOrder,
         -1,
