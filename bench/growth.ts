@@ -1,7 +1,7 @@
 /**
  * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 60] [--rate 1000]
  * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1] [--without <types>] [--per-checkpoint 1]
- * [--young 0,64]`
+ * [--young 0,64] [--baseline 1]`
  * (`--without lpr-checkpoint-analytics`: those node types left out). With `--profile 1`
  * Node-RED runs under `--cpu-prof`, and each count's measured window is summarised by function in µs
  * per detection (the .cpuprofile kept in bench/results/): compare two counts to see what grows.
@@ -32,6 +32,13 @@
  * `--max-semi-space-size` in MB; 0 = V8's default, 16 MB here), each size's ratios to its own first
  * count, and the cost against the first size at the same count: the same run, so the same machine.
  *
+ * `--baseline 1`: each count measured a second time, in the same round, with what an integrator
+ * builds without this package (bench/lib/flows.ts `integratorFlow`: core `mqtt in` (json), a function
+ * node that checks, dedupes and acks, core `mqtt out`; and the health into a per-camera Map), fed the
+ * same traffic; its detections taken counted by their acks. It does far less work per detection than
+ * the demo's nodes, so only its ratios across counts compare: a step that both flows take from one count
+ * to the next is Node-RED's, MQTT.js's or V8's at more camera ids, not this package's.
+ *
  * Two caps are raised, and said so: the health monitor's maxCameras (10,000 in the example) to
  * 200,000 and its offlineAfter (90 s) to 3,600 s, so that 100,000 ids reporting once per 500 s are
  * all tracked and none goes offline: with the example's cap the monitor would keep 10,000 and the
@@ -47,6 +54,7 @@ import { startBenchBroker } from './lib/broker';
 import { TOPIC_ROOT } from './lib/detections';
 import { packageSnapshot, startNodeRed, type NodeRedHost } from './lib/node-red-host';
 import { gcLogArgs, gcWindow, youngSize } from './lib/gc-log';
+import { integratorFlow } from './lib/flows';
 import { cpuShare, sample } from './lib/proc-stats';
 import { setDistDir, summarise, type CpuProfile } from './lib/profile-summary';
 import { printTable, saveResult } from './lib/report';
@@ -74,6 +82,8 @@ if (!Number.isInteger(PER_CHECKPOINT) || PER_CHECKPOINT < 1) throw new Error(`--
 /** `--young 0,64`: young-generation sizes to measure (`--max-semi-space-size`, MB; 0: V8's default). */
 const YOUNG = (textOption('young') ?? '0').split(',').map(Number);
 if (YOUNG.some((mb) => !Number.isInteger(mb) || mb < 0)) throw new Error(`--young: sizes in MB (0 = V8's default), e.g. 0,64; got ${textOption('young')}`);
+/** `--baseline 1`: every count measured with the integrator's flow too (see the head of this file). */
+const BASELINE = option('baseline', 0) === 1;
 const WARM_DETECTIONS = 20_000;
 const WARM_RATE = 1000;
 const COMMAND = 'npm run bench -- growth';
@@ -102,8 +112,12 @@ function pace(client: mqtt.MqttClient, factory: SiteDetections, rate: number, to
   return { sent: () => sent, done, stop: () => { clearTimeout(timer); finish(); } };
 }
 
+type FlowKind = 'lpr' | 'baseline';
+
 interface GrowthResult {
   cameras: number;
+  /** The demo's nodes of this package, or the integrator's flow (`--baseline 1`). */
+  flow: FlowKind;
   /** `--max-semi-space-size` (MB) Node-RED ran with; 0: V8's default. */
   youngMB: number;
   sentPerSec: number;
@@ -138,6 +152,26 @@ function packageNodesOnly(flow: ReturnType<typeof siteFlow>): ReturnType<typeof 
 }
 
 /**
+ * The baseline (`--baseline 1`): the integrator's detection flow, acking each detection, and the
+ * health an integrator keeps without the health monitor: the last report per camera in a Map.
+ */
+function baselineFlow(port: number): Array<{ id: string; type: string; [key: string]: unknown }> {
+  const health = `
+let last = context.get('last');
+if (!last) { last = new Map(); context.set('last', last); }
+const parts = msg.topic.split('/');
+const p = msg.payload;
+last.set(parts[parts.length - 2], { status: p && p.status, cpu: p && p.cpu_usage, at: Date.now() });
+return null;
+`;
+  return [
+    ...(integratorFlow({ port, clientId: `bench-growth-baseline-${process.pid}`, clean: true, ack: true }) as Array<{ id: string; type: string }>),
+    { id: 'hin', type: 'mqtt in', z: 'tab', x: 200, y: 240, topic: `${TOPIC_ROOT}/cameras/+/health`, qos: '0', datatype: 'json', broker: 'cb', nl: false, rap: true, rh: 0, inputs: 0, wires: [['hlast']] },
+    { id: 'hlast', type: 'function', z: 'tab', x: 350, y: 240, name: 'last health per camera', func: health, outputs: 1, wires: [[]] },
+  ];
+}
+
+/**
  * Detections the flow's lpr-detection-in nodes have taken so far: the demo's system monitor serves
  * /lpr/metrics, whose detection latency histogram counts one per detection per node.
  */
@@ -149,14 +183,15 @@ async function processed(red: NodeRedHost, nodes = 2): Promise<number> {
   return Number(m[1]) / nodes;
 }
 
-async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB: number): Promise<GrowthResult> {
+async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB: number, kind: FlowKind): Promise<GrowthResult> {
   const broker = await startBenchBroker();
   const uiPort = await freePort();
-  const demo = siteFlow(
-    { port: broker.port, uiPort, dbFile: ':memory:', entries, overrides: { 'lpr-dash-health': { maxCameras: 200_000, offlineAfter: 3600 } } },
-    ['demo-dashboard.json'],
-  );
-  const flow = DASHBOARD ? demo : packageNodesOnly(demo);
+  const demo = () =>
+    siteFlow(
+      { port: broker.port, uiPort, dbFile: ':memory:', entries, overrides: { 'lpr-dash-health': { maxCameras: 200_000, offlineAfter: 3600 } } },
+      ['demo-dashboard.json'],
+    );
+  const flow = kind === 'baseline' ? baselineFlow(broker.port) : DASHBOARD ? demo() : packageNodesOnly(demo());
   const profDir = PROFILE ? mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-growth-prof-')) : '';
   // Every collection logged: a run V8 pretenured per-message objects in shows in the window's figures.
   const gcDir = mkdtempSync(path.join(os.tmpdir(), 'lpr-bench-growth-gc-'));
@@ -176,6 +211,8 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
   const client = await mqtt.connectAsync(broker.url, { clientId: `bench-growth-${process.pid}`, clean: true, reconnectPeriod: 0 });
   let acks = 0;
   client.on('message', () => acks++);
+  // The baseline has no /lpr/metrics: what it took is what it acked (one ack per detection).
+  const taken = kind === 'baseline' ? async () => acks : () => processed(red, dins);
   await client.subscribeAsync(`${TOPIC_ROOT}/cameras/+/detection/ack`, { qos: 1 });
   let health: ReturnType<typeof startHealth> | undefined;
   let steady: ReturnType<typeof pace> | undefined;
@@ -192,16 +229,17 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
     await sleep(5000);
     window.fromUs = hrUs();
     window.fromMs = Date.now();
-    const a = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
+    const a = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await taken() };
     await sleep(DURATION_S * 1000);
     window.toUs = hrUs();
     window.toMs = Date.now();
-    const b = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await processed(red, dins) };
+    const b = { red: sample(red.pid), mq: broker.pid ? sample(broker.pid) : null, sent: steady.sent(), acks, done: await taken() };
     // Per detection the flow took in (not per one sent): a Node-RED that falls behind is not flattered.
     const dets = b.done - a.done;
     const log = red.log();
     result = {
       cameras: n,
+      flow: kind,
       youngMB,
       sentPerSec: (b.sent - a.sent) / ((b.red.at - a.red.at) / 1000),
       detPerSec: dets / ((b.red.at - a.red.at) / 1000),
@@ -234,12 +272,12 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
     rmSync(gcDir, { recursive: true, force: true });
   }
   // Node-RED writes its profile as it exits.
-  if (PROFILE) result.profile = profileOf(profDir, n, window, result.detPerSec * ((window.toUs - window.fromUs) / 1e6));
+  if (PROFILE) result.profile = profileOf(profDir, kind === 'baseline' ? `baseline-${n}` : String(n), window, result.detPerSec * ((window.toUs - window.fromUs) / 1e6));
   return result;
 }
 
 /** The measured window of the run's profile, per detection; the .cpuprofile kept in bench/results/. */
-function profileOf(dir: string, n: number, window: { fromUs: number; toUs: number }, dets: number): GrowthResult['profile'] {
+function profileOf(dir: string, n: string, window: { fromUs: number; toUs: number }, dets: number): GrowthResult['profile'] {
   try {
     const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) return undefined;
@@ -263,10 +301,10 @@ async function main() {
   const results: GrowthResult[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     for (const n of COUNTS) {
-      for (const youngMB of YOUNG) {
-        const res = await measure(n, entries, youngMB);
+      for (const youngMB of YOUNG) for (const kind of BASELINE ? (['lpr', 'baseline'] as const) : (['lpr'] as const)) {
+        const res = await measure(n, entries, youngMB, kind);
         results.push(res);
-        console.log(`round ${r + 1}, ${n} cameras${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection, young GC ${res.youngGcMsPerSec.toFixed(1)} ms/s (${res.youngGcs} collections, young generation ${res.youngSize}), old generation ${res.oldMBPerSec.toFixed(1)} MB/s${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
+        console.log(`round ${r + 1}, ${n} cameras${kind === 'baseline' ? ', the baseline' : ''}${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection, young GC ${res.youngGcMsPerSec.toFixed(1)} ms/s (${res.youngGcs} collections, young generation ${res.youngSize}), old generation ${res.oldMBPerSec.toFixed(1)} MB/s${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
         if (res.profile) {
           console.log(`  profile ${res.profile.file}: ${res.profile.sampledMs.toFixed(0)} ms sampled; top functions, µs/detection:`);
           for (const f of res.profile.top.slice(0, 25)) console.log(`  ${f.usPerDet.toFixed(1).padStart(7)}  ${f.name}  [${f.owner}]`);
@@ -274,11 +312,20 @@ async function main() {
       }
     }
   }
-  const med = (n: number, key: keyof GrowthResult, youngMB: number) => median(results.filter((r) => r.cameras === n && r.youngMB === youngMB).map((r) => r[key] as number));
+  const med = (n: number, key: keyof GrowthResult, youngMB: number, flow: FlowKind = 'lpr') =>
+    median(results.filter((r) => r.cameras === n && r.youngMB === youngMB && r.flow === flow).map((r) => r[key] as number));
   const base = COUNTS[0]!;
   const first = YOUNG[0]!;
   const rows = YOUNG.flatMap((young) => COUNTS.map((n) => {
     const m = (n2: number, key: keyof GrowthResult) => med(n2, key, young);
+    // The baseline's cost, its own ratio to the first count, and ours over it at this count.
+    const b = (n2: number) => med(n2, 'nodeRedUsPerDet', young, 'baseline');
+    const baselineColumns = (n2: number) => ({
+      'baseline µs/det': b(n2).toFixed(0),
+      [`baseline ratio to ${base}`]: (b(n2) / b(base)).toFixed(2),
+      'ours / baseline': (m(n2, 'nodeRedUsPerDet') / b(n2)).toFixed(2),
+      'baseline acks/det': med(n2, 'acksPerDet', young, 'baseline').toFixed(2),
+    });
     return {
       ...(YOUNG.length > 1 ? { 'young gen (MB)': young || 'default' } : {}),
       'camera ids': n.toLocaleString('en-US'),
@@ -288,6 +335,7 @@ async function main() {
       'Node-RED µs/det': m(n, 'nodeRedUsPerDet').toFixed(0),
       ...(YOUNG.length > 1 ? { [`against ${first || 'default'}`]: (m(n, 'nodeRedUsPerDet') / med(n, 'nodeRedUsPerDet', first)).toFixed(2) } : {}),
       [`ratio to ${base}`]: (m(n, 'nodeRedUsPerDet') / m(base, 'nodeRedUsPerDet')).toFixed(2),
+      ...(BASELINE ? baselineColumns(n) : {}),
       'RSS MB': m(n, 'nodeRedRssMB').toFixed(0),
       [`RSS ratio to ${base}`]: (m(n, 'nodeRedRssMB') / m(base, 'nodeRedRssMB')).toFixed(2),
       'Mosquitto µs/det': m(n, 'mosquittoUsPerDet').toFixed(0),
@@ -299,10 +347,10 @@ async function main() {
     };
   }));
   printTable(
-    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${PER_CHECKPOINT > 1 ? ` --per-checkpoint ${PER_CHECKPOINT}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''})`,
+    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${PER_CHECKPOINT > 1 ? ` --per-checkpoint ${PER_CHECKPOINT}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''}${BASELINE ? ' --baseline 1' : ''})`,
     rows,
   );
-  const file = saveResult('growth', { dashboard: DASHBOARD, without: [...WITHOUT], perCheckpoint: PER_CHECKPOINT, young: YOUNG, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
+  const file = saveResult('growth', { baseline: BASELINE, dashboard: DASHBOARD, without: [...WITHOUT], perCheckpoint: PER_CHECKPOINT, young: YOUNG, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
   console.log(`saved ${file}`);
 }
 
