@@ -16,6 +16,7 @@
  */
 
 import { readTimestamp } from '../protocol';
+import { TouchOrder } from './touch-order';
 
 export type RetainedVerdict = 'news' | 'repeat' | 'older' | 'stale';
 
@@ -32,13 +33,24 @@ export interface RetainedMessage {
 interface Mark {
   messageId: string;
   at: number | null;
+  /** When it was taken, in takes: its entry in the order of takes. */
+  stamp: number;
 }
 
 export const DEFAULT_RETAINED_KEYS = 100_000;
 
 export class RetainedFilter {
-  /** In order of the last take (a Map keeps insertion order): the first is the one to evict. */
   private readonly marks = new Map<string, Mark>();
+  /**
+   * The keys in order of their last take, the first the one to evict: a TouchOrder beside the Map,
+   * not the Map's own order (moving a key to its back leaves a deleted slot that every look at the
+   * front steps over: O(keys) per message once past the limit).
+   */
+  private readonly order = new TouchOrder<string>(
+    (key, stamp) => this.marks.get(key)?.stamp === stamp,
+    () => this.marks.size,
+  );
+  private takes = 0;
 
   constructor(readonly limit: number = DEFAULT_RETAINED_KEYS) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number >= 1, got ${limit}`);
@@ -66,11 +78,15 @@ export class RetainedFilter {
   /** Records `message` as the last one taken for `key`. */
   take(key: string, message: RetainedMessage): void {
     const last = this.marks.get(key);
-    this.marks.delete(key);
     // A message without a usable time (a will) keeps the time we knew, so an older copy stays older.
     const at = message.at ?? last?.at ?? null;
-    this.marks.set(key, { messageId: message.messageId, at });
-    if (this.marks.size > this.limit) this.marks.delete(this.marks.keys().next().value!);
+    const stamp = ++this.takes;
+    this.marks.set(key, { messageId: message.messageId, at, stamp });
+    this.order.push(key, stamp);
+    if (this.marks.size > this.limit) {
+      this.marks.delete(this.order.first()!);
+      this.order.shift();
+    }
   }
 
   /** Judges and, when it is news, takes it: true when the caller should act on the message. */

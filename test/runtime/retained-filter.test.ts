@@ -52,6 +52,31 @@ describe('runtime/retained-filter', () => {
     );
   });
 
+  it('property: keeps exactly the keys a least-recently-taken model keeps, through takes and forgets', () => {
+    const op = fc.oneof(
+      fc.record({ take: fc.integer({ min: 0, max: 12 }) }),
+      fc.record({ forget: fc.integer({ min: 0, max: 12 }) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 6 }), fc.array(op, { maxLength: 3000 }), (limit, ops) => {
+        const f = new RetainedFilter(limit);
+        const model: string[] = [];
+        for (const o of ops) {
+          const key = `K${'take' in o ? o.take : o.forget}`;
+          const i = model.indexOf(key);
+          if (i >= 0) model.splice(i, 1);
+          if ('take' in o) {
+            f.take(key, { messageId: 'm', at: T0 });
+            model.push(key);
+            if (model.length > limit) model.shift();
+          } else f.forget(key);
+        }
+        assert.equal(f.size, model.length);
+        for (let k = 0; k <= 12; k++) assert.equal(f.has(`K${k}`), model.includes(`K${k}`), `K${k}`);
+      }),
+    );
+  });
+
   it('property: a retained copy of the last message taken is never news; a live message always is', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom('A', 'B'), fc.string({ maxLength: 4 }), fc.option(fc.integer({ min: 0, max: 1e6 })), fc.boolean()), { maxLength: 50 }), (ops) => {
