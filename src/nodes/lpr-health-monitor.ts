@@ -3,7 +3,7 @@ import type { IPublishPacket } from 'mqtt';
 import { assertIdentifier, createMessage, decodePayload } from '../protocol';
 import { readHealthMonitorSettings, type HealthMonitorSettings } from '../runtime/health-settings';
 import { HealthTracker, systemStatus, type Transition } from '../runtime/health-tracker';
-import { RetainedFilter, timestampMs } from '../runtime/retained-filter';
+import { DEFAULT_RETAINED_KEYS, RetainedFilter, timestampMs } from '../runtime/retained-filter';
 import { notifyCameraHealth, registerHealthSource, unregisterHealthSource } from '../runtime/registry';
 import ownCatalog from '../../locales/en-US/lpr-health-monitor.json';
 import { siteTime } from '../runtime/site-time';
@@ -46,8 +46,10 @@ export = function register(RED: NodeAPI): void {
     } catch (err) {
       return failSetup(node, err, t);
     }
-    // Retained health comes again on every reconnect: only news may change a camera's state.
-    const seen = new RetainedFilter();
+    // Retained health comes again on every reconnect: only news may change a camera's state. It
+    // remembers at least every camera the tracker may hold: a camera it forgot while the tracker still
+    // held it would take an hour-old retained copy as news, and come back online from it.
+    const seen = new RetainedFilter(Math.max(settings.maxCameras, DEFAULT_RETAINED_KEYS));
     // At maxCameras a new camera pushes out the one offline / silent the longest: said once, then counted.
     const tracker = new HealthTracker(settings.rules, broker.settings.timeZone, {
       maxCameras: settings.maxCameras,
