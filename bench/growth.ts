@@ -20,7 +20,8 @@
  * analytics window of the demo flow, so that every round holds exactly one window end, whose work
  * grows with the checkpoints; with 20 s one round in three held one, and at 10,000 ids those were
  * the costly rounds, docs/performance.md "The ninth pass"): Node-RED's CPU
- * per detection taken (µs, /proc, the whole process including health; detections taken counted
+ * per detection taken (µs, /proc, the whole process including health, and of it the main thread's
+ * and the other threads', which in Node.js are mostly V8's concurrent and parallel GC; detections taken counted
  * from the system monitor's /lpr/metrics, so a Node-RED falling behind is not flattered), its RSS,
  * Mosquitto's CPU per
  * detection, each with its ratio to the 100-camera figure (the goal: flat), and the window's garbage
@@ -124,6 +125,9 @@ interface GrowthResult {
   detPerSec: number;
   loadAverage: number;
   nodeRedUsPerDet: number;
+  /** Of it, the main thread's (JavaScript, GC pauses) and the other threads' (mostly V8's GC helpers). */
+  mainUsPerDet: number;
+  otherUsPerDet: number;
   nodeRedCores: number;
   nodeRedRssMB: number;
   mosquittoUsPerDet: number;
@@ -245,6 +249,8 @@ async function measure(n: number, entries: ReturnType<typeof watchList>, youngMB
       detPerSec: dets / ((b.red.at - a.red.at) / 1000),
       loadAverage: os.loadavg()[0]!,
       nodeRedUsPerDet: ((b.red.cpuSeconds - a.red.cpuSeconds) * 1e6) / dets,
+      mainUsPerDet: ((b.red.mainCpuSeconds - a.red.mainCpuSeconds) * 1e6) / dets,
+      otherUsPerDet: ((b.red.cpuSeconds - b.red.mainCpuSeconds - (a.red.cpuSeconds - a.red.mainCpuSeconds)) * 1e6) / dets,
       nodeRedCores: cpuShare(a.red, b.red),
       nodeRedRssMB: b.red.rssBytes / 2 ** 20,
       mosquittoUsPerDet: a.mq && b.mq ? ((b.mq.cpuSeconds - a.mq.cpuSeconds) * 1e6) / dets : NaN,
@@ -304,7 +310,7 @@ async function main() {
       for (const youngMB of YOUNG) for (const kind of BASELINE ? (['lpr', 'baseline'] as const) : (['lpr'] as const)) {
         const res = await measure(n, entries, youngMB, kind);
         results.push(res);
-        console.log(`round ${r + 1}, ${n} cameras${kind === 'baseline' ? ', the baseline' : ''}${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection, ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection, young GC ${res.youngGcMsPerSec.toFixed(1)} ms/s (${res.youngGcs} collections, young generation ${res.youngSize}), old generation ${res.oldMBPerSec.toFixed(1)} MB/s${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
+        console.log(`round ${r + 1}, ${n} cameras${kind === 'baseline' ? ', the baseline' : ''}${YOUNG.length > 1 || youngMB > 0 ? `, young generation ${youngMB || 'default'}${youngMB ? ' MB' : ''}` : ''}: ${res.nodeRedUsPerDet.toFixed(0)} µs/detection (main thread ${res.mainUsPerDet.toFixed(0)}, other threads ${res.otherUsPerDet.toFixed(0)}), ${res.nodeRedRssMB.toFixed(0)} MB, ${res.acksPerDet.toFixed(2)} acks/detection, young GC ${res.youngGcMsPerSec.toFixed(1)} ms/s (${res.youngGcs} collections, young generation ${res.youngSize}), old generation ${res.oldMBPerSec.toFixed(1)} MB/s${res.warnings.length ? `; warnings: ${res.warnings.join(' | ')}` : ''}`);
         if (res.profile) {
           console.log(`  profile ${res.profile.file}: ${res.profile.sampledMs.toFixed(0)} ms sampled; top functions, µs/detection:`);
           for (const f of res.profile.top.slice(0, 25)) console.log(`  ${f.usPerDet.toFixed(1).padStart(7)}  ${f.name}  [${f.owner}]`);
@@ -335,6 +341,8 @@ async function main() {
       'Node-RED µs/det': m(n, 'nodeRedUsPerDet').toFixed(0),
       ...(YOUNG.length > 1 ? { [`against ${first || 'default'}`]: (m(n, 'nodeRedUsPerDet') / med(n, 'nodeRedUsPerDet', first)).toFixed(2) } : {}),
       [`ratio to ${base}`]: (m(n, 'nodeRedUsPerDet') / m(base, 'nodeRedUsPerDet')).toFixed(2),
+      'main thread µs/det': m(n, 'mainUsPerDet').toFixed(0),
+      'other threads µs/det': m(n, 'otherUsPerDet').toFixed(0),
       ...(BASELINE ? baselineColumns(n) : {}),
       'RSS MB': m(n, 'nodeRedRssMB').toFixed(0),
       [`RSS ratio to ${base}`]: (m(n, 'nodeRedRssMB') / m(base, 'nodeRedRssMB')).toFixed(2),

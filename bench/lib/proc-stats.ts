@@ -5,19 +5,28 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 export interface ProcSample {
   at: number;
+  /** The whole process: every thread. */
   cpuSeconds: number;
+  /**
+   * The main thread alone (its task id is the pid): JavaScript and the GC's pauses. The rest is the
+   * other threads', in a Node.js process mostly V8's concurrent and parallel GC helpers.
+   */
+  mainCpuSeconds: number;
   rssBytes: number;
 }
 
-export function sample(pid: number): ProcSample {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/** utime + stime of a /proc stat line, in seconds. */
+function statCpuSeconds(file: string): number {
+  const stat = readFileSync(file, 'utf8');
   // Fields after the command name, which may hold spaces and is wrapped in parentheses.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const utime = Number(fields[11]);
-  const stime = Number(fields[12]);
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+export function sample(pid: number): ProcSample {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return { at: performance.now(), cpuSeconds: (utime + stime) / TICKS_PER_SECOND, rssBytes: rssKb * 1024 };
+  return { at: performance.now(), cpuSeconds: statCpuSeconds(`/proc/${pid}/stat`), mainCpuSeconds: statCpuSeconds(`/proc/${pid}/task/${pid}/stat`), rssBytes: rssKb * 1024 };
 }
 
 /** Share of one core used between two samples (1 = one full core). */
