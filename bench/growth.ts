@@ -165,7 +165,7 @@ let last = context.get('last');
 if (!last) { last = new Map(); context.set('last', last); }
 const parts = msg.topic.split('/');
 const p = msg.payload;
-last.set(parts[parts.length - 2], { status: p && p.status, cpu: p && p.cpu_usage, at: Date.now() });
+last.set(parts[parts.length - 2], { status: p && p.health_status, cpu: p && p.health_details && p.health_details.cpu_usage, at: Date.now() });
 return null;
 `;
   return [
