@@ -1,7 +1,7 @@
 /**
  * More cameras, same cost (issue 19, part 4): `npm run bench -- growth [--duration 60] [--rate 1000]
  * [--counts 100,1000,10000,100000] [--rounds 1] [--dashboard 1] [--profile 1] [--without <types>] [--per-checkpoint 1]
- * [--young 0,64] [--baseline 1]`
+ * [--young 0,64] [--baseline 1] [--warm 20000]`
  * (`--without lpr-checkpoint-analytics`: those node types left out). With `--profile 1`
  * Node-RED runs under `--cpu-prof`, and each count's measured window is summarised by function in µs
  * per detection (the .cpuprofile kept in bench/results/): compare two counts to see what grows.
@@ -85,7 +85,12 @@ const YOUNG = (textOption('young') ?? '0').split(',').map(Number);
 if (YOUNG.some((mb) => !Number.isInteger(mb) || mb < 0)) throw new Error(`--young: sizes in MB (0 = V8's default), e.g. 0,64; got ${textOption('young')}`);
 /** `--baseline 1`: every count measured with the integrator's flow too (see the head of this file). */
 const BASELINE = option('baseline', 0) === 1;
-const WARM_DETECTIONS = 20_000;
+/**
+ * `--warm 100000`: warm-up detections at least (max(N, this)). 20,000 by default; at 100,000 ids the
+ * warm-up is then 100,000 and fills the detection nodes' dedupe windows (100,000 ids), at 100 ids it
+ * does not: `--warm 100000` makes them equally full at every count.
+ */
+const WARM_DETECTIONS = option('warm', 20_000);
 const WARM_RATE = 1000;
 const COMMAND = 'npm run bench -- growth';
 const SETTINGS = "contextStorage: { default: 'memory', memory: { module: 'memory' }, file: { module: 'localfilesystem' } }, telemetry: { enabled: false }";
@@ -355,7 +360,7 @@ async function main() {
     };
   }));
   printTable(
-    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${PER_CHECKPOINT > 1 ? ` --per-checkpoint ${PER_CHECKPOINT}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''}${BASELINE ? ' --baseline 1' : ''})`,
+    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${PER_CHECKPOINT > 1 ? ` --per-checkpoint ${PER_CHECKPOINT}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''}${BASELINE ? ' --baseline 1' : ''}${WARM_DETECTIONS !== 20_000 ? ` --warm ${WARM_DETECTIONS}` : ''})`,
     rows,
   );
   const file = saveResult('growth', { baseline: BASELINE, dashboard: DASHBOARD, without: [...WITHOUT], perCheckpoint: PER_CHECKPOINT, young: YOUNG, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });
