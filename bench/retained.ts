@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { option, textOption } from './lib/args';
 import { printTable, saveResult } from './lib/report';
+import { median } from './lib/site';
 import { RetainedFilter } from '../src/runtime/retained-filter';
 
 const TAKES = option('takes', 200_000);
@@ -28,8 +29,6 @@ function measure(make: () => Taker, cameras: number): number {
   for (let i = 0; i < TAKES; i++) f.take(ids[i % cameras]!, { messageId: `m${i}`, at: i });
   return ((performance.now() - t0) * 1000) / TAKES;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main() {
   const srcB = process.env.BENCH_SRC_B ? path.resolve(process.env.BENCH_SRC_B) : null;
