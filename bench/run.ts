@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const SCENARIOS = ['health', 'analytics', 'blacklist', 'outbox', 'camera-acks', 'ack-path', 'drain', 'latency', 'scaleout', 'profile', 'intake', 'watchlist', 'history', 'store', 'site', 'growth', 'retained'];
+const SCENARIOS = ['health', 'analytics', 'blacklist', 'outbox', 'camera-acks', 'ack-path', 'drain', 'latency', 'scaleout', 'profile', 'intake', 'watchlist', 'history', 'store', 'site', 'growth', 'retained', 'subscriptions'];
 const args = process.argv.slice(2);
 const wanted: string[] = [];
 const options: string[] = [];

@@ -15,6 +15,7 @@ import { capabilitiesFromConnack, missingFeatures, unknownCapabilities, type Bro
 import { BrokerSelfTest } from './broker-self-test';
 import { Fifo } from './fifo';
 import { stripShare, TopicFilter } from './topic-match';
+import { SubscriptionIndex } from './subscription-index';
 
 export type ConnectionState = 'idle' | 'connecting' | 'connected' | 'disconnected' | 'closed';
 export type QoS = 0 | 1 | 2;
@@ -171,9 +172,6 @@ const MQTTJS_DEBUG = /mqttjs/.test(process.env.DEBUG ?? '');
 /** Inbound messages handled per turn of the event loop before the next waits (turn-limit.ts). */
 const MESSAGES_PER_TURN = 100;
 
-/** Topics whose matching subscriptions are remembered at most (a site's cameras' topics); beyond, it starts over. */
-const MATCH_CACHE_LIMIT = 50_000;
-
 /**
  * QoS 2 publishes awaiting PUBCOMP at once. Mosquitto accepts `max_inflight_messages` (default 20)
  * of them per client; past that an MQTT 3.1.1 client gets its PUBREC while the message is dropped
@@ -207,8 +205,8 @@ export class BrokerConnection extends EventEmitter {
 
   private client: MqttClient | null = null;
   private readonly subs = new Map<string, Subscription>();
-  /** subscriptionsFor's memory: topic → the subscriptions matching it; cleared whenever `subs` changes. */
-  private readonly matchCache = new Map<string, Subscription[]>();
+  /** Which subscriptions a topic is for (MQTT 3.1.1); reset whenever `subs` changes. */
+  private readonly index = new SubscriptionIndex<Subscription>();
   private readonly subsById = new Map<number, Subscription>();
   private nextSubId = 1;
   private queue: Pending[] = [];
@@ -346,7 +344,7 @@ export class BrokerConnection extends EventEmitter {
       this.staleFilters.delete(filter);
       sub = { filter, matcher: new TopicFilter(filter), qos, id: this.allocateSubId(), handlers: new Set(), away: new Map(), active: false };
       this.subs.set(filter, sub);
-      this.matchCache.clear();
+      this.index.reset(this.subs.values());
       this.subsById.set(sub.id, sub);
     }
     if (sub.linger) {
@@ -435,7 +433,7 @@ export class BrokerConnection extends EventEmitter {
       for (const timer of sub.away.values()) clearTimeout(timer);
     }
     this.subs.clear();
-    this.matchCache.clear();
+    this.index.reset([]);
     this.subsById.clear();
     this.held = [];
     this.gated.clear();
@@ -605,7 +603,7 @@ export class BrokerConnection extends EventEmitter {
       delete sub.linger;
       if (!unused()) return;
       this.subs.delete(sub.filter);
-      this.matchCache.clear();
+      this.index.reset(this.subs.values());
       this.subsById.delete(sub.id);
       if (this.connected) {
         if (sub.active) this.client?.unsubscribe(sub.filter);
@@ -701,26 +699,10 @@ export class BrokerConnection extends EventEmitter {
       }
       return taken;
     }
-    for (const sub of this.subscriptionsFor(topic)) {
+    for (const sub of this.index.match(topic)) {
       if (this.take(sub, topic, payload, packet, at)) taken = true;
     }
     return taken;
-  }
-
-  /**
-   * The subscriptions whose filter matches `topic`, in subscription order, remembered per topic
-   * (a camera's few topics come again and again; matching splits both strings) until the set of
-   * subscriptions changes.
-   */
-  private subscriptionsFor(topic: string): Subscription[] {
-    let found = this.matchCache.get(topic);
-    if (found === undefined) {
-      found = [];
-      for (const sub of this.subs.values()) if (sub.matcher.matches(topic)) found.push(sub);
-      if (this.matchCache.size >= MATCH_CACHE_LIMIT) this.matchCache.clear();
-      this.matchCache.set(topic, found);
-    }
-    return found;
   }
 
   /**

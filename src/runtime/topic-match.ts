@@ -16,10 +16,13 @@ export class TopicFilter {
   private readonly levels: readonly string[];
   /** Wildcards at the first level do not match topics starting with `$` (MQTT 4.7.2). */
   private readonly wildFirst: boolean;
+  /** The last level: `+`, `#` or a literal one a matching topic must end with. */
+  readonly lastLevel: string;
 
   constructor(readonly filter: string) {
     this.levels = stripShare(filter).split('/');
     this.wildFirst = this.levels[0] === '+' || this.levels[0] === '#';
+    this.lastLevel = this.levels[this.levels.length - 1]!;
   }
 
   matches(topic: string): boolean {

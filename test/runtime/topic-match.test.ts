@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stripShare, topicMatches } from '../../src/runtime/topic-match';
+import { filterArb, hashOnly, topicArb, topicLevel } from './topic-arbitraries';
 
 /**
  * Independent reference: a valid filter turned into a regular expression (MQTT 3.1.1 §4.7).
@@ -28,23 +29,6 @@ function referenceMatches(filter: string, topic: string): boolean {
   });
   return new RegExp(`^${source}$`, 's').test(topic);
 }
-
-const literal = fc.constantFrom('a', 'b', 'lprserver', 'cameras', '', '$SYS', 'x.y', '$x');
-const topicLevel = fc.constantFrom('a', 'b', 'lprserver', 'cameras', '', 'x.y', 'c+d');
-const filterArb = fc
-  .tuple(
-    fc.array(fc.oneof({ weight: 3, arbitrary: literal }, { weight: 2, arbitrary: fc.constant('+') }), { minLength: 1, maxLength: 5 }),
-    fc.boolean(),
-    fc.option(fc.constantFrom('g1', 'group-2'), { nil: undefined }),
-  )
-  .map(([levels, hash, share]) => {
-    const f = hash ? [...levels, '#'].join('/') : levels.join('/');
-    return share ? `$share/${share}/${f}` : f;
-  });
-const hashOnly = fc.option(fc.constantFrom('g', 'grp'), { nil: undefined }).map((s) => (s ? `$share/${s}/#` : '#'));
-const topicArb = fc
-  .tuple(fc.option(fc.constantFrom('$SYS', '$share', '$x'), { nil: undefined }), fc.array(topicLevel, { minLength: 1, maxLength: 6 }))
-  .map(([dollar, levels]) => (dollar ? [dollar, ...levels] : levels).join('/'));
 
 describe('runtime/topic-match', () => {
   it('agrees with a regex reference for random filters (+, #, $share) and topics', () => {
