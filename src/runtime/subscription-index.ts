@@ -9,6 +9,8 @@
  * 200,000 topics and threw away 50,000 entries at a time that had lived long enough to be
  * old-generation garbage.
  */
+
+/** What the index needs of a subscription: its filter, split once (TopicFilter). */
 export interface Indexed {
   readonly matcher: { readonly lastLevel: string; matches(topic: string): boolean };
 }
