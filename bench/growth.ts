@@ -90,7 +90,8 @@ const BASELINE = option('baseline', 0) === 1;
  * warm-up is then 100,000 and fills the detection nodes' dedupe windows (100,000 ids), at 100 ids it
  * does not: `--warm 100000` makes them equally full at every count.
  */
-const WARM_DETECTIONS = option('warm', 20_000);
+const DEFAULT_WARM = 20_000;
+const WARM_DETECTIONS = option('warm', DEFAULT_WARM);
 const WARM_RATE = 1000;
 const COMMAND = 'npm run bench -- growth';
 const SETTINGS = "contextStorage: { default: 'memory', memory: { module: 'memory' }, file: { module: 'localfilesystem' } }, telemetry: { enabled: false }";
@@ -360,7 +361,7 @@ async function main() {
     };
   }));
   printTable(
-    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${PER_CHECKPOINT > 1 ? ` --per-checkpoint ${PER_CHECKPOINT}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''}${BASELINE ? ' --baseline 1' : ''}${WARM_DETECTIONS !== 20_000 ? ` --warm ${WARM_DETECTIONS}` : ''})`,
+    `growth: ${RATE} detections/s and ${HEALTH_RATE} health/s spread over N camera ids, ${DASHBOARD ? 'the demo dashboard flow whole' : "the demo dashboard flow's lpr-* nodes"} (watch list ${WATCH} + 2), ${DURATION_S} s measured, median of ${ROUNDS} round(s) (command: ${COMMAND}${DASHBOARD ? ' --dashboard 1' : ''}${YOUNG.length > 1 || first > 0 ? ` --young ${YOUNG.join(',')}` : ''}${PER_CHECKPOINT > 1 ? ` --per-checkpoint ${PER_CHECKPOINT}` : ''}${WITHOUT.size ? ` --without ${[...WITHOUT].join(',')}` : ''}${BASELINE ? ' --baseline 1' : ''}${WARM_DETECTIONS !== DEFAULT_WARM ? ` --warm ${WARM_DETECTIONS}` : ''})`,
     rows,
   );
   const file = saveResult('growth', { baseline: BASELINE, dashboard: DASHBOARD, without: [...WITHOUT], perCheckpoint: PER_CHECKPOINT, young: YOUNG, rate: RATE, healthRate: HEALTH_RATE, durationSeconds: DURATION_S, rounds: ROUNDS, counts: COUNTS, warmDetections: WARM_DETECTIONS, warmRate: WARM_RATE, results });

@@ -744,7 +744,7 @@ export class BrokerConnection extends EventEmitter {
    * every handler whose filter matches. False when nobody is there for it.
    */
   private handOver(m: Held): boolean {
-    const matching = [...this.subs.values()].filter((sub) => sub.matcher.matches(m.topic));
+    const matching = this.index.match(m.topic);
     if (m.owner === null) {
       let delivered = false;
       for (const sub of matching) {
